@@ -1,0 +1,66 @@
+/*
+ * nx/fdt_env.h - the environment libfdt is compiled and included with.
+ *
+ * libfdt's own libfdt_env.h pulls in <stdlib.h> and <string.h>, which a
+ * freestanding core may not include. This header defines the same include
+ * guard (LIBFDT_ENV_H) and provides what libfdt needs from freestanding
+ * headers only: the fdt*_t types, byte-order helpers and declarations of the
+ * few string functions libfdt calls (libc on the host, port-rv64/klib on
+ * RISC-V). It is force-included when building libfdt for rv64 and included
+ * first by nx/fdt.h everywhere.
+ */
+#ifndef LIBFDT_ENV_H
+#define LIBFDT_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "nx/fdt_env.h assumes a little-endian CPU (x86-64, aarch64, riscv64)"
+#endif
+
+#ifndef INT_MAX
+#define INT_MAX __INT_MAX__
+#endif
+
+typedef uint16_t fdt16_t;
+typedef uint32_t fdt32_t;
+typedef uint64_t fdt64_t;
+
+/* The DTB is big-endian; every supported CPU is little-endian. */
+static inline uint16_t fdt16_to_cpu(fdt16_t x)
+{
+    return __builtin_bswap16(x);
+}
+static inline fdt16_t cpu_to_fdt16(uint16_t x)
+{
+    return __builtin_bswap16(x);
+}
+static inline uint32_t fdt32_to_cpu(fdt32_t x)
+{
+    return __builtin_bswap32(x);
+}
+static inline fdt32_t cpu_to_fdt32(uint32_t x)
+{
+    return __builtin_bswap32(x);
+}
+static inline uint64_t fdt64_to_cpu(fdt64_t x)
+{
+    return __builtin_bswap64(x);
+}
+static inline fdt64_t cpu_to_fdt64(uint64_t x)
+{
+    return __builtin_bswap64(x);
+}
+
+void *memchr(const void *s, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t maxlen);
+char *strrchr(const char *s, int c);
+
+#endif /* LIBFDT_ENV_H */

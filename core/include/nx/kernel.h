@@ -1,0 +1,32 @@
+/*
+ * nx/kernel.h - the entry points a port calls into core/.
+ *
+ * A port owns the first instructions on each hart (stacks, trap vector) and
+ * then hands control to these functions; it calls the *_interrupt ones from
+ * its trap handler, only inside nx_port_interrupts_poll() or nx_port_idle().
+ */
+#ifndef NX_KERNEL_H
+#define NX_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Boot the kernel on the boot hart. `dtb` is the device tree the firmware
+ * (or simulator) describes the machine with; at most `dtb_max_bytes` of it
+ * may be read. `boot_hartid` is the hardware id of the calling hart.
+ * Resets every piece of core state first, so a simulator can boot many
+ * machines in one process. Never returns: it ends in nx_port_shutdown().
+ */
+_Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t boot_hartid);
+
+/* Entry of every other hart, started by nx_port_hart_start(hart). */
+_Noreturn void nx_kernel_secondary(uint32_t hart);
+
+/* This hart's one-shot timer fired (the port already disarmed it). */
+void nx_kernel_timer_interrupt(void);
+
+/* This hart received one or more IPIs (the port already acknowledged them). */
+void nx_kernel_ipi_interrupt(void);
+
+#endif /* NX_KERNEL_H */

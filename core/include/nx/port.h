@@ -1,0 +1,121 @@
+/*
+ * nx/port.h - the port interface: everything core/ needs from a machine.
+ *
+ * core/ is portable C; it reaches hardware only through the calls below.
+ * Two ports implement all of them: sim/ (a deterministic machine on the
+ * host) and port-rv64/ (RISC-V under QEMU). docs/porting.md explains each
+ * call with both implementations.
+ *
+ * Conventions for every call:
+ *  - "hart" is a logical index 0..hart_count-1 into nx_boot_info_t.harts;
+ *    only the port knows hardware hart ids.
+ *  - Unless a call says otherwise it may be called from any hart, with
+ *    interrupts disabled, and does not block.
+ *  - Core keeps interrupts disabled everywhere except inside
+ *    nx_port_interrupts_poll() and nx_port_idle(); interrupt handlers
+ *    (nx_kernel_*_interrupt) therefore only ever run inside those two calls.
+ */
+#ifndef NX_PORT_H
+#define NX_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nexus/status.h"
+#include "nx/bootinfo.h"
+
+/* IPI classes (decision point 2): correctness IPIs must be delivered;
+ * best-effort IPIs (reschedule nudges) may be coalesced or dropped. The port
+ * delivers both; the class lets the simulator inject faults into the second
+ * kind only. */
+typedef enum nx_ipi_class {
+    NX_IPI_CORRECTNESS = 0,
+    NX_IPI_BEST_EFFORT = 1,
+} nx_ipi_class_t;
+
+/* How the machine ends; ports map it to their exit status (QEMU: 0 / 1 / 2). */
+typedef enum nx_exit_code {
+    NX_EXIT_PASS = 0,  /* every selftest passed */
+    NX_EXIT_FAIL = 1,  /* a selftest failed */
+    NX_EXIT_PANIC = 2, /* a kernel invariant broke (nx_panic) */
+} nx_exit_code_t;
+
+/* --- Machine ---------------------------------------------------------- */
+
+/*
+ * Hand the port the validated boot info; called once, on the boot hart,
+ * before any other call below except nx_port_console_write(). The port picks
+ * its console, timebase and power-off device from it and records that it
+ * runs as logical hart `boot_hart`. It may keep the pointer: `bi` lives as
+ * long as the kernel.
+ * Returns NX_OK, or NX_ERR_NOT_SUPPORTED when the machine lacks something the
+ * port cannot run without (the core then panics with the status).
+ */
+nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart);
+
+/* Logical index of the calling hart. Valid after nx_port_machine_init(). */
+uint32_t nx_port_this_hart(void);
+
+/*
+ * Start logical hart `hart`; it enters nx_kernel_secondary(hart) on its own
+ * stack, with interrupts disabled. Returns when the start was requested, not
+ * when the hart runs: core waits for the hart to check in.
+ * Returns NX_OK, NX_ERR_INVALID_ARGS (no such hart, or the caller itself),
+ * NX_ERR_BAD_STATE (already started), NX_ERR_NOT_SUPPORTED (the machine
+ * cannot start harts) or NX_ERR_IO (firmware refused; the port says why).
+ */
+nx_status_t nx_port_hart_start(uint32_t hart);
+
+/* --- Time ------------------------------------------------------------- */
+
+/* Monotonic time in ns since an arbitrary origin, the same on every hart. */
+uint64_t nx_port_time_ns(void);
+
+/*
+ * Arm the calling hart's one-shot timer: nx_kernel_timer_interrupt() runs on
+ * this hart once nx_port_time_ns() >= deadline_ns (immediately at the next
+ * interrupt window if the deadline has passed). Re-arming replaces the
+ * previous deadline; UINT64_MAX disarms. A fired timer is disarmed.
+ */
+void nx_port_timer_arm(uint64_t deadline_ns);
+
+/* --- Inter-processor interrupts --------------------------------------- */
+
+/*
+ * Raise a software interrupt on logical hart `hart` (the caller included);
+ * nx_kernel_ipi_interrupt() runs there. IPIs to one hart that arrive before
+ * it takes the first may merge into one interrupt: pass data through memory.
+ * Ordering: every store the caller made before this call is visible to the
+ * target when its handler runs.
+ * Returns NX_OK or NX_ERR_INVALID_ARGS (no such hart).
+ */
+nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls);
+
+/* --- Console ---------------------------------------------------------- */
+
+/* Write `len` bytes to the console, synchronously; "\n" ends a line. Works
+ * from the first instruction of the kernel (early console) onwards. The
+ * caller serialises whole lines (core's console lock). */
+void nx_port_console_write(const char *buf, size_t len);
+
+/* --- Waiting ---------------------------------------------------------- */
+
+/* Take every interrupt pending on this hart now, then return. Does not wait. */
+void nx_port_interrupts_poll(void);
+
+/* Wait until an interrupt is pending on this hart, take it, return. May
+ * return spuriously; callers re-check their condition. */
+void nx_port_idle(void);
+
+/* A spin-wait hint: the caller is busy-waiting for another hart. On hardware
+ * a pause; in the simulator it consumes virtual time and lets other harts
+ * run. Core calls it in every spin loop. */
+void nx_port_relax(void);
+
+/* --- End -------------------------------------------------------------- */
+
+/* Stop the whole machine with `code`. Never returns. Other harts stop too. */
+_Noreturn void nx_port_shutdown(nx_exit_code_t code);
+
+#endif /* NX_PORT_H */

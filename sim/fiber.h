@@ -1,0 +1,47 @@
+/*
+ * fiber.h - coroutines on their own stacks, for simulated harts.
+ *
+ * The simulator is one host thread; each simulated hart (and later each
+ * simulated user thread) runs on a fiber, and the scheduler switches between
+ * them explicitly. This version switches with ucontext; stacks are mmap'd
+ * with a guard page below, and AddressSanitizer is told about every switch
+ * (its fiber annotations) so it tracks the right stack.
+ */
+#ifndef NXSIM_FIBER_H
+#define NXSIM_FIBER_H
+
+#include <stddef.h>
+#include <ucontext.h>
+
+typedef struct nx_fiber {
+    ucontext_t ctx;
+    void *stack; /* mapping base (guard page first); NULL for the main fiber */
+    size_t stack_size;
+    const void *asan_bottom; /* usable stack bottom and size, for ASan */
+    size_t asan_size;
+    void *asan_fake_stack;
+    void (*entry)(void *arg);
+    void *arg;
+    int started; /* has run at least once */
+} nx_fiber_t;
+
+/* Stack of every simulated hart: ASan's redzones need room. */
+#define NX_FIBER_STACK_BYTES (256u * 1024u)
+
+/* Make `f` stand for the calling (host) context, so fibers can switch back. */
+void nx_fiber_init_main(nx_fiber_t *f);
+
+/* Prepare `f` to run entry(arg) on a fresh stack at its first switch.
+ * `entry` must never return. Returns 0, or -1 when no stack could be mapped. */
+int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg);
+
+/* Suspend `from` and run `to`; returns when something switches back to `from`. */
+void nx_fiber_switch(nx_fiber_t *from, nx_fiber_t *to);
+
+/* Leave `from` for good (it is destroyed later, never resumed). */
+_Noreturn void nx_fiber_switch_final(nx_fiber_t *from, nx_fiber_t *to);
+
+/* Release a fiber's stack; it must not be running. */
+void nx_fiber_destroy(nx_fiber_t *f);
+
+#endif /* NXSIM_FIBER_H */

@@ -1,0 +1,87 @@
+/*
+ * nxsim/sim.h - run the kernel on a deterministic simulated machine.
+ *
+ * The machine implements core's port interface on the host: 1..NX_SIM_MAX_HARTS
+ * harts as fibers of one host thread, virtual time in ns, a one-shot timer
+ * and an IPI line per hart, a console. A device tree shaped like QEMU virt
+ * describes it (generated, or given). Which hart runs next is decided by
+ * virtual time, ties broken by a seeded PRNG: the same configuration and
+ * seed give the same run, console and digest, bit for bit.
+ *
+ * Fault injection here is what issue-3 tests need (a hart that fails to
+ * start or never checks in); scenario files grow it later.
+ */
+#ifndef NXSIM_SIM_H
+#define NXSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nexus/status.h"
+#include "nx/port.h"
+
+#define NX_SIM_MAX_HARTS      64u              /* hardware harts the sim models */
+#define NX_SIM_DEFAULT_MEMORY (128ull << 20)   /* as QEMU virt's default */
+#define NX_SIM_DEFAULT_LIMIT  60000000000ull   /* 60 s of virtual time */
+#define NX_SIM_RELAX_NS       200u             /* first spin step's cost, plus 0..this jitter */
+#define NX_SIM_RELAX_MAX_SHIFT 7u              /* spin steps back off up to 128x that */
+#define NX_SIM_START_NS       10000u           /* a started hart runs 10 us later */
+#define NX_SIM_CONSOLE_BYTES  (64u * 1024u)    /* console capture kept in the result */
+#define NX_SIM_DTB_BYTES      (64u * 1024u)    /* room for a generated device tree */
+#define NX_SIM_TIMEBASE_HZ    10000000u        /* advertised like QEMU virt (10 MHz) */
+
+typedef struct nx_sim_config {
+    uint32_t harts;        /* hardware harts, 1..NX_SIM_MAX_HARTS */
+    uint64_t seed;         /* chooses among harts ready at the same instant */
+    uint64_t memory_bytes; /* RAM in the generated device tree */
+    uint64_t boot_hartid;  /* hart the kernel boots on */
+    const char *bootargs;  /* /chosen/bootargs of the generated tree, or NULL */
+    const void *dtb;       /* use this device tree instead of generating one */
+    size_t dtb_size;
+    uint64_t fail_start_mask; /* hartids whose start the "firmware" refuses */
+    uint64_t stall_mask;      /* hartids that start but never run */
+    uint64_t time_limit_ns;   /* stop (NX_SIM_STOP_TIME_LIMIT) past this time */
+    bool echo;                /* copy the console to stdout as it is written */
+} nx_sim_config_t;
+
+typedef enum nx_sim_stop {
+    NX_SIM_STOP_SHUTDOWN = 0,   /* the kernel called nx_port_shutdown */
+    NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no IPI pending */
+    NX_SIM_STOP_TIME_LIMIT = 2, /* virtual time passed time_limit_ns */
+} nx_sim_stop_t;
+
+typedef struct nx_sim_result {
+    nx_sim_stop_t stop;
+    nx_exit_code_t exit_code; /* valid when stop == NX_SIM_STOP_SHUTDOWN */
+    uint64_t end_time_ns;     /* virtual time at the stop */
+    uint64_t switches;        /* times the scheduler resumed a hart */
+    uint64_t digest;          /* FNV-1a over every scheduling decision and console byte */
+    char console[NX_SIM_CONSOLE_BYTES]; /* NUL-terminated; console_dropped says if cut */
+    size_t console_len;
+    size_t console_dropped;
+} nx_sim_result_t;
+
+/* The defaults: 4 harts, seed 0, 128 MiB, boot on hart 0, 60 s limit, echo off. */
+void nx_sim_config_default(nx_sim_config_t *cfg);
+
+/*
+ * Build the machine, boot the kernel on it and run until it stops.
+ * Returns NX_OK with *out filled (the kernel's verdict is out->exit_code),
+ * NX_ERR_INVALID_ARGS for a bad configuration (and says why on stderr), or
+ * NX_ERR_NO_RESOURCES when the host cannot provide stacks.
+ */
+nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out);
+
+/* Human name of a stop reason ("shutdown", "deadlock", "time-limit"). */
+const char *nx_sim_stop_name(nx_sim_stop_t stop);
+
+/*
+ * Write a QEMU-virt-shaped device tree for `harts` harts and `memory_bytes`
+ * of RAM into buf. Returns NX_OK and its size, NX_ERR_INVALID_ARGS or
+ * NX_ERR_BUFFER_TOO_SMALL.
+ */
+nx_status_t nx_sim_dtb_build(void *buf, size_t size, uint32_t harts, uint64_t memory_bytes,
+                             const char *bootargs, size_t *out_size);
+
+#endif /* NXSIM_SIM_H */

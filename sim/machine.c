@@ -1,0 +1,257 @@
+/*
+ * machine.c - the simulated machine: harts as fibers, virtual time, and the
+ * scheduler that decides, deterministically, which hart runs next.
+ *
+ * Time model: the machine has one virtual clock. A hart runs until it calls
+ * a port function that waits (nx_port_relax: busy for a few hundred ns;
+ * nx_port_idle: until an interrupt). The scheduler then advances the clock
+ * to the earliest instant any hart can run again and resumes that hart; when
+ * several can run at that instant, the seeded PRNG picks one. Host timing
+ * plays no part.
+ */
+#include "machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx/kernel.h"
+
+sim_machine_t *nx_sim_current_machine;
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME  0x100000001b3ull
+
+void nx_sim_config_default(nx_sim_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->harts = 4;
+    cfg->memory_bytes = NX_SIM_DEFAULT_MEMORY;
+    cfg->time_limit_ns = NX_SIM_DEFAULT_LIMIT;
+}
+
+const char *nx_sim_stop_name(nx_sim_stop_t stop)
+{
+    switch (stop) {
+    case NX_SIM_STOP_SHUTDOWN:
+        return "shutdown";
+    case NX_SIM_STOP_DEADLOCK:
+        return "deadlock";
+    case NX_SIM_STOP_TIME_LIMIT:
+        return "time-limit";
+    }
+    return "unknown";
+}
+
+void nx_sim_digest(sim_machine_t *m, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = m->result->digest;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= FNV_PRIME;
+    }
+    m->result->digest = h;
+}
+
+sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid)
+{
+    return hartid < m->cfg.harts ? &m->harts[hartid] : NULL;
+}
+
+void nx_sim_yield(sim_machine_t *m)
+{
+    nx_fiber_switch(&m->current->fiber, &m->scheduler);
+}
+
+_Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code)
+{
+    m->stopped = true;
+    m->result->stop = why;
+    m->result->exit_code = code;
+    nx_fiber_switch_final(&m->current->fiber, &m->scheduler);
+}
+
+static void boot_entry(void *arg)
+{
+    sim_machine_t *m = arg;
+    nx_kernel_boot(m->dtb, m->dtb_size, m->cfg.boot_hartid);
+}
+
+static void secondary_entry(void *arg)
+{
+    sim_hart_t *h = arg;
+    nx_kernel_secondary((uint32_t)h->logical);
+}
+
+int nx_sim_hart_spawn(sim_machine_t *m, sim_hart_t *h, uint32_t logical)
+{
+    h->logical = (int32_t)logical;
+    if (m->cfg.stall_mask & (1ull << h->hartid)) {
+        h->state = SIM_HART_STALLED;
+        return 0;
+    }
+    if (nx_fiber_create(&h->fiber, secondary_entry, h) != 0)
+        return -1;
+    h->has_fiber = true;
+    h->state = SIM_HART_READY;
+    h->ready_ns = m->now_ns + NX_SIM_START_NS;
+    return 0;
+}
+
+/* Earliest instant `h` can run; UINT64_MAX when nothing will wake it. */
+static uint64_t wake_ns(const sim_machine_t *m, const sim_hart_t *h)
+{
+    switch (h->state) {
+    case SIM_HART_READY:
+        return h->ready_ns;
+    case SIM_HART_IDLE:
+        if (h->ipi_pending)
+            return m->now_ns;
+        if (h->timer_deadline_ns == UINT64_MAX)
+            return UINT64_MAX;
+        return h->timer_deadline_ns > m->now_ns ? h->timer_deadline_ns : m->now_ns;
+    case SIM_HART_OFF:
+    case SIM_HART_STALLED:
+        break;
+    }
+    return UINT64_MAX;
+}
+
+/* The next hart to run, or NULL (and the stop reason) when none will. */
+static sim_hart_t *pick_next(sim_machine_t *m)
+{
+    uint64_t earliest = UINT64_MAX;
+    uint32_t ties = 0;
+    for (uint32_t i = 0; i < m->cfg.harts; i++) {
+        uint64_t t = wake_ns(m, &m->harts[i]);
+        if (t < earliest) {
+            earliest = t;
+            ties = 1;
+        } else if (t == earliest && t != UINT64_MAX) {
+            ties++;
+        }
+    }
+    if (earliest == UINT64_MAX) {
+        m->result->stop = NX_SIM_STOP_DEADLOCK;
+        return NULL;
+    }
+    if (earliest > m->cfg.time_limit_ns) {
+        m->result->stop = NX_SIM_STOP_TIME_LIMIT;
+        return NULL;
+    }
+    uint64_t pick = ties > 1u ? nx_prng_below(&m->rng, ties) : 0u;
+    for (uint32_t i = 0; i < m->cfg.harts; i++) {
+        if (wake_ns(m, &m->harts[i]) != earliest)
+            continue;
+        if (pick-- == 0u) {
+            m->now_ns = earliest > m->now_ns ? earliest : m->now_ns;
+            return &m->harts[i];
+        }
+    }
+    return NULL; /* unreachable: ties counted the same harts */
+}
+
+static nx_status_t check_config(const nx_sim_config_t *cfg)
+{
+    const char *why = NULL;
+    if (cfg->harts < 1u || cfg->harts > NX_SIM_MAX_HARTS)
+        why = "harts must be 1..64 (NX_SIM_MAX_HARTS)";
+    else if (cfg->boot_hartid >= cfg->harts)
+        why = "the boot hart must be one of the machine's harts";
+    else if (cfg->dtb == NULL && cfg->memory_bytes < (1ull << 20))
+        why = "memory must be at least 1 MiB";
+    else if (cfg->dtb != NULL && cfg->dtb_size == 0u)
+        why = "a given device tree must have a size";
+    else if (cfg->time_limit_ns == 0u)
+        why = "the time limit must be above 0";
+    if (why == NULL)
+        return NX_OK;
+    fprintf(stderr, "nexus-sim: bad machine configuration: %s\n", why);
+    return NX_ERR_INVALID_ARGS;
+}
+
+nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
+{
+    if (cfg == NULL || out == NULL)
+        return NX_ERR_INVALID_ARGS;
+    nx_status_t st = check_config(cfg);
+    if (st != NX_OK)
+        return st;
+    if (nx_sim_current_machine != NULL)
+        return NX_ERR_BAD_STATE; /* one machine at a time: core state is global */
+
+    sim_machine_t *m = calloc(1, sizeof *m);
+    void *dtb_copy = NULL;
+    if (m == NULL)
+        return NX_ERR_NO_RESOURCES;
+    memset(out, 0, sizeof *out);
+    m->cfg = *cfg;
+    m->result = out;
+    out->digest = FNV_OFFSET;
+    nx_prng_seed(&m->rng, cfg->seed);
+    nx_sim_digest(m, &cfg->seed, sizeof cfg->seed);
+
+    if (cfg->dtb != NULL) {
+        /* libfdt needs 8-byte alignment; the caller's buffer may not have it. */
+        dtb_copy = aligned_alloc(8, (cfg->dtb_size + 7u) & ~(size_t)7u);
+        if (dtb_copy == NULL) {
+            free(m);
+            return NX_ERR_NO_RESOURCES;
+        }
+        memcpy(dtb_copy, cfg->dtb, cfg->dtb_size);
+        m->dtb = dtb_copy;
+        m->dtb_size = cfg->dtb_size;
+    } else {
+        st = nx_sim_dtb_build(m->dtb_buf, sizeof m->dtb_buf, cfg->harts, cfg->memory_bytes,
+                              cfg->bootargs, &m->dtb_size);
+        if (st != NX_OK) {
+            fprintf(stderr, "nexus-sim: cannot build the device tree: %s\n", nx_status_name(st));
+            free(m);
+            return st;
+        }
+        m->dtb = m->dtb_buf;
+    }
+
+    for (uint32_t i = 0; i < cfg->harts; i++) {
+        m->harts[i].hartid = i;
+        m->harts[i].logical = -1;
+        m->harts[i].timer_deadline_ns = UINT64_MAX;
+    }
+    sim_hart_t *boot = &m->harts[cfg->boot_hartid];
+    if (nx_fiber_create(&boot->fiber, boot_entry, m) != 0) {
+        free(dtb_copy);
+        free(m);
+        return NX_ERR_NO_RESOURCES;
+    }
+    boot->has_fiber = true;
+    boot->state = SIM_HART_READY;
+    nx_fiber_init_main(&m->scheduler);
+    nx_sim_current_machine = m;
+
+    while (!m->stopped) {
+        sim_hart_t *h = pick_next(m);
+        if (h == NULL)
+            break;
+        h->state = SIM_HART_READY;
+        h->ready_ns = m->now_ns;
+        uint64_t event[2] = { h->hartid, m->now_ns };
+        nx_sim_digest(m, event, sizeof event);
+        out->switches++;
+        m->current = h;
+        nx_fiber_switch(&m->scheduler, &h->fiber);
+        m->current = NULL;
+    }
+    out->end_time_ns = m->now_ns;
+    out->console[out->console_len] = '\0';
+    if (cfg->echo)
+        fflush(stdout);
+
+    nx_sim_current_machine = NULL;
+    for (uint32_t i = 0; i < cfg->harts; i++)
+        if (m->harts[i].has_fiber)
+            nx_fiber_destroy(&m->harts[i].fiber);
+    free(dtb_copy);
+    free(m);
+    return NX_OK;
+}

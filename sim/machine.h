@@ -1,0 +1,67 @@
+/*
+ * machine.h - the simulated machine's state, shared by machine.c (the
+ * scheduler) and port.c (core's port interface on top of it). Private to sim/.
+ */
+#ifndef NXSIM_MACHINE_H
+#define NXSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fiber.h"
+#include "nxsim/prng.h"
+#include "nxsim/sim.h"
+
+typedef enum sim_hart_state {
+    SIM_HART_OFF = 0,   /* not started */
+    SIM_HART_READY,     /* runnable from ready_ns on */
+    SIM_HART_IDLE,      /* waiting for an interrupt (timer or IPI) */
+    SIM_HART_STALLED,   /* started but never runs (fault injection) */
+} sim_hart_state_t;
+
+typedef struct sim_hart {
+    uint64_t hartid;
+    int32_t logical; /* index in the kernel's boot info, -1 until known */
+    sim_hart_state_t state;
+    uint64_t ready_ns;
+    uint64_t timer_deadline_ns; /* UINT64_MAX: disarmed */
+    bool ipi_pending;
+    uint32_t spin_streak; /* nx_port_relax() calls since the hart last did real work */
+    bool has_fiber;
+    nx_fiber_t fiber;
+} sim_hart_t;
+
+typedef struct sim_machine {
+    nx_sim_config_t cfg;
+    nx_sim_result_t *result;
+    nx_prng_t rng;
+    uint64_t now_ns;
+    sim_hart_t harts[NX_SIM_MAX_HARTS];
+    sim_hart_t *current; /* the hart whose fiber runs, NULL in the scheduler */
+    nx_fiber_t scheduler;
+    const nx_boot_info_t *bi; /* from nx_port_machine_init */
+    bool stopped;
+    const void *dtb;
+    size_t dtb_size;
+    unsigned char dtb_buf[NX_SIM_DTB_BYTES] __attribute__((aligned(8)));
+} sim_machine_t;
+
+/* The machine being run; port.c reaches it through this. */
+extern sim_machine_t *nx_sim_current_machine;
+
+/* Fold bytes into the run's digest. */
+void nx_sim_digest(sim_machine_t *m, const void *data, size_t len);
+
+/* Give the host thread back to the scheduler from a hart's fiber. */
+void nx_sim_yield(sim_machine_t *m);
+
+/* Stop the machine from a hart's fiber; never returns to that hart. */
+_Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code);
+
+/* Hart by hardware id, NULL when the machine has none. */
+sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid);
+
+/* Start a hart's fiber running nx_kernel_secondary(logical). */
+int nx_sim_hart_spawn(sim_machine_t *m, sim_hart_t *h, uint32_t logical);
+
+#endif /* NXSIM_MACHINE_H */

@@ -1,0 +1,77 @@
+/*
+ * nx_test.c - helpers shared by every host test (see nx_test.h).
+ */
+#define _GNU_SOURCE
+#include "nx_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+const char *nx_test_data_path(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", NX_TEST_DATA_DIR, name);
+    return path;
+}
+
+void *nx_test_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s (was the build run?)", path);
+    size_t cap = 16u << 20;
+    unsigned char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, cap, f);
+    assert_false(ferror(f));
+    assert_true(n < cap);
+    fclose(f);
+    *size = n;
+    return buf;
+}
+
+nx_guarded_t nx_guarded_alloc(const void *contents, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t body = (len + 7u) & ~(size_t)7u;
+    size_t body_pages = (body + page - 1u) / page;
+    if (body_pages == 0u)
+        body_pages = 1u;
+    nx_guarded_t g;
+    g.map_len = (body_pages + 1u) * page;
+    g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g.map != MAP_FAILED);
+    unsigned char *guard = (unsigned char *)g.map + body_pages * page;
+    assert_int_equal(mprotect(guard, page, PROT_NONE), 0);
+    g.data = guard - body;
+    g.len = len;
+    if (len > 0u && contents != NULL)
+        memcpy(g.data, contents, len);
+    /* Bytes between len and the 8-byte boundary hold a pattern, not zeros, so
+     * a read there cannot pass for a terminator by luck. */
+    memset(g.data + len, 0xA5, body - len);
+    return g;
+}
+
+void nx_guarded_free(nx_guarded_t *g)
+{
+    if (g->map != NULL)
+        munmap(g->map, g->map_len);
+    g->map = NULL;
+    g->data = NULL;
+}
+
+int nx_test_has_line(const char *text, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) {
+        int starts = p == text || p[-1] == '\n';
+        int ends = p[n] == '\n' || p[n] == '\0';
+        if (starts && ends)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * nx_test.h - helpers shared by every host test.
+ *
+ * Include after <stdarg.h>, <stddef.h>, <setjmp.h> and <cmocka.h> (cmocka's
+ * own requirement) or through this header, which includes them in order.
+ */
+#ifndef NX_TEST_H
+#define NX_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* Path of a file generated into the test build directory (QEMU DTB dumps). */
+const char *nx_test_data_path(const char *name);
+
+/* Read a whole file (at most 16 MiB); fails the test when it cannot. Free
+ * with free(). */
+void *nx_test_read_file(const char *path, size_t *size);
+
+/*
+ * A buffer whose last byte sits right before an inaccessible page: a read
+ * even one byte past `len` (rounded up to 8, libfdt's alignment) faults, in
+ * instrumented code or not. The start is 8-byte aligned.
+ */
+typedef struct nx_guarded {
+    unsigned char *data; /* len usable bytes */
+    size_t len;
+    void *map; /* whole mapping, for nx_guarded_free */
+    size_t map_len;
+} nx_guarded_t;
+
+nx_guarded_t nx_guarded_alloc(const void *contents, size_t len);
+void nx_guarded_free(nx_guarded_t *g);
+
+/* True when `text` contains `needle` as a whole line. */
+int nx_test_has_line(const char *text, const char *needle);
+
+#endif /* NX_TEST_H */
