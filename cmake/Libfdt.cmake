@@ -45,7 +45,7 @@ else()
     file(REMOVE_RECURSE ${nx_libfdt_src})
     file(MAKE_DIRECTORY ${nx_libfdt_src})
     execute_process(
-      COMMAND tar -xJf ${NX_LINUX_SOURCE_TARBALL} -C ${nx_libfdt_src} --strip-components=3
+      COMMAND tar -xJf ${NX_LINUX_SOURCE_TARBALL} -C ${nx_libfdt_src} --strip-components=4
               ${nx_tar_top}/scripts/dtc/libfdt
       RESULT_VARIABLE nx_tar_result ERROR_VARIABLE nx_tar_error)
     if(NOT nx_tar_result EQUAL 0 OR NOT EXISTS ${nx_libfdt_src}/fdt_ro.c)

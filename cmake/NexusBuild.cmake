@@ -48,3 +48,10 @@ endfunction()
 function(nx_host_warnings target)
   target_compile_options(${target} PRIVATE ${NX_WARNINGS})
 endfunction()
+
+# Link groups (the core modules call one another): CMake defines RESCAN only
+# for hosted GNU platforms; the bare-metal toolchain uses the same GNU ld.
+if(NOT CMAKE_C_LINK_GROUP_USING_RESCAN_SUPPORTED)
+  set(CMAKE_C_LINK_GROUP_USING_RESCAN "LINKER:--start-group" "LINKER:--end-group")
+  set(CMAKE_C_LINK_GROUP_USING_RESCAN_SUPPORTED TRUE)
+endif()

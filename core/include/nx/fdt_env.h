@@ -28,31 +28,24 @@ typedef uint16_t fdt16_t;
 typedef uint32_t fdt32_t;
 typedef uint64_t fdt64_t;
 
-/* The DTB is big-endian; every supported CPU is little-endian. */
+/* The DTB is big-endian; every supported CPU is little-endian. Plain
+ * shifts: RV64 without Zbb has no byte-swap instruction, and the builtin
+ * would need libgcc. */
 static inline uint16_t fdt16_to_cpu(fdt16_t x)
 {
-    return __builtin_bswap16(x);
-}
-static inline fdt16_t cpu_to_fdt16(uint16_t x)
-{
-    return __builtin_bswap16(x);
+    return (uint16_t)((x >> 8) | (x << 8));
 }
 static inline uint32_t fdt32_to_cpu(fdt32_t x)
 {
-    return __builtin_bswap32(x);
-}
-static inline fdt32_t cpu_to_fdt32(uint32_t x)
-{
-    return __builtin_bswap32(x);
+    return (x >> 24) | ((x >> 8) & 0xff00u) | ((x << 8) & 0xff0000u) | (x << 24);
 }
 static inline uint64_t fdt64_to_cpu(fdt64_t x)
 {
-    return __builtin_bswap64(x);
+    return ((uint64_t)fdt32_to_cpu((uint32_t)x) << 32) | fdt32_to_cpu((uint32_t)(x >> 32));
 }
-static inline fdt64_t cpu_to_fdt64(uint64_t x)
-{
-    return __builtin_bswap64(x);
-}
+#define cpu_to_fdt16(x) fdt16_to_cpu(x)
+#define cpu_to_fdt32(x) fdt32_to_cpu(x)
+#define cpu_to_fdt64(x) fdt64_to_cpu(x)
 
 void *memchr(const void *s, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);

@@ -1,0 +1,195 @@
+/*
+ * port.c - core's port interface (nx/port.h) on RISC-V 64 under SBI.
+ *
+ * Console: SBI's legacy putchar until the boot info names a 16550 UART.
+ * Time: the time CSR, converted with the DTB's timebase-frequency.
+ * Timer: SBI TIME. IPIs: SBI IPI. Harts: SBI HSM. Power-off: the
+ * sifive,test finisher from the DTB, else SBI SRST.
+ */
+#include "nx/kernel.h"
+#include "nx/port.h"
+#include "rv/csr.h"
+#include "rv/hart.h"
+#include "rv/sbi.h"
+#include "rv/uart.h"
+
+_Static_assert(RV_MAX_HARTS == NX_MAX_HARTS, "rv/hart.h and nexus/limits.h disagree");
+
+#define NS_PER_S 1000000000ull
+
+/* sifive,test finisher commands: pass, or fail with a code in the top half. */
+#define FINISHER_PASS 0x5555u
+#define FINISHER_FAIL 0x3333u
+
+/* Entry point of started harts (entry.S). */
+void rv_secondary_start(void);
+
+static struct {
+    const nx_boot_info_t *bi;
+    uint64_t timebase_hz;
+    bool uart;
+    uintptr_t finisher;
+    bool has_hsm;
+    bool has_srst;
+} rv;
+
+static rv_hart_local_t locals[RV_MAX_HARTS];
+
+nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
+{
+    rv_hart_local_t *early = rv_hart_local();
+    if (bi == NULL || boot_hart >= bi->hart_count || bi->harts[boot_hart].hartid != early->hartid)
+        return NX_ERR_INVALID_ARGS;
+    /* The timer and IPIs have no fallback; starting harts and SRST do. */
+    if (!sbi_probe(SBI_EXT_TIME) || !sbi_probe(SBI_EXT_IPI))
+        return NX_ERR_NOT_SUPPORTED;
+    rv.has_hsm = sbi_probe(SBI_EXT_HSM);
+    rv.has_srst = sbi_probe(SBI_EXT_SRST);
+
+    rv.bi = bi;
+    rv.timebase_hz = bi->timebase_hz;
+    locals[boot_hart].hartid = early->hartid;
+    locals[boot_hart].logical = boot_hart;
+    rv_set_hart_local(&locals[boot_hart]);
+
+    if (bi->uart.present) {
+        rv_uart_init((uintptr_t)bi->uart.base, bi->uart_reg_shift, bi->uart_reg_io_width);
+        rv.uart = true;
+    }
+    if (bi->test_finisher.present)
+        rv.finisher = (uintptr_t)bi->test_finisher.base;
+
+    sbi_set_timer(UINT64_MAX);
+    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE);
+
+    /* Lets the kernel-fault path be tested end to end under QEMU. */
+    if (nx_bootinfo_has_arg(bi, "nexus.test=trap"))
+        __asm__ volatile("unimp");
+    return NX_OK;
+}
+
+uint32_t nx_port_this_hart(void)
+{
+    return rv_hart_local()->logical;
+}
+
+nx_status_t nx_port_hart_start(uint32_t hart)
+{
+    if (rv.bi == NULL || hart >= rv.bi->hart_count || hart == nx_port_this_hart())
+        return NX_ERR_INVALID_ARGS;
+    if (!rv.has_hsm)
+        return NX_ERR_NOT_SUPPORTED;
+    locals[hart].hartid = rv.bi->harts[hart].hartid;
+    locals[hart].logical = hart;
+    rv_fence_all(); /* the new hart reads locals[hart] with paging and caches off */
+    sbi_ret_t r = sbi_hart_start(locals[hart].hartid, (uint64_t)(uintptr_t)rv_secondary_start, hart);
+    switch (r.error) {
+    case SBI_SUCCESS:
+        return NX_OK;
+    case SBI_ERR_ALREADY_AVAILABLE:
+        return NX_ERR_BAD_STATE;
+    default:
+        return NX_ERR_IO;
+    }
+}
+
+/* Called by entry.S on a started hart, on its own stack. */
+_Noreturn void rv_secondary_main(uint64_t hartid, uint64_t logical);
+_Noreturn void rv_secondary_main(uint64_t hartid, uint64_t logical)
+{
+    (void)hartid;
+    rv_set_hart_local(&locals[logical]);
+    extern void rv_trap_vector(void);
+    rv_csr_write(stvec, (uintptr_t)rv_trap_vector);
+    sbi_set_timer(UINT64_MAX);
+    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE);
+    nx_kernel_secondary((uint32_t)logical);
+}
+
+uint64_t nx_port_time_ns(void)
+{
+    uint64_t tb = rv.timebase_hz;
+    if (tb == 0u)
+        return 0; /* before machine init: no clock yet */
+    uint64_t t = rv_rdtime();
+    /* Split so neither product overflows: (t % tb) * 1e9 < 2^32 * 1e9. */
+    return (t / tb) * NS_PER_S + (t % tb) * NS_PER_S / tb;
+}
+
+void nx_port_timer_arm(uint64_t deadline_ns)
+{
+    uint64_t tb = rv.timebase_hz;
+    if (deadline_ns == UINT64_MAX || tb == 0u) {
+        sbi_set_timer(UINT64_MAX);
+        return;
+    }
+    uint64_t secs = deadline_ns / NS_PER_S, rem = deadline_ns % NS_PER_S;
+    if (secs > (UINT64_MAX - tb) / tb) {
+        sbi_set_timer(UINT64_MAX - 1u); /* centuries away: effectively never */
+        return;
+    }
+    /* Round up: the timer must not fire while time_ns() < deadline_ns. */
+    uint64_t ticks = secs * tb + (rem * tb + NS_PER_S - 1u) / NS_PER_S;
+    sbi_set_timer(ticks);
+}
+
+nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
+{
+    (void)cls; /* both classes travel the same way on hardware */
+    if (rv.bi == NULL || hart >= rv.bi->hart_count)
+        return NX_ERR_INVALID_ARGS;
+    rv_fence_all(); /* the target must see our stores when its handler runs */
+    sbi_ret_t r = sbi_send_ipi(rv.bi->harts[hart].hartid);
+    return r.error == SBI_SUCCESS ? NX_OK : NX_ERR_IO;
+}
+
+void nx_port_console_write(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\n') {
+            if (rv.uart)
+                rv_uart_putc('\r');
+            else
+                sbi_console_putchar('\r');
+        }
+        if (rv.uart)
+            rv_uart_putc(buf[i]);
+        else
+            sbi_console_putchar(buf[i]);
+    }
+}
+
+void nx_port_interrupts_poll(void)
+{
+    /* Open the window for one instruction: a pending, enabled interrupt
+     * traps right after the csrs. The clobber keeps memory accesses on
+     * their side of the window. */
+    __asm__ volatile("csrsi sstatus, 2\n\tnop\n\tcsrci sstatus, 2" ::: "memory");
+}
+
+void nx_port_idle(void)
+{
+    /* wfi wakes on a pending enabled interrupt even with SIE clear, so no
+     * wake-up is lost between the caller's check and the wfi. */
+    rv_wfi();
+    nx_port_interrupts_poll();
+}
+
+void nx_port_relax(void)
+{
+    rv_pause();
+}
+
+_Noreturn void nx_port_shutdown(nx_exit_code_t code)
+{
+    if (rv.finisher != 0u) {
+        uint32_t cmd = code == NX_EXIT_PASS ? FINISHER_PASS : (((uint32_t)code << 16) | FINISHER_FAIL);
+        rv_fence_all();
+        *(volatile uint32_t *)rv.finisher = cmd;
+    }
+    if (rv.has_srst || rv.bi == NULL)
+        (void)sbi_system_reset(SBI_SRST_SHUTDOWN, code == NX_EXIT_PASS ? SBI_SRST_REASON_NONE
+                                                                      : SBI_SRST_REASON_FAILURE);
+    for (;;)
+        rv_wfi();
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# boot_test.sh - boot kernel.elf under QEMU and check what its console says.
+#
+# usage: boot_test.sh --qemu QEMU --kernel ELF --harts N [--markers FILE]
+#                     [--expect LINE]... [--expect-match ERE]... [--append BOOTARGS]
+#                     [--exit CODE] [--timeout SECONDS]
+#
+# Passes when QEMU exits with CODE (default 0), every marker line (from FILE,
+# '#' lines skipped, and each --expect) appears as a whole console line, each
+# --expect-match extended regular expression matches some line, and,
+# when CODE is 0, no line contains "PANIC". On failure prints why and the
+# whole console, so a CI log shows what the kernel said.
+set -u
+
+qemu= kernel= harts= markers= append= want_exit=0 timeout_s=60
+expects=$(mktemp) matches=$(mktemp) console=$(mktemp)
+trap 'rm -f "$expects" "$matches" "$console"' EXIT
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --qemu) qemu=$2 ;;
+    --kernel) kernel=$2 ;;
+    --harts) harts=$2 ;;
+    --markers) markers=$2 ;;
+    --expect) printf '%s\n' "$2" >>"$expects" ;;
+    --expect-match) printf '%s\n' "$2" >>"$matches" ;;
+    --append) append=$2 ;;
+    --exit) want_exit=$2 ;;
+    --timeout) timeout_s=$2 ;;
+    *) echo "boot_test.sh: unknown argument '$1'" >&2; exit 2 ;;
+    esac
+    shift 2 || { echo "boot_test.sh: '$1' needs a value" >&2; exit 2; }
+done
+[ -n "$qemu" ] && [ -n "$kernel" ] && [ -n "$harts" ] ||
+    { echo "boot_test.sh: --qemu, --kernel and --harts are required" >&2; exit 2; }
+[ -z "$markers" ] || grep -v '^#' "$markers" | grep -v '^$' >>"$expects"
+
+if [ -n "$append" ]; then
+    timeout "$timeout_s" "$qemu" -machine virt -m 128M -nographic -bios default \
+        -smp "$harts" -kernel "$kernel" -append "$append" </dev/null >"$console" 2>&1
+else
+    timeout "$timeout_s" "$qemu" -machine virt -m 128M -nographic -bios default \
+        -smp "$harts" -kernel "$kernel" </dev/null >"$console" 2>&1
+fi
+status=$?
+
+failed=0
+fail() { echo "FAIL: $*"; failed=1; }
+[ "$status" -eq 124 ] && fail "QEMU did not power off within ${timeout_s} s"
+[ "$status" -ne 124 ] && [ "$status" -ne "$want_exit" ] && fail "QEMU exited $status, expected $want_exit"
+# The UART writes \r\n: compare lines without the \r.
+tr -d '\r' <"$console" >"$console.clean"
+mv "$console.clean" "$console"
+while IFS= read -r line; do
+    grep -Fxq -- "$line" "$console" || fail "missing console line: $line"
+done <"$expects"
+while IFS= read -r pattern; do
+    grep -Eq -- "$pattern" "$console" || fail "no console line matches: $pattern"
+done <"$matches"
+if [ "$want_exit" -eq 0 ] && grep -q 'PANIC' "$console"; then
+    fail "the kernel panicked: $(grep 'PANIC' "$console" | head -n 1)"
+fi
+
+if [ "$failed" -ne 0 ]; then
+    echo "---- console of the failed boot ($harts harts) ----"
+    cat "$console"
+    echo "---- end of console ----"
+    exit 1
+fi
+echo "boot on $harts harts: exit $status, all $(($(wc -l <"$expects") + $(wc -l <"$matches"))) expected lines present"
+exit 0
