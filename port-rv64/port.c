@@ -82,7 +82,8 @@ nx_status_t nx_port_hart_start(uint32_t hart)
     locals[hart].hartid = rv.bi->harts[hart].hartid;
     locals[hart].logical = hart;
     rv_fence_all(); /* the new hart reads locals[hart] with paging and caches off */
-    sbi_ret_t r = sbi_hart_start(locals[hart].hartid, (uint64_t)(uintptr_t)rv_secondary_start, hart);
+    sbi_ret_t r =
+        sbi_hart_start(locals[hart].hartid, (uint64_t)(uintptr_t)rv_secondary_start, hart);
     switch (r.error) {
     case SBI_SUCCESS:
         return NX_OK;
@@ -183,13 +184,14 @@ void nx_port_relax(void)
 _Noreturn void nx_port_shutdown(nx_exit_code_t code)
 {
     if (rv.finisher != 0u) {
-        uint32_t cmd = code == NX_EXIT_PASS ? FINISHER_PASS : (((uint32_t)code << 16) | FINISHER_FAIL);
+        uint32_t cmd =
+            code == NX_EXIT_PASS ? FINISHER_PASS : (((uint32_t)code << 16) | FINISHER_FAIL);
         rv_fence_all();
         *(volatile uint32_t *)rv.finisher = cmd;
     }
     if (rv.has_srst || rv.bi == NULL)
         (void)sbi_system_reset(SBI_SRST_SHUTDOWN, code == NX_EXIT_PASS ? SBI_SRST_REASON_NONE
-                                                                      : SBI_SRST_REASON_FAILURE);
+                                                                       : SBI_SRST_REASON_FAILURE);
     for (;;)
         rv_wfi();
 }

@@ -3,8 +3,7 @@
  */
 #include "rv/sbi.h"
 
-static sbi_ret_t sbi_call(uint32_t ext, uint32_t fid, uint64_t arg0, uint64_t arg1,
-                          uint64_t arg2)
+static sbi_ret_t sbi_call(uint32_t ext, uint32_t fid, uint64_t arg0, uint64_t arg1, uint64_t arg2)
 {
     register uint64_t a0 __asm__("a0") = arg0;
     register uint64_t a1 __asm__("a1") = arg1;

@@ -51,9 +51,8 @@ void rv_trap(rv_trap_frame_t *frame)
             nx_kernel_timer_interrupt();
             return;
         }
-        nx_panic("unexpected interrupt %llu at sepc 0x%llx on hartid %llu",
-                 (unsigned long long)irq, (unsigned long long)frame->sepc,
-                 (unsigned long long)rv_hart_local()->hartid);
+        nx_panic("unexpected interrupt %llu at sepc 0x%llx on hartid %llu", (unsigned long long)irq,
+                 (unsigned long long)frame->sepc, (unsigned long long)rv_hart_local()->hartid);
     }
     nx_panic("kernel trap: %s (scause %llu) at sepc 0x%llx, stval 0x%llx on hartid %llu",
              exception_name(cause), (unsigned long long)cause, (unsigned long long)frame->sepc,

@@ -24,11 +24,11 @@
 #define RISCV_IRQ_M_EXT    11u
 #define RISCV_IRQ_S_EXT    9u
 
-#define PHANDLE_PLIC       1u
-#define PHANDLE_TEST       2u
+#define PHANDLE_PLIC 1u
+#define PHANDLE_TEST 2u
 /* cpu i: phandle 16 + 2i, its interrupt controller 17 + 2i */
-#define PHANDLE_CPU(i)     (16u + 2u * (i))
-#define PHANDLE_INTC(i)    (17u + 2u * (i))
+#define PHANDLE_CPU(i)  (16u + 2u * (i))
+#define PHANDLE_INTC(i) (17u + 2u * (i))
 
 /* Any libfdt error ends the build; `err` is checked once at the end. */
 #define TRY(call)                                                                                  \

@@ -31,7 +31,7 @@ static void asan_start(nx_fiber_t *from, nx_fiber_t *to, int final)
 #else
     (void)from;
     (void)to;
-    (void)final;
+    (void) final;
 #endif
 }
 
@@ -71,8 +71,8 @@ int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
     memset(f, 0, sizeof *f);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t total = NX_FIBER_STACK_BYTES + page;
-    void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                   -1, 0);
+    void *m =
+        mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (m == MAP_FAILED)
         return -1;
     /* Guard page: a stack overflow faults instead of corrupting a neighbour. */

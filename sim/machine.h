@@ -13,10 +13,10 @@
 #include "nxsim/sim.h"
 
 typedef enum sim_hart_state {
-    SIM_HART_OFF = 0,   /* not started */
-    SIM_HART_READY,     /* runnable from ready_ns on */
-    SIM_HART_IDLE,      /* waiting for an interrupt (timer or IPI) */
-    SIM_HART_STALLED,   /* started but never runs (fault injection) */
+    SIM_HART_OFF = 0, /* not started */
+    SIM_HART_READY,   /* runnable from ready_ns on */
+    SIM_HART_IDLE,    /* waiting for an interrupt (timer or IPI) */
+    SIM_HART_STALLED, /* started but never runs (fault injection) */
 } sim_hart_state_t;
 
 typedef struct sim_hart {

@@ -152,8 +152,9 @@ int main(int argc, char **argv)
     if (dtb_path != NULL) {
         dtb = read_file(dtb_path, &cfg.dtb_size);
         if (dtb == NULL) {
-            fprintf(stderr, "nexus-sim: cannot read device tree '%s' (missing, unreadable or "
-                            "over 1 MiB)\n",
+            fprintf(stderr,
+                    "nexus-sim: cannot read device tree '%s' (missing, unreadable or "
+                    "over 1 MiB)\n",
                     dtb_path);
             return EXIT_USAGE;
         }

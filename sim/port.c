@@ -171,7 +171,8 @@ void nx_port_relax(void)
 {
     sim_machine_t *m = machine();
     sim_hart_t *h = self(m);
-    uint32_t shift = h->spin_streak < NX_SIM_RELAX_MAX_SHIFT ? h->spin_streak : NX_SIM_RELAX_MAX_SHIFT;
+    uint32_t shift =
+        h->spin_streak < NX_SIM_RELAX_MAX_SHIFT ? h->spin_streak : NX_SIM_RELAX_MAX_SHIFT;
     uint64_t step = (uint64_t)NX_SIM_RELAX_NS << shift;
     h->spin_streak++;
     h->state = SIM_HART_READY;

@@ -162,9 +162,9 @@ static void start_secondaries(void)
 
     bool all = nx_boot_spin_until(all_checked_in, boot.started, NX_BOOT_CHECKIN_TIMEOUT_NS);
     /* Close check-in: the online set is final from here on. */
-    uint32_t online = atomic_fetch_or_explicit(&boot.checkin, CHECKIN_CLOSED,
-                                               memory_order_acq_rel) &
-                      ~CHECKIN_CLOSED;
+    uint32_t online =
+        atomic_fetch_or_explicit(&boot.checkin, CHECKIN_CLOSED, memory_order_acq_rel) &
+        ~CHECKIN_CLOSED;
     if (!all) {
         for (uint32_t h = 0; h < bi->hart_count; h++)
             if ((boot.started & ~online) & (1u << h))

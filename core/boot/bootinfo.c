@@ -51,7 +51,7 @@ struct parser {
     uint32_t cpus_seen; /* enabled cpu nodes, kept or not */
     int stdout_offset;  /* node named by /chosen/stdout-path, -1 if none */
     int plic_offset;
-    int32_t cpu_index; /* bi->harts index of the innermost kept cpu node */
+    int32_t cpu_index;     /* bi->harts index of the innermost kept cpu node */
     uint64_t cpu_timebase; /* first cpu-level timebase-frequency, 0 if none */
     struct level level[NX_BOOTINFO_MAX_DEPTH + 1u];
 };
@@ -63,8 +63,8 @@ static uint32_t be32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
-static nx_status_t fail(struct parser *p, nx_status_t status, nx_dtb_reason_t reason,
-                        int fdt_error, int node, const char *property)
+static nx_status_t fail(struct parser *p, nx_status_t status, nx_dtb_reason_t reason, int fdt_error,
+                        int node, const char *property)
 {
     p->diag->reason = reason;
     p->diag->fdt_error = fdt_error;
@@ -98,8 +98,8 @@ static nx_status_t get_prop(struct parser *p, int node, const char *name, const 
 }
 
 /* A string (or string list) property must end with its NUL. */
-static nx_status_t get_string_prop(struct parser *p, int node, const char *name,
-                                   const char **str, int *len)
+static nx_status_t get_string_prop(struct parser *p, int node, const char *name, const char **str,
+                                   int *len)
 {
     const uint8_t *v;
     nx_status_t st = get_prop(p, node, name, &v, len);
@@ -290,8 +290,7 @@ static nx_status_t check_header(struct parser *p, size_t buf_size)
         return fail(p, NX_ERR_MALFORMED, NX_DTB_BAD_MAGIC, -FDT_ERR_BADMAGIC, -1, NULL);
     /* Version 17 (dtc, QEMU, OpenSBI) has every field we bound-check. */
     if (fdt_version(fdt) < 17u || fdt_last_comp_version(fdt) > 17u)
-        return fail(p, NX_ERR_VERSION_MISMATCH, NX_DTB_BAD_VERSION, -FDT_ERR_BADVERSION, -1,
-                    NULL);
+        return fail(p, NX_ERR_VERSION_MISMATCH, NX_DTB_BAD_VERSION, -FDT_ERR_BADVERSION, -1, NULL);
     uint32_t total = fdt_totalsize(fdt);
     if (total > NX_BOOTINFO_MAX_DTB_BYTES)
         return fail(p, NX_ERR_OUT_OF_RANGE, NX_DTB_TOO_LARGE, -FDT_ERR_TRUNCATED, -1, NULL);

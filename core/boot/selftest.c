@@ -79,7 +79,8 @@ static bool check_bootinfo(char *why, size_t len)
                 return false;
             }
     if (!bi->uart.present || !bi->test_finisher.present) {
-        nx_snprintf(why, len, "no %s in the device tree", bi->uart.present ? "test finisher" : "uart");
+        nx_snprintf(why, len, "no %s in the device tree",
+                    bi->uart.present ? "test finisher" : "uart");
         return false;
     }
     return true;
@@ -185,8 +186,9 @@ static bool check_ipi(char *why, size_t len)
         uint32_t traps = atomic_load(&r->ipi_traps);
         uint32_t errors = atomic_load(&r->ipi_send_errors);
         if (got != online || traps == 0u || errors != 0u) {
-            nx_snprintf(why, len, "hart %u: received from 0x%x of 0x%x in %u interrupts, %u send errors",
-                        h, got, online, traps, errors);
+            nx_snprintf(why, len,
+                        "hart %u: received from 0x%x of 0x%x in %u interrupts, %u send errors", h,
+                        got, online, traps, errors);
             return false;
         }
     }

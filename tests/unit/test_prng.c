@@ -11,12 +11,15 @@ static const struct {
     uint64_t seed;
     uint64_t out[4];
 } known[] = {
-    { 0, { 0x99ec5f36cb75f2b4ull, 0xbf6e1f784956452aull, 0x1a5f849d4933e6e0ull,
-           0x6aa594f1262d2d2cull } },
-    { 1, { 0xb3f2af6d0fc710c5ull, 0x853b559647364ceaull, 0x92f89756082a4514ull,
-           0x642e1c7bc266a3a7ull } },
-    { 0xdeadbeef, { 0xc5555444a74d7e83ull, 0x65c30d37b4b16e38ull, 0x54f773200a4efa23ull,
-                    0x429aed75fb958af7ull } },
+    { 0,
+      { 0x99ec5f36cb75f2b4ull, 0xbf6e1f784956452aull, 0x1a5f849d4933e6e0ull,
+        0x6aa594f1262d2d2cull } },
+    { 1,
+      { 0xb3f2af6d0fc710c5ull, 0x853b559647364ceaull, 0x92f89756082a4514ull,
+        0x642e1c7bc266a3a7ull } },
+    { 0xdeadbeef,
+      { 0xc5555444a74d7e83ull, 0x65c30d37b4b16e38ull, 0x54f773200a4efa23ull,
+        0x429aed75fb958af7ull } },
 };
 
 static void known_answers(void **state)
@@ -99,9 +102,9 @@ static void range_is_inclusive(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(known_answers),        cmocka_unit_test(same_seed_same_stream),
-        cmocka_unit_test(nearby_seeds_differ),  cmocka_unit_test(below_stays_in_bounds),
-        cmocka_unit_test(below_is_uniform),     cmocka_unit_test(range_is_inclusive),
+        cmocka_unit_test(known_answers),       cmocka_unit_test(same_seed_same_stream),
+        cmocka_unit_test(nearby_seeds_differ), cmocka_unit_test(below_stays_in_bounds),
+        cmocka_unit_test(below_is_uniform),    cmocka_unit_test(range_is_inclusive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

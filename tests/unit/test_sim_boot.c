@@ -183,7 +183,8 @@ static void hart_that_fails_to_start(void **state)
     nx_sim_config_t cfg = config(4, 3);
     cfg.fail_start_mask = 1u << 2;
     assert_passed(boot(&cfg), 3, 4);
-    assert_line(result, "nexus: hart 2 (hartid 2) failed to start: NX_ERR_IO; continuing without it");
+    assert_line(result,
+                "nexus: hart 2 (hartid 2) failed to start: NX_ERR_IO; continuing without it");
 }
 
 /* A hart that starts but never checks in is waited for, within the bound. */

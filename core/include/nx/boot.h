@@ -14,12 +14,12 @@
 #include "nx/bootinfo.h"
 
 typedef enum nx_boot_stage {
-    NX_BOOT_STAGE_RESET = 0,     /* nothing initialised; early console only */
-    NX_BOOT_STAGE_BOOTINFO = 1,  /* DTB parsed and validated */
-    NX_BOOT_STAGE_MACHINE = 2,   /* port initialised: console, timebase, hart index */
-    NX_BOOT_STAGE_SMP = 3,       /* secondary harts started and checked in */
-    NX_BOOT_STAGE_SELFTEST = 4,  /* boot selftests running */
-    NX_BOOT_STAGE_RUNNING = 5,   /* boot finished */
+    NX_BOOT_STAGE_RESET = 0,    /* nothing initialised; early console only */
+    NX_BOOT_STAGE_BOOTINFO = 1, /* DTB parsed and validated */
+    NX_BOOT_STAGE_MACHINE = 2,  /* port initialised: console, timebase, hart index */
+    NX_BOOT_STAGE_SMP = 3,      /* secondary harts started and checked in */
+    NX_BOOT_STAGE_SELFTEST = 4, /* boot selftests running */
+    NX_BOOT_STAGE_RUNNING = 5,  /* boot finished */
 } nx_boot_stage_t;
 
 /* Current stage (any hart may read it). */

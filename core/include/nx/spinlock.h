@@ -18,7 +18,10 @@ typedef struct nx_spinlock {
     atomic_uint locked;
 } nx_spinlock_t;
 
-#define NX_SPINLOCK_INIT { 0 }
+#define NX_SPINLOCK_INIT                                                                           \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 void nx_spin_lock(nx_spinlock_t *lock);
 void nx_spin_unlock(nx_spinlock_t *lock);

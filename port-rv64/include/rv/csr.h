@@ -11,9 +11,9 @@
 #define RV_SSTATUS_SPP  (1ull << 8)
 
 /* Interrupt bits of sie/sip: supervisor software (IPI), timer, external. */
-#define RV_IRQ_SSI 1u
-#define RV_IRQ_STI 5u
-#define RV_IRQ_SEI 9u
+#define RV_IRQ_SSI  1u
+#define RV_IRQ_STI  5u
+#define RV_IRQ_SEI  9u
 #define RV_SIE_SSIE (1ull << RV_IRQ_SSI)
 #define RV_SIE_STIE (1ull << RV_IRQ_STI)
 #define RV_SIE_SEIE (1ull << RV_IRQ_SEI)
@@ -26,8 +26,10 @@
         __asm__ volatile("csrr %0, " #csr : "=r"(v_)::"memory");                                   \
         v_;                                                                                        \
     })
-#define rv_csr_write(csr, val) __asm__ volatile("csrw " #csr ", %0" ::"r"((uint64_t)(val)) : "memory")
-#define rv_csr_set(csr, bits)  __asm__ volatile("csrs " #csr ", %0" ::"r"((uint64_t)(bits)) : "memory")
+#define rv_csr_write(csr, val)                                                                     \
+    __asm__ volatile("csrw " #csr ", %0" ::"r"((uint64_t)(val)) : "memory")
+#define rv_csr_set(csr, bits)                                                                      \
+    __asm__ volatile("csrs " #csr ", %0" ::"r"((uint64_t)(bits)) : "memory")
 #define rv_csr_clear(csr, bits)                                                                    \
     __asm__ volatile("csrc " #csr ", %0" ::"r"((uint64_t)(bits)) : "memory")
 

@@ -21,15 +21,15 @@
 #include "nexus/status.h"
 #include "nx/port.h"
 
-#define NX_SIM_MAX_HARTS      64u              /* hardware harts the sim models */
-#define NX_SIM_DEFAULT_MEMORY (128ull << 20)   /* as QEMU virt's default */
-#define NX_SIM_DEFAULT_LIMIT  60000000000ull   /* 60 s of virtual time */
-#define NX_SIM_RELAX_NS       200u             /* first spin step's cost, plus 0..this jitter */
-#define NX_SIM_RELAX_MAX_SHIFT 7u              /* spin steps back off up to 128x that */
-#define NX_SIM_START_NS       10000u           /* a started hart runs 10 us later */
-#define NX_SIM_CONSOLE_BYTES  (64u * 1024u)    /* console capture kept in the result */
-#define NX_SIM_DTB_BYTES      (64u * 1024u)    /* room for a generated device tree */
-#define NX_SIM_TIMEBASE_HZ    10000000u        /* advertised like QEMU virt (10 MHz) */
+#define NX_SIM_MAX_HARTS       64u            /* hardware harts the sim models */
+#define NX_SIM_DEFAULT_MEMORY  (128ull << 20) /* as QEMU virt's default */
+#define NX_SIM_DEFAULT_LIMIT   60000000000ull /* 60 s of virtual time */
+#define NX_SIM_RELAX_NS        200u           /* first spin step's cost, plus 0..this jitter */
+#define NX_SIM_RELAX_MAX_SHIFT 7u             /* spin steps back off up to 128x that */
+#define NX_SIM_START_NS        10000u         /* a started hart runs 10 us later */
+#define NX_SIM_CONSOLE_BYTES   (64u * 1024u)  /* console capture kept in the result */
+#define NX_SIM_DTB_BYTES       (64u * 1024u)  /* room for a generated device tree */
+#define NX_SIM_TIMEBASE_HZ     10000000u      /* advertised like QEMU virt (10 MHz) */
 
 typedef struct nx_sim_config {
     uint32_t harts;        /* hardware harts, 1..NX_SIM_MAX_HARTS */
@@ -53,10 +53,10 @@ typedef enum nx_sim_stop {
 
 typedef struct nx_sim_result {
     nx_sim_stop_t stop;
-    nx_exit_code_t exit_code; /* valid when stop == NX_SIM_STOP_SHUTDOWN */
-    uint64_t end_time_ns;     /* virtual time at the stop */
-    uint64_t switches;        /* times the scheduler resumed a hart */
-    uint64_t digest;          /* FNV-1a over every scheduling decision and console byte */
+    nx_exit_code_t exit_code;           /* valid when stop == NX_SIM_STOP_SHUTDOWN */
+    uint64_t end_time_ns;               /* virtual time at the stop */
+    uint64_t switches;                  /* times the scheduler resumed a hart */
+    uint64_t digest;                    /* FNV-1a over every scheduling decision and console byte */
     char console[NX_SIM_CONSOLE_BYTES]; /* NUL-terminated; console_dropped says if cut */
     size_t console_len;
     size_t console_dropped;

@@ -1,0 +1,65 @@
+#!/bin/sh
+# run.sh - print one BENCH line per measured path.
+#
+#   run.sh HOST_BUILD_DIR [KERNEL_ELF]   all host benchmarks, then QEMU boot time
+#   run.sh --smoke HOST_BUILD_DIR        each benchmark once, nothing measured
+#
+# BENCH <name> instr_per_op=<integer> ns_per_op=<number>
+#   instructions: valgrind callgrind, counting only bench_measured(), divided
+#   by the iterations (deterministic for one binary); ns: a timed loop.
+# BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off, best of 3.
+set -u
+
+smoke=
+if [ "${1:-}" = "--smoke" ]; then
+    smoke=1
+    shift
+fi
+[ $# -ge 1 ] || { echo "usage: run.sh [--smoke] HOST_BUILD_DIR [KERNEL_ELF]" >&2; exit 2; }
+bench="$1/tests/bench/nx_bench"
+kernel=${2:-}
+[ -x "$bench" ] || { echo "run.sh: $bench not built (cmake --build --preset host-release)" >&2; exit 1; }
+
+names=$("$bench" --list) || exit 1
+if [ -n "$smoke" ]; then
+    for name in $names; do
+        "$bench" --run "$name" --iters 1 || { echo "run.sh: benchmark $name failed" >&2; exit 1; }
+    done
+    echo "run.sh: $(echo "$names" | wc -l) benchmarks ran once"
+    exit 0
+fi
+
+command -v valgrind >/dev/null || { echo "run.sh: valgrind not installed (./nexus setup)" >&2; exit 1; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for name in $names; do
+    case "$name" in
+    sim_*) iters=20 ;;
+    bootinfo_*) iters=200 ;;
+    *) iters=20000 ;;
+    esac
+    echo "run.sh: measuring $name ($iters iterations under callgrind)" >&2
+    valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=bench_measured \
+        "$bench" --run "$name" --iters "$iters" >/dev/null 2>&1 ||
+        { echo "run.sh: callgrind run of $name failed" >&2; exit 1; }
+    total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out" | head -n 1)
+    [ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)
+    [ -n "$total" ] || { echo "run.sh: no instruction total in callgrind output for $name" >&2; exit 1; }
+    ns=$("$bench" --run "$name" --time) || exit 1
+    echo "BENCH $name instr_per_op=$(((total + iters / 2) / iters)) ns_per_op=$ns"
+done
+
+if [ -n "$kernel" ]; then
+    best=
+    for run in 1 2 3; do
+        t0=$(date +%s%N)
+        qemu-system-riscv64 -machine virt -m 128M -nographic -bios default -smp 4 \
+            -kernel "$kernel" </dev/null >"$out" 2>&1 ||
+            { echo "run.sh: QEMU boot failed:" >&2; cat "$out" >&2; exit 1; }
+        t1=$(date +%s%N)
+        ms=$(((t1 - t0) / 1000000))
+        [ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+    done
+    grep -q 'nexus: all selftests passed' "$out" || { echo "run.sh: boot did not pass" >&2; exit 1; }
+    echo "BENCH qemu_boot_4harts wall_ms=$best"
+fi

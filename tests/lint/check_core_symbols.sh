@@ -1,0 +1,23 @@
+#!/bin/sh
+# check_core_symbols.sh NM LIB... - core/ calls nothing outside itself, its
+# port interface (nx_port_*), libfdt (fdt_*) and the memory/string functions
+# every freestanding C implementation provides. Sanitizer hooks are allowed
+# in the host-asan build. Any other undefined symbol fails, with its name.
+set -u
+nm=$1
+shift
+defined=$(mktemp)
+undefined=$(mktemp)
+trap 'rm -f "$defined" "$undefined"' EXIT
+for lib in "$@"; do
+    "$nm" -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 { print $3 }' >>"$defined"
+    "$nm" -g --undefined-only "$lib" 2>/dev/null | awk '$1 == "U" { print $2 }' >>"$undefined"
+done
+allowed='^(nx_port_[a-z_]+|fdt_[a-z_0-9]+|mem(cpy|move|set|cmp|chr)|strn?len|strrchr|__(a|ub)san_.*|__sanitizer_.*)$'
+bad=$(sort -u "$undefined" | grep -vxF -f "$defined" | grep -Ev "$allowed")
+if [ -n "$bad" ]; then
+    echo "core/ refers to symbols outside core, its port interface and libfdt:"
+    echo "$bad" | sed 's/^/  /'
+    exit 1
+fi
+echo "core/ external references: port interface, libfdt and freestanding mem*/str* only"
