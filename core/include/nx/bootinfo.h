@@ -27,9 +27,12 @@
 #define NX_BOOTINFO_MAX_VIRTIO      8u  /* virtio-mmio slots kept; more are counted, ignored */
 #define NX_BOOTINFO_MAX_DTB_BYTES   (1u << 20) /* a larger totalsize is refused */
 #define NX_BOOTINFO_MAX_NODES       4096u      /* a DTB with more nodes is refused */
-#define NX_BOOTINFO_MAX_DEPTH       16u        /* deeper nesting is refused */
-#define NX_BOOTINFO_MAX_BOOTARGS    128u       /* /chosen/bootargs kept, NUL included */
-#define NX_BOOTINFO_MAX_PLIC_LINKS  64u        /* interrupts-extended pairs examined */
+#define NX_BOOTINFO_MAX_DEPTH       16u        /* levels of nesting, the root being 1 */
+/* Enabled cpus, all checked for duplicate hart ids; more are refused
+ * (OpenSBI runs at most 128 harts). */
+#define NX_BOOTINFO_MAX_CPU_NODES  256u
+#define NX_BOOTINFO_MAX_BOOTARGS   128u /* /chosen/bootargs kept, NUL included */
+#define NX_BOOTINFO_MAX_PLIC_LINKS 64u  /* interrupts-extended pairs examined */
 
 /* Pass as boot_hartid when no hart must be kept (tests, tools). */
 #define NX_BOOTINFO_ANY_HART UINT64_MAX
@@ -115,10 +118,12 @@ typedef enum nx_dtb_reason {
     NX_DTB_NO_TIMEBASE = 18,    /* no or zero timebase-frequency */
     NX_DTB_NO_MEMORY = 19,      /* no memory node with a non-empty range */
     NX_DTB_NO_BOOT_HART = 20,   /* the hart we booted on is not an enabled cpu */
+    NX_DTB_TOO_MANY_CPUS = 21,  /* more than NX_BOOTINFO_MAX_CPU_NODES enabled cpus */
     NX_DTB_REASON_COUNT
 } nx_dtb_reason_t;
 
-/* Where and why parsing stopped; filled on failure, zeroed on success. */
+/* Where and why parsing stopped. On success: reason NX_DTB_OK, fdt_error 0,
+ * node_offset -1, property NULL. */
 typedef struct nx_dtb_diag {
     nx_dtb_reason_t reason;
     int32_t fdt_error;    /* libfdt's -FDT_ERR_* behind the reason, 0 if none */
@@ -143,6 +148,10 @@ typedef struct nx_dtb_diag {
  */
 nx_status_t nx_bootinfo_parse(const void *dtb, size_t buf_size, uint64_t boot_hartid,
                               nx_boot_info_t *out, nx_dtb_diag_t *diag);
+
+/* The status nx_bootinfo_parse() returns with a reason (the table in its
+ * comment); NX_ERR_MALFORMED for any value outside the enum. */
+nx_status_t nx_dtb_reason_status(nx_dtb_reason_t reason);
 
 /* Short stable identifier of a reason ("bad-magic"); never NULL. */
 const char *nx_dtb_reason_name(nx_dtb_reason_t reason);
