@@ -88,7 +88,8 @@ void nx_port_timer_arm(uint64_t deadline_ns);
  * it takes the first may merge into one interrupt: pass data through memory.
  * Ordering: every store the caller made before this call is visible to the
  * target when its handler runs.
- * Returns NX_OK or NX_ERR_INVALID_ARGS (no such hart).
+ * Returns NX_OK, NX_ERR_INVALID_ARGS (no such hart) or NX_ERR_IO (the
+ * firmware refused to send it).
  */
 nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls);
 

@@ -68,8 +68,10 @@ void nx_sim_config_default(nx_sim_config_t *cfg);
 /*
  * Build the machine, boot the kernel on it and run until it stops.
  * Returns NX_OK with *out filled (the kernel's verdict is out->exit_code),
- * NX_ERR_INVALID_ARGS for a bad configuration (and says why on stderr), or
- * NX_ERR_NO_RESOURCES when the host cannot provide stacks.
+ * NX_ERR_INVALID_ARGS for a bad configuration (and says why on stderr),
+ * NX_ERR_BAD_STATE when called while a machine runs (core state is global:
+ * one machine at a time), or NX_ERR_NO_RESOURCES when the host cannot
+ * provide stacks.
  */
 nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out);
 
