@@ -19,6 +19,8 @@
 
 sim_machine_t *nx_sim_current_machine;
 
+static uint64_t wake_ns(const sim_machine_t *m, const sim_hart_t *h);
+
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME  0x100000001b3ull
 
@@ -59,9 +61,27 @@ sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid)
     return hartid < m->cfg.harts ? &m->harts[hartid] : NULL;
 }
 
+/* Harness mode has one hart and no scheduler: "yielding" just lets virtual
+ * time pass until the hart could run again. */
+static void harness_wait(sim_machine_t *m, sim_hart_t *h)
+{
+    uint64_t wake = wake_ns(m, h);
+    if (wake == UINT64_MAX) {
+        fprintf(stderr, "nexus-sim harness: the core waits for an interrupt that nothing will "
+                        "raise (no timer armed, no IPI pending)\n");
+        abort();
+    }
+    if (wake > m->now_ns)
+        m->now_ns = wake;
+    h->state = SIM_HART_READY;
+}
+
 void nx_sim_yield(sim_machine_t *m)
 {
-    nx_fiber_switch(&m->current->fiber, &m->scheduler);
+    if (m->harness)
+        harness_wait(m, m->current);
+    else
+        nx_fiber_switch(&m->current->fiber, &m->scheduler);
 }
 
 _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code)
@@ -69,6 +89,14 @@ _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exi
     m->stopped = true;
     m->result->stop = why;
     m->result->exit_code = code;
+    if (m->harness) {
+        m->result->console[m->result->console_len] = '\0';
+        if (m->harness_catch != NULL)
+            longjmp(*m->harness_catch, 1);
+        fprintf(stderr, "nexus-sim harness: the core stopped the machine (exit %d); console:\n%s",
+                (int)code, m->result->console);
+        abort();
+    }
     nx_fiber_switch_final(&m->current->fiber, &m->scheduler);
 }
 

@@ -5,6 +5,7 @@
 #ifndef NXSIM_MACHINE_H
 #define NXSIM_MACHINE_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,10 @@ typedef struct sim_machine {
     nx_fiber_t scheduler;
     const nx_boot_info_t *bi; /* from nx_port_machine_init */
     bool stopped;
+    /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
+    bool harness;
+    jmp_buf *harness_catch;
+    nx_boot_info_t harness_bi;
     const void *dtb;
     size_t dtb_size;
     unsigned char dtb_buf[NX_SIM_DTB_BYTES] __attribute__((aligned(8)));

@@ -11,6 +11,7 @@
 
 #include "nexus/version.h"
 #include "nx/boot.h"
+#include "nx/core.h"
 #include "nx/kernel.h"
 #include "nx/mem.h"
 #include "nx/panic.h"
@@ -85,6 +86,7 @@ static void reset_core_state(void)
     atomic_store_explicit(&boot.checkin, 0u, memory_order_relaxed);
     nx_printk_reset();
     nx_selftest_reset();
+    nx_core_reset();
 }
 
 static void print_mib(const char *what, uint64_t bytes)

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 
 #include "nx/boot.h"
+#include "nx/event.h"
+#include "nx/pool.h"
+#include "nx/task.h"
 #include "nx/mem.h"
 #include "nx/panic.h"
 #include "nx/port.h"
@@ -195,6 +198,73 @@ static bool check_ipi(char *why, size_t len)
     return true;
 }
 
+/* --- handles ----------------------------------------------------------------- */
+
+/* Pools in use, summed: the handles test must leave them as it found them. */
+static uint32_t pools_in_use(void)
+{
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < nx_pool_registry_count(); i++)
+        used += nx_pool_used(nx_pool_registry_get(i));
+    return used;
+}
+
+#define HANDLES_CHECK(cond, ...)                                                                   \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            nx_snprintf(why, len, __VA_ARGS__);                                                    \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* The capability core on this machine: create, duplicate with fewer rights,
+ * use, refuse a stale handle and a missing right, transfer, revoke. */
+static bool check_handles(char *why, size_t len)
+{
+    uint32_t baseline = pools_in_use();
+    nx_task_t *a = NULL, *b = NULL;
+    bool ok = false;
+    nx_handle_t ev, weak, moved, gone;
+    nx_object_info_t info;
+    uint32_t revoked = 0;
+
+    HANDLES_CHECK(nx_task_create(&a) == NX_OK && nx_task_create(&b) == NX_OK, "task create");
+    HANDLES_CHECK(nx_sys_event_create(a, &ev) == NX_OK, "event create");
+    HANDLES_CHECK(nx_sys_handle_duplicate(a, ev, NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER, &weak) ==
+                      NX_OK,
+                  "duplicate");
+    HANDLES_CHECK(nx_sys_handle_info(a, weak, &info) == NX_OK && info.type == NX_OBJ_EVENT &&
+                      info.rights == (NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER),
+                  "info of the duplicate");
+    HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 24) == NX_OK, "signal");
+    HANDLES_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) ==
+                      NX_ERR_ACCESS_DENIED,
+                  "duplicate without NX_RIGHT_DUPLICATE was allowed");
+    HANDLES_CHECK(nx_sys_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
+    HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 25) == NX_ERR_BAD_HANDLE,
+                  "a transferred handle still worked in its old table");
+    HANDLES_CHECK(nx_sys_handle_revoke(a, ev, &revoked) == NX_OK && revoked == 1u, "revoke");
+    HANDLES_CHECK(nx_sys_handle_info(b, moved, &info) == NX_ERR_BAD_HANDLE,
+                  "a revoked handle survived");
+    HANDLES_CHECK(nx_sys_handle_close(a, ev) == NX_OK, "close");
+    HANDLES_CHECK(nx_sys_handle_close(a, ev) == NX_ERR_BAD_HANDLE, "a closed handle closed twice");
+    ok = true;
+out:
+    if (a != NULL) {
+        nx_task_kill(a);
+        nx_object_unref(&a->obj);
+    }
+    if (b != NULL) {
+        nx_task_kill(b);
+        nx_object_unref(&b->obj);
+    }
+    if (ok && pools_in_use() != baseline) {
+        nx_snprintf(why, len, "%u pool items leaked", pools_in_use() - baseline);
+        ok = false;
+    }
+    return ok;
+}
+
 /* --- table and phases ------------------------------------------------------ */
 
 static const struct selftest tests[] = {
@@ -202,6 +272,7 @@ static const struct selftest tests[] = {
     { "smp", smp_on_hart, check_smp },
     { "timer", timer_on_hart, check_timer },
     { "ipi", ipi_on_hart, check_ipi },
+    { "handles", NULL, check_handles },
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 _Static_assert(TEST_COUNT < PHASE_DONE, "phase numbers must not reach PHASE_DONE");

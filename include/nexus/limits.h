@@ -13,4 +13,19 @@
  * hart always among them) and a console note. Hart sets are 32-bit masks. */
 #define NX_MAX_HARTS 8u
 
+/* Handles one task can hold (a power of two: the slot is the value's low bits). */
+#define NX_MAX_HANDLES_PER_TASK 256u
+
+/* Handles one transfer (and so one message) can move. */
+#define NX_MAX_TRANSFER_HANDLES 64u
+
+/* Object pools: creating one more returns NX_ERR_NO_RESOURCES. */
+#define NX_MAX_TASKS  64u   /* tasks alive at once */
+#define NX_MAX_EVENTS 1024u /* event objects alive at once */
+
+/* Capabilities alive at once (handles, caps in flight, and closed handles
+ * kept as interior nodes of a derivation tree so revocation still reaches
+ * what was derived through them). */
+#define NX_MAX_CAP_NODES 8192u
+
 #endif /* NEXUS_LIMITS_H */

@@ -10,6 +10,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "nx/pool.h"
+#include "nxsim/harness.h"
+
 const char *nx_test_data_path(const char *name)
 {
     static char path[4096];
@@ -73,5 +76,39 @@ int nx_test_has_line(const char *text, const char *needle)
         if (starts && ends)
             return 1;
     }
+    return 0;
+}
+
+/* Pool usage at setup, by registry position. */
+static uint32_t baseline[NX_MAX_POOLS];
+static uint32_t baseline_count;
+
+int nx_test_core_setup(void **state)
+{
+    (void)state;
+    if (nx_sim_harness_begin() != NX_OK)
+        return -1;
+    baseline_count = nx_pool_registry_count();
+    for (uint32_t i = 0; i < baseline_count; i++)
+        baseline[i] = nx_pool_used(nx_pool_registry_get(i));
+    return 0;
+}
+
+void nx_test_assert_pools_at_baseline(void)
+{
+    assert_int_equal(nx_pool_registry_count(), baseline_count);
+    for (uint32_t i = 0; i < baseline_count; i++) {
+        const nx_pool_t *p = nx_pool_registry_get(i);
+        if (nx_pool_used(p) != baseline[i])
+            fail_msg("pool %s holds %u items, %u at the start of the test: a leak", p->name,
+                     nx_pool_used(p), baseline[i]);
+    }
+}
+
+int nx_test_core_teardown(void **state)
+{
+    (void)state;
+    nx_test_assert_pools_at_baseline();
+    nx_sim_harness_end();
     return 0;
 }

@@ -36,6 +36,20 @@ typedef struct nx_guarded {
 nx_guarded_t nx_guarded_alloc(const void *contents, size_t len);
 void nx_guarded_free(nx_guarded_t *g);
 
+/*
+ * The core fixture: cmocka setup/teardown for tests that call core code
+ * directly. Setup starts the simulator's harness (the test thread becomes
+ * hart 0 of a reset core) and records how many items every object pool
+ * holds; teardown fails the test, naming the pool, when any pool is not
+ * back at that baseline (a leaked object, handle node...), then ends the
+ * harness.
+ */
+int nx_test_core_setup(void **state);
+int nx_test_core_teardown(void **state);
+
+/* The leak check alone, for a test to call at any point. */
+void nx_test_assert_pools_at_baseline(void);
+
 /* True when `text` contains `needle` as a whole line. */
 int nx_test_has_line(const char *text, const char *needle);
 

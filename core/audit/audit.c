@@ -1,0 +1,135 @@
+/*
+ * audit.c - the audit ring (see nx/audit.h).
+ */
+#include "nx/audit.h"
+#include "nx/port.h"
+#include "nx/spinlock.h"
+
+/* Guarded by lock. */
+static struct {
+    nx_spinlock_t lock;
+    nx_audit_record_t ring[NX_AUDIT_CAPACITY];
+    uint32_t head; /* oldest record */
+    uint32_t count;
+    uint32_t seq;
+    uint64_t appended;
+    uint64_t dropped;
+} audit;
+
+void nx_audit_reset(void)
+{
+    audit.head = 0;
+    audit.count = 0;
+    audit.seq = 0;
+    audit.appended = 0;
+    audit.dropped = 0;
+    nx_spin_unlock(&audit.lock);
+}
+
+void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_reason_t reason)
+{
+    uint64_t now = nx_port_time_ns();
+    nx_spin_lock(&audit.lock);
+    audit.appended++;
+    audit.seq++;
+    if (audit.count == NX_AUDIT_CAPACITY) {
+        audit.dropped++;
+    } else {
+        nx_audit_record_t *r = &audit.ring[(audit.head + audit.count) % NX_AUDIT_CAPACITY];
+        r->time_ns = now;
+        r->task = task;
+        r->handle = handle;
+        r->op = (uint16_t)op;
+        r->reason = (uint16_t)reason;
+        r->seq = audit.seq;
+        audit.count++;
+    }
+    nx_spin_unlock(&audit.lock);
+}
+
+uint32_t nx_audit_read(nx_audit_record_t *out, uint32_t max)
+{
+    uint32_t n = 0;
+    nx_spin_lock(&audit.lock);
+    while (n < max && audit.count > 0u) {
+        out[n++] = audit.ring[audit.head];
+        audit.head = (audit.head + 1u) % NX_AUDIT_CAPACITY;
+        audit.count--;
+    }
+    nx_spin_unlock(&audit.lock);
+    return n;
+}
+
+nx_audit_stats_t nx_audit_stats(void)
+{
+    nx_spin_lock(&audit.lock);
+    nx_audit_stats_t s = { audit.appended, audit.dropped, audit.count };
+    nx_spin_unlock(&audit.lock);
+    return s;
+}
+
+const char *nx_audit_reason_name(nx_audit_reason_t reason)
+{
+    switch (reason) {
+    case NX_AUDIT_OK:
+        return "ok";
+    case NX_AUDIT_HANDLE_FORGED:
+        return "handle-forged";
+    case NX_AUDIT_HANDLE_CLOSED:
+        return "handle-closed";
+    case NX_AUDIT_HANDLE_STALE:
+        return "handle-stale";
+    case NX_AUDIT_WRONG_TYPE:
+        return "wrong-type";
+    case NX_AUDIT_MISSING_RIGHT:
+        return "missing-right";
+    case NX_AUDIT_RIGHTS_ESCALATION:
+        return "rights-escalation";
+    case NX_AUDIT_UNKNOWN_RIGHTS:
+        return "unknown-rights";
+    case NX_AUDIT_TABLE_FULL:
+        return "table-full";
+    case NX_AUDIT_POOL_EXHAUSTED:
+        return "pool-exhausted";
+    case NX_AUDIT_DUPLICATE_IN_BATCH:
+        return "duplicate-in-batch";
+    case NX_AUDIT_BATCH_TOO_LARGE:
+        return "batch-too-large";
+    case NX_AUDIT_BAD_ARGUMENT:
+        return "bad-argument";
+    case NX_AUDIT_TASK_DEAD:
+        return "task-dead";
+    case NX_AUDIT_REASON_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+const char *nx_audit_op_name(nx_audit_op_t op)
+{
+    switch (op) {
+    case NX_AUDIT_OP_NONE:
+        return "none";
+    case NX_AUDIT_OP_LOOKUP:
+        return "lookup";
+    case NX_AUDIT_OP_DUPLICATE:
+        return "duplicate";
+    case NX_AUDIT_OP_REPLACE:
+        return "replace";
+    case NX_AUDIT_OP_CLOSE:
+        return "close";
+    case NX_AUDIT_OP_INFO:
+        return "info";
+    case NX_AUDIT_OP_TRANSFER:
+        return "transfer";
+    case NX_AUDIT_OP_REVOKE:
+        return "revoke";
+    case NX_AUDIT_OP_CREATE:
+        return "create";
+    case NX_AUDIT_OP_SIGNAL:
+        return "signal";
+    case NX_AUDIT_OP_COUNT:
+        break;
+    }
+    return "unknown";
+}

@@ -1,0 +1,258 @@
+/*
+ * ops.c - the syscall-shaped operations on single handles: get, install,
+ * duplicate, replace, close, info, revoke.
+ *
+ * Each operation decodes first (validates every argument, changing
+ * nothing) and only then invokes (changes tables and the tree), all under
+ * the capability lock; an error therefore never leaves a half change. A
+ * refusal appends one audit record. Object hooks run after the lock.
+ */
+#include "cap_internal.h"
+#include "nx/audit.h"
+
+nx_status_t nx_cap_refuse(nx_task_t *task, nx_audit_op_t op, nx_handle_t h,
+                          nx_audit_reason_t reason, nx_status_t st)
+{
+    nx_audit(task->id, op, h, reason);
+    return st;
+}
+
+nx_status_t nx_cap_decode_locked(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
+                                 nx_audit_op_t op, const nx_handle_entry_t **out)
+{
+    if (task->dying)
+        return nx_cap_refuse(task, op, h, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
+    nx_status_t st = nx_handle_lookup_locked(&task->handles, h, type, need, out);
+    if (st == NX_OK)
+        return NX_OK;
+    if (st == NX_ERR_BAD_HANDLE)
+        return nx_cap_refuse(task, op, h, nx_slot_classify(&task->handles, h), st);
+    if (st == NX_ERR_WRONG_TYPE)
+        return nx_cap_refuse(task, op, h, NX_AUDIT_WRONG_TYPE, st);
+    return nx_cap_refuse(task, op, h, NX_AUDIT_MISSING_RIGHT, st);
+}
+
+/*
+ * Rights for a handle derived from one with `have`: `want` itself when it
+ * is a subset of `have`, or `have` for NX_RIGHTS_SAME. Rights never grow.
+ */
+static nx_status_t derive_rights(nx_rights_t have, nx_rights_t want, nx_rights_t *out,
+                                 nx_audit_reason_t *why)
+{
+    if (want == NX_RIGHTS_SAME) {
+        *out = have;
+        return NX_OK;
+    }
+    if ((want & ~NX_RIGHTS_ALL) != 0u) {
+        *why = NX_AUDIT_UNKNOWN_RIGHTS;
+        return NX_ERR_INVALID_ARGS;
+    }
+    if ((want & ~have) != 0u) {
+        *why = NX_AUDIT_RIGHTS_ESCALATION;
+        return NX_ERR_INVALID_ARGS;
+    }
+    *out = want;
+    return NX_OK;
+}
+
+static uint32_t slot_of(nx_handle_t h)
+{
+    return h.v & NX_HANDLE_SLOT_MASK;
+}
+
+nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
+                       uint32_t op, nx_object_t **out)
+{
+    const nx_handle_entry_t *e;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(task, h, type, need, (nx_audit_op_t)op, &e);
+    if (st == NX_OK) {
+        nx_object_ref(e->obj);
+        *out = e->obj;
+    }
+    nx_cap_unlock();
+    return st;
+}
+
+nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights,
+                           nx_handle_t *out)
+{
+    nx_status_t st = NX_OK;
+    nx_audit_reason_t why = NX_AUDIT_OK;
+    nx_cap_lock();
+    uint32_t slot = NX_SLOT_NONE, node = NX_NODE_NONE;
+    if (out == NULL || (rights & ~NX_RIGHTS_ALL) != 0u) {
+        why = NX_AUDIT_BAD_ARGUMENT;
+        st = NX_ERR_INVALID_ARGS;
+    } else if (task->dying) {
+        why = NX_AUDIT_TASK_DEAD;
+        st = NX_ERR_BAD_STATE;
+    } else if (task->handles.free_count == 0u) {
+        why = NX_AUDIT_TABLE_FULL;
+        st = NX_ERR_NO_RESOURCES;
+    } else if ((node = nx_node_new_root()) == NX_NODE_NONE) {
+        why = NX_AUDIT_POOL_EXHAUSTED;
+        st = NX_ERR_NO_RESOURCES;
+    }
+    if (st == NX_OK) {
+        slot = nx_slot_take(&task->handles);
+        nx_object_ref(obj); /* the capability's reference */
+        obj->caps++;
+        *out = nx_slot_fill(&task->handles, slot, obj, rights, node);
+        nx_node_place(node, task, slot);
+    }
+    nx_cap_unlock();
+    if (st != NX_OK)
+        nx_audit(task->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, why);
+    return st;
+}
+
+nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
+                                    nx_handle_t *out)
+{
+    const nx_handle_entry_t *e;
+    nx_rights_t new_rights = 0;
+    nx_audit_reason_t why = NX_AUDIT_OK;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_DUPLICATE,
+                                   NX_AUDIT_OP_DUPLICATE, &e);
+    if (st == NX_OK && out == NULL) {
+        why = NX_AUDIT_BAD_ARGUMENT;
+        st = NX_ERR_INVALID_ARGS;
+    }
+    if (st == NX_OK)
+        st = derive_rights(e->rights, rights, &new_rights, &why);
+    if (st == NX_OK && caller->handles.free_count == 0u) {
+        why = NX_AUDIT_TABLE_FULL;
+        st = NX_ERR_NO_RESOURCES;
+    }
+    uint32_t node = NX_NODE_NONE;
+    if (st == NX_OK && (node = nx_node_new_child(e->node)) == NX_NODE_NONE) {
+        why = NX_AUDIT_POOL_EXHAUSTED;
+        st = NX_ERR_NO_RESOURCES;
+    }
+    if (st == NX_OK) {
+        nx_object_t *obj = e->obj;
+        uint32_t slot = nx_slot_take(&caller->handles);
+        nx_object_ref(obj);
+        obj->caps++;
+        *out = nx_slot_fill(&caller->handles, slot, obj, new_rights, node);
+        nx_node_place(node, caller, slot);
+    } else if (why != NX_AUDIT_OK) {
+        nx_audit(caller->id, NX_AUDIT_OP_DUPLICATE, h, why);
+    }
+    nx_cap_unlock();
+    return st;
+}
+
+nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
+                                  nx_handle_t *out)
+{
+    const nx_handle_entry_t *e;
+    nx_rights_t new_rights = 0;
+    nx_audit_reason_t why = NX_AUDIT_OK;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, &e);
+    if (st == NX_OK && out == NULL) {
+        why = NX_AUDIT_BAD_ARGUMENT;
+        st = NX_ERR_INVALID_ARGS;
+    }
+    if (st == NX_OK)
+        st = derive_rights(e->rights, rights, &new_rights, &why);
+    /* A slot at its last generation cannot be bumped in place: the new
+     * handle then needs another slot. */
+    bool in_place = st == NX_OK && e->gen < NX_HANDLE_GEN_MAX;
+    if (st == NX_OK && !in_place && caller->handles.free_count == 0u) {
+        why = NX_AUDIT_TABLE_FULL;
+        st = NX_ERR_NO_RESOURCES;
+    }
+    if (st == NX_OK) {
+        nx_handle_table_t *t = &caller->handles;
+        uint32_t old_slot = slot_of(h);
+        nx_object_t *obj = e->obj;
+        uint32_t node = e->node;
+        if (in_place) {
+            nx_handle_entry_t *w = &t->e[old_slot];
+            w->gen++;
+            w->rights = new_rights;
+            w->value = (w->gen << NX_HANDLE_SLOT_BITS) | old_slot;
+            out->v = w->value;
+        } else {
+            uint32_t slot = nx_slot_take(t);
+            *out = nx_slot_fill(t, slot, obj, new_rights, node);
+            nx_slot_release(t, old_slot);
+            nx_node_place(node, caller, slot);
+        }
+    } else if (why != NX_AUDIT_OK) {
+        nx_audit(caller->id, NX_AUDIT_OP_REPLACE, h, why);
+    }
+    nx_cap_unlock();
+    return st;
+}
+
+nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h)
+{
+    const nx_handle_entry_t *e;
+    nx_reaper_t reaper = NX_REAPER_INIT;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_CLOSE, &e);
+    if (st == NX_OK) {
+        uint32_t node = e->node;
+        nx_cap_remove_handle_locked(caller, slot_of(h), &reaper);
+        nx_node_release(node);
+    }
+    nx_cap_unlock();
+    nx_reaper_run(&reaper);
+    return st;
+}
+
+nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out)
+{
+    const nx_handle_entry_t *e;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_INFO, &e);
+    if (st == NX_OK && out == NULL)
+        st = nx_cap_refuse(caller, NX_AUDIT_OP_INFO, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+    if (st == NX_OK) {
+        out->koid = e->obj->koid;
+        out->type = e->type;
+        out->rights = e->rights;
+    }
+    nx_cap_unlock();
+    return st;
+}
+
+nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *revoked)
+{
+    const nx_handle_entry_t *e;
+    nx_reaper_t reaper = NX_REAPER_INIT;
+    uint32_t count = 0;
+    nx_cap_lock();
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_MANAGE, NX_AUDIT_OP_REVOKE, &e);
+    if (st == NX_OK)
+        count = nx_node_revoke_subtree(e->node, &reaper);
+    nx_cap_unlock();
+    nx_reaper_run(&reaper);
+    if (st == NX_OK && revoked != NULL)
+        *revoked = count;
+    return st;
+}
+
+uint32_t nx_handle_table_clear(nx_task_t *task)
+{
+    nx_reaper_t reaper = NX_REAPER_INIT;
+    uint32_t closed = 0;
+    nx_cap_lock();
+    for (uint32_t s = 0; s < NX_MAX_HANDLES_PER_TASK; s++) {
+        nx_handle_entry_t *e = &task->handles.e[s];
+        if (e->obj == NULL)
+            continue;
+        uint32_t node = e->node;
+        nx_cap_remove_handle_locked(task, s, &reaper);
+        nx_node_release(node);
+        closed++;
+    }
+    nx_cap_unlock();
+    nx_reaper_run(&reaper);
+    return closed;
+}

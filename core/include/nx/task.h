@@ -1,0 +1,42 @@
+/*
+ * nx/task.h - the task object: a protection domain that owns a handle table
+ * (and, with later issues, an address space and threads).
+ */
+#ifndef NX_TASK_H
+#define NX_TASK_H
+
+#include <stdbool.h>
+
+#include "nexus/status.h"
+#include "nexus/types.h"
+#include "nx/cap.h"
+#include "nx/object.h"
+
+struct nx_task {
+    nx_object_t obj;
+    nx_task_id_t id;
+    /* Guarded by the capability lock: */
+    bool dying;
+    nx_handle_table_t handles;
+};
+
+/* A new task with an empty table; *out carries the creator's reference.
+ * Returns NX_OK or NX_ERR_NO_RESOURCES (NX_MAX_TASKS alive). */
+nx_status_t nx_task_create(nx_task_t **out);
+
+/* End a task: it refuses every further operation (NX_ERR_BAD_STATE) and
+ * every handle it holds is closed. Idempotent. */
+void nx_task_kill(nx_task_t *task);
+
+/* Create a task and give `caller` a handle to it (NX_DEFAULT_TASK_RIGHTS).
+ * NX_ERR_NO_RESOURCES (tasks, table or capability pool full),
+ * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_BAD_STATE (caller dying). */
+nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out);
+
+/* The task a task object is, or NULL for another type. */
+nx_task_t *nx_task_from_object(nx_object_t *obj);
+
+/* Tasks alive; core reset only. */
+void nx_task_reset(void);
+
+#endif /* NX_TASK_H */

@@ -1,0 +1,20 @@
+/*
+ * core.c - resetting the core as a whole (see nx/core.h).
+ */
+#include "nx/core.h"
+#include "nx/audit.h"
+#include "nx/cap.h"
+#include "nx/event.h"
+#include "nx/object.h"
+#include "nx/pool.h"
+#include "nx/task.h"
+
+void nx_core_reset(void)
+{
+    nx_pool_registry_clear();
+    nx_object_reset();
+    nx_audit_reset();
+    nx_cap_reset();
+    nx_task_reset();
+    nx_event_reset();
+}

@@ -1,0 +1,39 @@
+/*
+ * nexus/object.h - kernel object types and the basic information a handle
+ * gives about its object. Values are ABI: frozen.
+ */
+#ifndef NEXUS_OBJECT_H
+#define NEXUS_OBJECT_H
+
+#include <stdint.h>
+
+#include "nexus/rights.h"
+#include "nexus/types.h"
+
+typedef enum nx_object_type {
+    NX_OBJ_NONE = 0,
+    NX_OBJ_TASK = 1,  /* a task: address space, threads, handle table */
+    NX_OBJ_EVENT = 2, /* a bundle of user signals */
+    NX_OBJ_TYPE_COUNT
+} nx_object_type_t;
+
+/* Rights of the handle that creates each kind of object. */
+#define NX_DEFAULT_TASK_RIGHTS                                                                     \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_MANAGE |   \
+     NX_RIGHT_INSPECT | NX_RIGHT_WAIT)
+#define NX_DEFAULT_EVENT_RIGHTS                                                                    \
+    (NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL | NX_RIGHT_WAIT |                     \
+     NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
+
+/* Signal bits a holder with NX_RIGHT_SIGNAL may set and clear; the others
+ * belong to the kernel (readable, writable...). */
+#define NX_SIGNALS_USER 0xff000000u
+
+/* nx_object_info(): what any valid handle tells about itself. */
+typedef struct nx_object_info {
+    nx_koid_t koid;
+    uint32_t type; /* nx_object_type_t */
+    nx_rights_t rights;
+} nx_object_info_t;
+
+#endif /* NEXUS_OBJECT_H */
