@@ -237,8 +237,7 @@ static bool check_handles(char *why, size_t len)
                       info.rights == (NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER),
                   "info of the duplicate");
     HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 24) == NX_OK, "signal");
-    HANDLES_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) ==
-                      NX_ERR_ACCESS_DENIED,
+    HANDLES_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) == NX_ERR_ACCESS_DENIED,
                   "duplicate without NX_RIGHT_DUPLICATE was allowed");
     HANDLES_CHECK(nx_sys_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
     HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 25) == NX_ERR_BAD_HANDLE,
@@ -268,10 +267,8 @@ out:
 /* --- table and phases ------------------------------------------------------ */
 
 static const struct selftest tests[] = {
-    { "bootinfo", NULL, check_bootinfo },
-    { "smp", smp_on_hart, check_smp },
-    { "timer", timer_on_hart, check_timer },
-    { "ipi", ipi_on_hart, check_ipi },
+    { "bootinfo", NULL, check_bootinfo },    { "smp", smp_on_hart, check_smp },
+    { "timer", timer_on_hart, check_timer }, { "ipi", ipi_on_hart, check_ipi },
     { "handles", NULL, check_handles },
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])

@@ -21,8 +21,8 @@
 uint32_t nx_slot_take(nx_handle_table_t *t);
 
 /* Fill a taken slot; returns the new handle value. */
-nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj,
-                         nx_rights_t rights, uint32_t node);
+nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj, nx_rights_t rights,
+                         uint32_t node);
 
 /* Empty a slot: its value goes stale; it is queued again, or retired when
  * its generation ran out. Touches neither the object nor the node. */
@@ -50,7 +50,10 @@ typedef struct nx_reaper {
     nx_object_t *head;
 } nx_reaper_t;
 
-#define NX_REAPER_INIT { NULL }
+#define NX_REAPER_INIT                                                                             \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
 
 /* One capability to obj is gone. */
 void nx_cap_put_locked(nx_reaper_t *r, nx_object_t *obj);

@@ -60,8 +60,8 @@ static uint32_t slot_of(nx_handle_t h)
     return h.v & NX_HANDLE_SLOT_MASK;
 }
 
-nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
-                       uint32_t op, nx_object_t **out)
+nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
+                       nx_object_t **out)
 {
     const nx_handle_entry_t *e;
     nx_cap_lock();
@@ -74,8 +74,7 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
     return st;
 }
 
-nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights,
-                           nx_handle_t *out)
+nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out)
 {
     nx_status_t st = NX_OK;
     nx_audit_reason_t why = NX_AUDIT_OK;
@@ -114,8 +113,8 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_DUPLICATE,
-                                   NX_AUDIT_OP_DUPLICATE, &e);
+    nx_status_t st =
+        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, &e);
     if (st == NX_OK && out == NULL) {
         why = NX_AUDIT_BAD_ARGUMENT;
         st = NX_ERR_INVALID_ARGS;
@@ -152,7 +151,8 @@ nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t 
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, &e);
+    nx_status_t st =
+        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, &e);
     if (st == NX_OK && out == NULL) {
         why = NX_AUDIT_BAD_ARGUMENT;
         st = NX_ERR_INVALID_ARGS;
@@ -195,7 +195,8 @@ nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h)
     const nx_handle_entry_t *e;
     nx_reaper_t reaper = NX_REAPER_INIT;
     nx_cap_lock();
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_CLOSE, &e);
+    nx_status_t st =
+        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_CLOSE, &e);
     if (st == NX_OK) {
         uint32_t node = e->node;
         nx_cap_remove_handle_locked(caller, slot_of(h), &reaper);
@@ -210,7 +211,8 @@ nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_
 {
     const nx_handle_entry_t *e;
     nx_cap_lock();
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_INFO, &e);
+    nx_status_t st =
+        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_INFO, &e);
     if (st == NX_OK && out == NULL)
         st = nx_cap_refuse(caller, NX_AUDIT_OP_INFO, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     if (st == NX_OK) {
@@ -228,7 +230,8 @@ nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *rev
     nx_reaper_t reaper = NX_REAPER_INIT;
     uint32_t count = 0;
     nx_cap_lock();
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_MANAGE, NX_AUDIT_OP_REVOKE, &e);
+    nx_status_t st =
+        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_MANAGE, NX_AUDIT_OP_REVOKE, &e);
     if (st == NX_OK)
         count = nx_node_revoke_subtree(e->node, &reaper);
     nx_cap_unlock();

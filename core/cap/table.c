@@ -52,8 +52,8 @@ uint32_t nx_slot_take(nx_handle_table_t *t)
     return s;
 }
 
-nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj,
-                         nx_rights_t rights, uint32_t node)
+nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj, nx_rights_t rights,
+                         uint32_t node)
 {
     nx_handle_entry_t *e = &t->e[slot];
     e->obj = obj;

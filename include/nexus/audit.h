@@ -14,7 +14,7 @@
 
 typedef enum nx_audit_op {
     NX_AUDIT_OP_NONE = 0,
-    NX_AUDIT_OP_LOOKUP = 1,    /* any use of a handle by another operation */
+    NX_AUDIT_OP_LOOKUP = 1, /* any use of a handle by another operation */
     NX_AUDIT_OP_DUPLICATE = 2,
     NX_AUDIT_OP_REPLACE = 3,
     NX_AUDIT_OP_CLOSE = 4,
@@ -28,29 +28,29 @@ typedef enum nx_audit_op {
 
 typedef enum nx_audit_reason {
     NX_AUDIT_OK = 0,
-    NX_AUDIT_HANDLE_FORGED = 1,      /* a value the table never issued */
-    NX_AUDIT_HANDLE_CLOSED = 2,      /* its slot is free */
-    NX_AUDIT_HANDLE_STALE = 3,       /* its slot was reused since */
-    NX_AUDIT_WRONG_TYPE = 4,         /* the object is of another type */
-    NX_AUDIT_MISSING_RIGHT = 5,      /* the handle lacks a needed right */
-    NX_AUDIT_RIGHTS_ESCALATION = 6,  /* asked for rights the handle lacks */
-    NX_AUDIT_UNKNOWN_RIGHTS = 7,     /* rights bits outside NX_RIGHTS_ALL */
-    NX_AUDIT_TABLE_FULL = 8,         /* the handle table has no free slot */
-    NX_AUDIT_POOL_EXHAUSTED = 9,     /* an object or capability pool is full */
+    NX_AUDIT_HANDLE_FORGED = 1,       /* a value the table never issued */
+    NX_AUDIT_HANDLE_CLOSED = 2,       /* its slot is free */
+    NX_AUDIT_HANDLE_STALE = 3,        /* its slot was reused since */
+    NX_AUDIT_WRONG_TYPE = 4,          /* the object is of another type */
+    NX_AUDIT_MISSING_RIGHT = 5,       /* the handle lacks a needed right */
+    NX_AUDIT_RIGHTS_ESCALATION = 6,   /* asked for rights the handle lacks */
+    NX_AUDIT_UNKNOWN_RIGHTS = 7,      /* rights bits outside NX_RIGHTS_ALL */
+    NX_AUDIT_TABLE_FULL = 8,          /* the handle table has no free slot */
+    NX_AUDIT_POOL_EXHAUSTED = 9,      /* an object or capability pool is full */
     NX_AUDIT_DUPLICATE_IN_BATCH = 10, /* a transfer names one handle twice */
-    NX_AUDIT_BATCH_TOO_LARGE = 11,   /* a transfer names too many handles */
-    NX_AUDIT_BAD_ARGUMENT = 12,      /* a pointer, count or flag argument is invalid */
-    NX_AUDIT_TASK_DEAD = 13,         /* the task named is dying or dead */
+    NX_AUDIT_BATCH_TOO_LARGE = 11,    /* a transfer names too many handles */
+    NX_AUDIT_BAD_ARGUMENT = 12,       /* a pointer, count or flag argument is invalid */
+    NX_AUDIT_TASK_DEAD = 13,          /* the task named is dying or dead */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 
 typedef struct nx_audit_record {
-    uint64_t time_ns;    /* nx_port_time_ns() when it was refused */
-    nx_task_id_t task;   /* the task whose call was refused */
-    nx_handle_t handle;  /* the handle the call named (NX_HANDLE_INVALID if none) */
-    uint16_t op;         /* nx_audit_op_t */
-    uint16_t reason;     /* nx_audit_reason_t */
-    uint32_t seq;        /* 1, 2, 3...: gaps show dropped records */
+    uint64_t time_ns;   /* nx_port_time_ns() when it was refused */
+    nx_task_id_t task;  /* the task whose call was refused */
+    nx_handle_t handle; /* the handle the call named (NX_HANDLE_INVALID if none) */
+    uint16_t op;        /* nx_audit_op_t */
+    uint16_t reason;    /* nx_audit_reason_t */
+    uint32_t seq;       /* 1, 2, 3...: gaps show dropped records */
 } nx_audit_record_t;
 
 #endif /* NEXUS_AUDIT_H */

@@ -22,8 +22,8 @@ typedef enum nx_object_type {
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_MANAGE |   \
      NX_RIGHT_INSPECT | NX_RIGHT_WAIT)
 #define NX_DEFAULT_EVENT_RIGHTS                                                                    \
-    (NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL | NX_RIGHT_WAIT |                     \
-     NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
+    (NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL | NX_RIGHT_WAIT | NX_RIGHT_MANAGE |  \
+     NX_RIGHT_INSPECT)
 
 /* Signal bits a holder with NX_RIGHT_SIGNAL may set and clear; the others
  * belong to the kernel (readable, writable...). */

@@ -104,8 +104,8 @@ static inline nx_status_t nx_handle_lookup_locked(const nx_handle_table_t *table
  * Returns what nx_handle_lookup_locked returns, or NX_ERR_BAD_STATE when the
  * task is dying.
  */
-nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
-                       uint32_t op, nx_object_t **out);
+nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
+                       nx_object_t **out);
 
 /*
  * Give `task` a new root handle to `obj` (just created by the caller, who
@@ -113,8 +113,7 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
  * NX_ERR_NO_RESOURCES (table or capability pool full), NX_ERR_INVALID_ARGS
  * (rights outside NX_RIGHTS_ALL, or out NULL).
  */
-nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights,
-                           nx_handle_t *out);
+nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out);
 
 /* --- syscall-shaped operations (the dispatcher calls these) -------------- */
 

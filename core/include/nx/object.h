@@ -38,8 +38,8 @@ struct nx_object {
     uint32_t type; /* nx_object_type_t, == ops->type; copied into handles */
     atomic_uint refs;
     /* Guarded by the capability lock (core/cap): */
-    uint32_t caps;           /* handles plus caps in flight */
-    nx_object_t *reap_next;  /* on an operation's reaper list after its last cap */
+    uint32_t caps;          /* handles plus caps in flight */
+    nx_object_t *reap_next; /* on an operation's reaper list after its last cap */
 };
 
 /* Start an object's life: a fresh koid, one reference (the creator's), no
