@@ -17,14 +17,10 @@ nx_status_t nx_cap_refuse(nx_task_t *task, nx_audit_op_t op, nx_handle_t h,
     return st;
 }
 
-nx_status_t nx_cap_decode_locked(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
-                                 nx_audit_op_t op, const nx_handle_entry_t **out)
+nx_status_t nx_cap_decode_refused(nx_task_t *task, nx_handle_t h, nx_status_t st, nx_audit_op_t op)
 {
-    if (task->dying)
-        return nx_cap_refuse(task, op, h, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
-    nx_status_t st = nx_handle_lookup_locked(&task->handles, h, type, need, out);
-    if (st == NX_OK)
-        return NX_OK;
+    if (st == NX_ERR_BAD_STATE)
+        return nx_cap_refuse(task, op, h, NX_AUDIT_TASK_DEAD, st);
     if (st == NX_ERR_BAD_HANDLE)
         return nx_cap_refuse(task, op, h, nx_slot_classify(&task->handles, h), st);
     if (st == NX_ERR_WRONG_TYPE)
@@ -63,7 +59,7 @@ static uint32_t slot_of(nx_handle_t h)
 nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
                        nx_object_t **out)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_cap_lock();
     nx_status_t st = nx_cap_decode_locked(task, h, type, need, (nx_audit_op_t)op, &e);
     if (st == NX_OK) {
@@ -109,7 +105,7 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
 nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                     nx_handle_t *out)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
@@ -147,7 +143,7 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
 nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                   nx_handle_t *out)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
@@ -192,7 +188,7 @@ nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t 
 
 nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_reaper_t reaper = NX_REAPER_INIT;
     nx_cap_lock();
     nx_status_t st =
@@ -209,7 +205,7 @@ nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h)
 
 nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_cap_lock();
     nx_status_t st =
         nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_INFO, &e);
@@ -226,7 +222,7 @@ nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_
 
 nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *revoked)
 {
-    const nx_handle_entry_t *e;
+    const nx_handle_entry_t *e = NULL;
     nx_reaper_t reaper = NX_REAPER_INIT;
     uint32_t count = 0;
     nx_cap_lock();

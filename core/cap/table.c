@@ -3,23 +3,11 @@
  */
 #include "cap_internal.h"
 
-/* A free slot's marker: generation 0 and the next slot's index, so no
- * handle value (generation >= 1, this slot's index) ever equals it. */
-static uint32_t free_marker(uint32_t slot)
-{
-    return (slot + 1u) & NX_HANDLE_SLOT_MASK;
-}
-
-static uint32_t encode(uint32_t gen, uint32_t slot)
-{
-    return (gen << NX_HANDLE_SLOT_BITS) | slot;
-}
-
 void nx_handle_table_init(nx_handle_table_t *t)
 {
     for (uint32_t s = 0; s < NX_MAX_HANDLES_PER_TASK; s++) {
         nx_handle_entry_t *e = &t->e[s];
-        e->value = free_marker(s);
+        e->value = nx_slot_free_marker(s);
         e->type = NX_OBJ_NONE;
         e->rights = 0;
         e->gen = 1;
@@ -39,54 +27,11 @@ uint32_t nx_handle_table_count(const nx_handle_table_t *t)
     return NX_MAX_HANDLES_PER_TASK - t->free_count - t->retired;
 }
 
-uint32_t nx_slot_take(nx_handle_table_t *t)
+void nx_slot_retire(nx_handle_table_t *t, uint32_t slot)
 {
-    uint32_t s = t->free_head;
-    if (s == NX_SLOT_NONE)
-        return NX_SLOT_NONE;
-    t->free_head = t->e[s].next_free;
-    if (t->free_head == NX_SLOT_NONE)
-        t->free_tail = NX_SLOT_NONE;
-    t->e[s].next_free = NX_SLOT_NONE;
-    t->free_count--;
-    return s;
-}
-
-nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj, nx_rights_t rights,
-                         uint32_t node)
-{
-    nx_handle_entry_t *e = &t->e[slot];
-    e->obj = obj;
-    e->type = obj->type;
-    e->rights = rights;
-    e->node = node;
-    e->value = encode(e->gen, slot);
-    nx_handle_t h = { e->value };
-    return h;
-}
-
-void nx_slot_release(nx_handle_table_t *t, uint32_t slot)
-{
-    nx_handle_entry_t *e = &t->e[slot];
-    e->value = free_marker(slot);
-    e->obj = NULL;
-    e->type = NX_OBJ_NONE;
-    e->rights = 0;
-    e->node = NX_NODE_NONE;
-    if (e->gen == NX_HANDLE_GEN_MAX) {
-        /* Wrapping would let an old value name a new object: retire. */
-        e->retired = 1;
-        t->retired++;
-        return;
-    }
-    e->gen++;
-    e->next_free = NX_SLOT_NONE;
-    if (t->free_tail == NX_SLOT_NONE)
-        t->free_head = (uint16_t)slot;
-    else
-        t->e[t->free_tail].next_free = (uint16_t)slot;
-    t->free_tail = (uint16_t)slot;
-    t->free_count++;
+    /* Wrapping would let an old value name a new object: never reuse it. */
+    t->e[slot].retired = 1;
+    t->retired++;
 }
 
 nx_audit_reason_t nx_slot_classify(const nx_handle_table_t *t, nx_handle_t h)

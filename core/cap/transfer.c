@@ -20,7 +20,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
     if (from->dying)
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
     for (uint32_t i = 0; i < n; i++) {
-        const nx_handle_entry_t *e;
+        const nx_handle_entry_t *e = NULL;
         nx_status_t st =
             nx_cap_decode_locked(from, handles[i], NX_OBJ_NONE, NX_RIGHT_TRANSFER, op, &e);
         if (st != NX_OK)

@@ -37,12 +37,10 @@ void nx_object_init(nx_object_t *obj, const nx_object_ops_t *ops)
     obj->reap_next = NULL;
 }
 
-void nx_object_ref(nx_object_t *obj)
+_Noreturn void nx_object_ref_dead(const nx_object_t *obj)
 {
-    unsigned old = atomic_fetch_add_explicit(&obj->refs, 1u, memory_order_relaxed);
-    if (old == 0u)
-        nx_panic("%s koid %llu: reference taken after it was destroyed", obj->ops->name,
-                 (unsigned long long)obj->koid.v);
+    nx_panic("%s koid %llu: reference taken after it was destroyed", obj->ops->name,
+             (unsigned long long)obj->koid.v);
 }
 
 void nx_object_unref(nx_object_t *obj)

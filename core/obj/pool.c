@@ -27,7 +27,7 @@ const nx_pool_t *nx_pool_registry_get(uint32_t index)
 
 void nx_pool_reset(nx_pool_t *pool)
 {
-    nx_memset(pool->items, 0, pool->item_size * pool->capacity);
+    /* Items are initialised when allocated (nx_pool_alloc zeroes them). */
     /* Lowest index first: allocation order is deterministic. */
     for (uint32_t i = 0; i < pool->capacity; i++)
         pool->links[i] = i + 1u < pool->capacity ? i + 1u : NX_POOL_END;
@@ -43,51 +43,28 @@ void nx_pool_reset(nx_pool_t *pool)
     registry.pools[registry.count++] = pool;
 }
 
+_Noreturn void nx_pool_misuse(const nx_pool_t *pool, const void *item)
+{
+    nx_panic("pool %s: %p is not an allocated item (freed twice, or not from this pool)",
+             pool->name, item);
+}
+
 void *nx_pool_alloc(nx_pool_t *pool)
 {
     nx_spin_lock(&pool->lock);
-    uint32_t i = pool->free_head;
-    if (i == NX_POOL_END) {
-        nx_spin_unlock(&pool->lock);
-        return NULL;
-    }
-    pool->free_head = pool->links[i];
-    pool->links[i] = NX_POOL_IN_USE;
-    pool->used++;
-    if (pool->used > pool->high_water)
-        pool->high_water = pool->used;
+    void *item = nx_pool_alloc_unlocked(pool);
     nx_spin_unlock(&pool->lock);
-    void *item = pool->items + (size_t)i * pool->item_size;
-    nx_memset(item, 0, pool->item_size);
+    if (item != NULL)
+        nx_memset(item, 0, pool->item_size);
     return item;
-}
-
-uint32_t nx_pool_index(const nx_pool_t *pool, const void *item)
-{
-    size_t off = (size_t)((const unsigned char *)item - pool->items);
-    return (uint32_t)(off / pool->item_size);
-}
-
-void *nx_pool_item(const nx_pool_t *pool, uint32_t index)
-{
-    return pool->items + (size_t)index * pool->item_size;
 }
 
 void nx_pool_free(nx_pool_t *pool, void *item)
 {
-    uintptr_t base = (uintptr_t)pool->items, at = (uintptr_t)item;
-    if (at < base || (at - base) % pool->item_size != 0u ||
-        (at - base) / pool->item_size >= pool->capacity)
-        nx_panic("pool %s: freeing %p, which is not one of its items", pool->name, item);
-    uint32_t i = (uint32_t)((at - base) / pool->item_size);
     nx_spin_lock(&pool->lock);
-    if (pool->links[i] != NX_POOL_IN_USE) {
-        nx_spin_unlock(&pool->lock);
-        nx_panic("pool %s: item %u freed twice", pool->name, i);
-    }
-    pool->links[i] = pool->free_head;
-    pool->free_head = i;
-    pool->used--;
+    /* Checked before anything changes; the panic leaves the lock held,
+     * which no longer matters. */
+    nx_pool_free_unlocked(pool, item);
     nx_spin_unlock(&pool->lock);
 }
 

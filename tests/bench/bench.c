@@ -18,6 +18,10 @@
 #include <time.h>
 
 #include "nx/bootinfo.h"
+#include "nx/cap.h"
+#include "nx/event.h"
+#include "nx/task.h"
+#include "nxsim/harness.h"
 #include "nx/printk.h"
 #include "nxsim/prng.h"
 #include "nxsim/sim.h"
@@ -27,6 +31,9 @@ struct bench {
     void (*setup)(void);
     void (*op)(void);
     uint64_t time_iters; /* iterations of the timed loop */
+    /* The function whose instructions are counted (NULL: the whole loop,
+     * bench_measured). For the smallest paths the loop would dominate. */
+    const char *collect;
 };
 
 /* Keeps results alive so the compiler cannot drop the work. */
@@ -100,11 +107,94 @@ static void sim_op(void)
     sink += sim_result->digest;
 }
 
+/* --- capabilities: on the simulator's harness (the host thread is hart 0) --- */
+
+static nx_task_t *cap_task, *cap_other;
+static nx_handle_t cap_event;
+
+static void cap_setup(void)
+{
+    if (nx_sim_harness_begin() != NX_OK || nx_task_create(&cap_task) != NX_OK ||
+        nx_task_create(&cap_other) != NX_OK || nx_sys_event_create(cap_task, &cap_event) != NX_OK) {
+        fprintf(stderr, "nx_bench: cannot set up the capability benchmarks\n");
+        exit(1);
+    }
+}
+
+/* The one check every syscall makes: lookup + type + rights (lock held by
+ * the caller, as in a syscall's decode step). */
+__attribute__((noinline)) nx_status_t nx_bench_lookup_once(void);
+__attribute__((noinline)) nx_status_t nx_bench_lookup_once(void)
+{
+    const nx_handle_entry_t *e;
+    return nx_handle_lookup_locked(&cap_task->handles, cap_event, NX_OBJ_EVENT, NX_RIGHT_SIGNAL,
+                                   &e);
+}
+
+static void lookup_setup(void)
+{
+    cap_setup();
+    nx_cap_lock(); /* held for the whole run: the benchmark is single-threaded */
+}
+
+static void lookup_op(void)
+{
+    sink += (uint64_t)nx_bench_lookup_once();
+}
+
+/* Lookup that hands back a referenced object: lock, check, ref, unlock, unref. */
+static void get_op(void)
+{
+    nx_object_t *obj;
+    if (nx_cap_get(cap_task, cap_event, NX_OBJ_EVENT, NX_RIGHT_SIGNAL, 0, &obj) == NX_OK)
+        nx_object_unref(obj);
+}
+
+static void dup_close_op(void)
+{
+    nx_handle_t h;
+    if (nx_sys_handle_duplicate(cap_task, cap_event, NX_RIGHT_SIGNAL, &h) == NX_OK)
+        sink += (uint64_t)nx_sys_handle_close(cap_task, h);
+}
+
+/* Move 8 handles to another task and back. */
+static void transfer_op(void)
+{
+    static nx_handle_t hs[8], moved[8];
+    static int ready;
+    if (!ready) {
+        for (int i = 0; i < 8; i++)
+            (void)nx_sys_handle_duplicate(cap_task, cap_event, NX_RIGHTS_SAME, &hs[i]);
+        ready = 1;
+    }
+    (void)nx_sys_handle_transfer(cap_task, hs, 8, cap_other, moved);
+    (void)nx_sys_handle_transfer(cap_other, moved, 8, cap_task, hs);
+}
+
+/* Derive 64 handles (a chain of 8 fanning out 8 each) and revoke them all. */
+static void revoke_op(void)
+{
+    nx_handle_t chain = cap_event, leaf;
+    for (int depth = 0; depth < 8; depth++) {
+        for (int i = 0; i < 7; i++)
+            (void)nx_sys_handle_duplicate(cap_task, chain, NX_RIGHTS_SAME, &leaf);
+        (void)nx_sys_handle_duplicate(cap_task, chain, NX_RIGHTS_SAME, &chain);
+    }
+    uint32_t revoked = 0;
+    (void)nx_sys_handle_revoke(cap_task, cap_event, &revoked);
+    sink += revoked;
+}
+
 static const struct bench benches[] = {
-    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000 },
-    { "printk_format_line", NULL, printk_op, 1000000 },
-    { "prng_next", prng_setup, prng_op, 10000000 },
-    { "sim_boot_4harts", sim_setup, sim_op, 200 },
+    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL },
+    { "printk_format_line", NULL, printk_op, 1000000, NULL },
+    { "prng_next", prng_setup, prng_op, 10000000, NULL },
+    { "sim_boot_4harts", sim_setup, sim_op, 200, NULL },
+    { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once" },
+    { "handle_get_unref", cap_setup, get_op, 2000000, NULL },
+    { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL },
+    { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL },
+    { "handle_derive_64_revoke", cap_setup, revoke_op, 20000, NULL },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
@@ -125,7 +215,7 @@ static double now_ns(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: nx_bench --list | --run NAME (--iters N | --time)\n");
+    fprintf(stderr, "usage: nx_bench --list | --collect NAME | --run NAME (--iters N | --time)\n");
     return 2;
 }
 
@@ -135,6 +225,14 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < BENCH_COUNT; i++)
             printf("%s\n", benches[i].name);
         return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "--collect") == 0) {
+        for (size_t i = 0; i < BENCH_COUNT; i++)
+            if (strcmp(argv[2], benches[i].name) == 0) {
+                printf("%s\n", benches[i].collect ? benches[i].collect : "bench_measured");
+                return 0;
+            }
+        return usage();
     }
     if (argc != 4 && argc != 5)
         return usage();

@@ -5,8 +5,9 @@
 #   run.sh --smoke HOST_BUILD_DIR        each benchmark once, nothing measured
 #
 # BENCH <name> instr_per_op=<integer> ns_per_op=<number>
-#   instructions: valgrind callgrind, counting only bench_measured(), divided
-#   by the iterations (deterministic for one binary); ns: a timed loop.
+#   instructions: valgrind callgrind, counting only bench_measured() (or the
+#   one function a benchmark names: nx_bench --collect), divided by the
+#   iterations (deterministic for one binary); ns: a timed loop.
 # BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off, best of 3.
 set -u
 
@@ -36,10 +37,12 @@ for name in $names; do
     case "$name" in
     sim_*) iters=20 ;;
     bootinfo_*) iters=200 ;;
+    handle_derive_*) iters=200 ;;
     *) iters=20000 ;;
     esac
     echo "run.sh: measuring $name ($iters iterations under callgrind)" >&2
-    valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=bench_measured \
+    collect=$("$bench" --collect "$name") || exit 1
+    valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect="$collect" \
         "$bench" --run "$name" --iters "$iters" >/dev/null 2>&1 ||
         { echo "run.sh: callgrind run of $name failed" >&2; exit 1; }
     total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out" | head -n 1)

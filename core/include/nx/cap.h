@@ -35,6 +35,7 @@
 #include "nexus/status.h"
 #include "nexus/types.h"
 #include "nx/object.h"
+#include "nx/spinlock.h"
 
 #define NX_HANDLE_SLOT_BITS 8u
 #define NX_HANDLE_SLOT_MASK (NX_MAX_HANDLES_PER_TASK - 1u)
@@ -72,9 +73,18 @@ typedef struct nx_cap {
     uint32_t node;
 } nx_cap_t;
 
-/* The capability lock (see above). */
-void nx_cap_lock(void);
-void nx_cap_unlock(void);
+/* The capability lock (see above); inline: every handle operation takes it. */
+extern nx_spinlock_t nx_cap_lock_word;
+
+static inline void nx_cap_lock(void)
+{
+    nx_spin_lock(&nx_cap_lock_word);
+}
+
+static inline void nx_cap_unlock(void)
+{
+    nx_spin_unlock(&nx_cap_lock_word);
+}
 
 /*
  * The one check of a handle: it names a live entry of `table`, the object

@@ -46,9 +46,18 @@ struct nx_object {
  * capabilities. */
 void nx_object_init(nx_object_t *obj, const nx_object_ops_t *ops);
 
-/* Take and drop a kernel reference. Dropping the last one destroys the
- * object; never drop one while holding the capability lock. */
-void nx_object_ref(nx_object_t *obj);
+/* Panic: a reference taken on a destroyed object (out of line: cold). */
+_Noreturn void nx_object_ref_dead(const nx_object_t *obj);
+
+/* Take a kernel reference. */
+static inline void nx_object_ref(nx_object_t *obj)
+{
+    if (atomic_fetch_add_explicit(&obj->refs, 1u, memory_order_relaxed) == 0u)
+        nx_object_ref_dead(obj);
+}
+
+/* Drop a kernel reference. Dropping the last one destroys the object; never
+ * drop one while holding the capability lock. */
 void nx_object_unref(nx_object_t *obj);
 
 /* Koids handed out since boot (the next is this + NX_KOID_FIRST). */

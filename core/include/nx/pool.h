@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nx/mem.h"
+
 #include "nx/spinlock.h"
 
 /* Pools in the registry; registering more panics at boot. */
@@ -48,8 +50,52 @@ typedef struct nx_pool {
                              0,                                                                    \
                              0 }
 
-/* Empty the pool (zeroing every item) and register it; core reset only. */
+/* Empty the pool and register it; core reset only. */
 void nx_pool_reset(nx_pool_t *pool);
+
+/* Panic: `item` is not an allocated item of `pool` (out of line: cold). */
+_Noreturn void nx_pool_misuse(const nx_pool_t *pool, const void *item);
+
+/*
+ * The pool's free list without its lock (by index or by item), for pools whose items are only
+ * touched under another lock the caller holds (the capability nodes, under
+ * the capability lock). The item is not zeroed.
+ */
+static inline uint32_t nx_pool_take_unlocked(nx_pool_t *pool)
+{
+    uint32_t i = pool->free_head;
+    if (i == NX_POOL_END)
+        return NX_POOL_END;
+    pool->free_head = pool->links[i];
+    pool->links[i] = NX_POOL_IN_USE;
+    if (++pool->used > pool->high_water)
+        pool->high_water = pool->used;
+    return i;
+}
+
+static inline void nx_pool_put_unlocked(nx_pool_t *pool, uint32_t i)
+{
+    if (i >= pool->capacity || pool->links[i] != NX_POOL_IN_USE)
+        nx_pool_misuse(pool, pool->items + (size_t)i * pool->item_size);
+    pool->links[i] = pool->free_head;
+    pool->free_head = i;
+    pool->used--;
+}
+
+static inline void *nx_pool_alloc_unlocked(nx_pool_t *pool)
+{
+    uint32_t i = nx_pool_take_unlocked(pool);
+    return i == NX_POOL_END ? NULL : pool->items + (size_t)i * pool->item_size;
+}
+
+static inline void nx_pool_free_unlocked(nx_pool_t *pool, void *item)
+{
+    /* Unsigned: an item below the array wraps to a huge offset. */
+    uintptr_t off = (uintptr_t)item - (uintptr_t)pool->items;
+    if (off % pool->item_size != 0u || off / pool->item_size >= pool->capacity)
+        nx_pool_misuse(pool, item);
+    nx_pool_put_unlocked(pool, (uint32_t)(off / pool->item_size));
+}
 
 /* A zeroed item, or NULL when the pool is full. */
 void *nx_pool_alloc(nx_pool_t *pool);
@@ -58,8 +104,15 @@ void *nx_pool_alloc(nx_pool_t *pool);
 void nx_pool_free(nx_pool_t *pool, void *item);
 
 /* Index of an item of the pool, and the item at an index (no check of use). */
-uint32_t nx_pool_index(const nx_pool_t *pool, const void *item);
-void *nx_pool_item(const nx_pool_t *pool, uint32_t index);
+static inline uint32_t nx_pool_index(const nx_pool_t *pool, const void *item)
+{
+    return (uint32_t)(((uintptr_t)item - (uintptr_t)pool->items) / pool->item_size);
+}
+
+static inline void *nx_pool_item(const nx_pool_t *pool, uint32_t index)
+{
+    return pool->items + (size_t)index * pool->item_size;
+}
 
 /* The registry: every pool reset since the last nx_pool_registry_clear(). */
 void nx_pool_registry_clear(void);

@@ -2,11 +2,12 @@
  * nx/spinlock.h - the kernel's spin lock.
  *
  * A test-and-test-and-set lock on a C11 atomic: acquire ordering on lock,
- * release on unlock, nx_port_relax() while spinning so the simulator can run
- * the holder. Rule: interrupts stay disabled while a lock is held (core only
- * enables them inside nx_port_interrupts_poll() and nx_port_idle(), which are
- * never called with a lock held), so a handler can never spin on a lock its
- * own hart holds.
+ * release on unlock. The uncontended path is inline (one atomic exchange);
+ * a contended lock spins on plain loads, calling nx_port_relax() so the
+ * simulator can run the holder. Rule: interrupts stay disabled while a lock
+ * is held (core only enables them inside nx_port_interrupts_poll() and
+ * nx_port_idle(), which are never called with a lock held), so a handler
+ * can never spin on a lock its own hart holds.
  */
 #ifndef NX_SPINLOCK_H
 #define NX_SPINLOCK_H
@@ -23,10 +24,24 @@ typedef struct nx_spinlock {
         0                                                                                          \
     }
 
-void nx_spin_lock(nx_spinlock_t *lock);
-void nx_spin_unlock(nx_spinlock_t *lock);
+/* The contended path of nx_spin_lock(). */
+void nx_spin_lock_contended(nx_spinlock_t *lock);
 
 /* One attempt; true when the lock is now held by the caller. */
-bool nx_spin_trylock(nx_spinlock_t *lock);
+static inline bool nx_spin_trylock(nx_spinlock_t *lock)
+{
+    return atomic_exchange_explicit(&lock->locked, 1u, memory_order_acquire) == 0u;
+}
+
+static inline void nx_spin_lock(nx_spinlock_t *lock)
+{
+    if (!nx_spin_trylock(lock))
+        nx_spin_lock_contended(lock);
+}
+
+static inline void nx_spin_unlock(nx_spinlock_t *lock)
+{
+    atomic_store_explicit(&lock->locked, 0u, memory_order_release);
+}
 
 #endif /* NX_SPINLOCK_H */
