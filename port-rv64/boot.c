@@ -1,6 +1,6 @@
 /*
- * boot.c - the boot hart's first C code: a temporary hart-local record, the
- * trap vector, then core's boot.
+ * boot.c - the boot hart's first C code: a temporary hart-local record, then
+ * core's boot (entry.S already installed the trap vector).
  */
 #include "nx/bootinfo.h"
 #include "nx/kernel.h"
@@ -17,7 +17,6 @@ _Noreturn void rv_boot_main(uint64_t hartid, uintptr_t dtb)
     boot_local.hartid = hartid;
     boot_local.logical = UINT32_MAX;
     rv_set_hart_local(&boot_local);
-    rv_csr_write(stvec, (uintptr_t)rv_trap_vector);
     /* The blob's size is unknown until its header is read: allow the
      * parser's bound; QEMU places the DTB at least 2 MiB below RAM's end. */
     nx_kernel_boot((const void *)dtb, NX_BOOTINFO_MAX_DTB_BYTES, hartid);

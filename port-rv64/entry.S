@@ -13,6 +13,9 @@
 _start:
     csrw sie, zero
     csrci sstatus, 2                /* SIE off until the port opens a window */
+    la t0, rv_trap_vector           /* a fault from here on gets a PANIC line */
+    csrw stvec, t0
+    mv tp, zero                     /* no hart-local record yet */
     la sp, rv_boot_stack_top
     /* Clear .bss (which holds the stacks); a0/a1 are kept for C. */
     la t0, __bss_start
@@ -29,6 +32,9 @@ _start:
 rv_secondary_start:
     csrw sie, zero
     csrci sstatus, 2
+    la t0, rv_trap_vector
+    csrw stvec, t0
+    mv tp, zero
     li t0, RV_MAX_HARTS
     bgeu a1, t0, 3b                 /* an index we never handed out: stop here */
     /* sp = top of rv_hart_stacks[a1] */

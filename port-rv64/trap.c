@@ -36,6 +36,13 @@ static const char *exception_name(uint64_t cause)
     return cause < sizeof names / sizeof names[0] ? names[cause] : "unknown exception";
 }
 
+/* The trapping hart's hardware id, or UINT64_MAX this early in its boot. */
+static unsigned long long trapping_hartid(void)
+{
+    const rv_hart_local_t *l = rv_hart_local();
+    return l != NULL ? (unsigned long long)l->hartid : ~0ull;
+}
+
 void rv_trap(rv_trap_frame_t *frame)
 {
     uint64_t cause = frame->scause;
@@ -52,9 +59,9 @@ void rv_trap(rv_trap_frame_t *frame)
             return;
         }
         nx_panic("unexpected interrupt %llu at sepc 0x%llx on hartid %llu", (unsigned long long)irq,
-                 (unsigned long long)frame->sepc, (unsigned long long)rv_hart_local()->hartid);
+                 (unsigned long long)frame->sepc, trapping_hartid());
     }
     nx_panic("kernel trap: %s (scause %llu) at sepc 0x%llx, stval 0x%llx on hartid %llu",
              exception_name(cause), (unsigned long long)cause, (unsigned long long)frame->sepc,
-             (unsigned long long)frame->stval, (unsigned long long)rv_hart_local()->hartid);
+             (unsigned long long)frame->stval, trapping_hartid());
 }

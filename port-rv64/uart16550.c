@@ -9,9 +9,11 @@
 #define UART_LCR 3u /* line control */
 #define UART_LSR 5u /* line status */
 
-#define UART_LCR_8N1   0x03u
-#define UART_FCR_RESET 0x07u /* enable FIFOs, clear both */
-#define UART_LSR_THRE  0x20u /* transmit holding register empty */
+#define UART_LCR_8N1 0x03u
+#define UART_FCR_ENABLE                                                                            \
+    0x01u                   /* FIFOs on; not cleared: the firmware's last bytes may be in them     \
+                             */
+#define UART_LSR_THRE 0x20u /* transmit holding register empty */
 
 /* Bounded wait for the transmitter: a UART that never drains loses a byte
  * rather than hanging the kernel. */
@@ -45,7 +47,7 @@ void rv_uart_init(uintptr_t base, uint32_t reg_shift, uint32_t io_width)
     uart_width = io_width;
     reg_write(UART_IER, 0u);
     reg_write(UART_LCR, UART_LCR_8N1);
-    reg_write(UART_FCR, UART_FCR_RESET);
+    reg_write(UART_FCR, UART_FCR_ENABLE);
 }
 
 void rv_uart_putc(char c)

@@ -41,6 +41,8 @@ const char *nx_sim_stop_name(nx_sim_stop_t stop)
         return "deadlock";
     case NX_SIM_STOP_TIME_LIMIT:
         return "time-limit";
+    case NX_SIM_STOP_HOST_ERROR:
+        return "host-error";
     }
     return "unknown";
 }
@@ -281,5 +283,5 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
             nx_fiber_destroy(&m->harts[i].fiber);
     free(dtb_copy);
     free(m);
-    return NX_OK;
+    return out->stop == NX_SIM_STOP_HOST_ERROR ? NX_ERR_NO_RESOURCES : NX_OK;
 }

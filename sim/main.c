@@ -12,11 +12,12 @@
 
 #include "nxsim/sim.h"
 
-/* Exit statuses (also in --help and docs/boot.md). */
+/* Exit statuses, shared with ./nexus (also in --help and docs/boot.md):
+ * 0, 1 and 3 are the kernel's own (NX_EXIT_*). */
 enum {
-    EXIT_SIM_STOPPED = 3, /* deadlock or time limit: the kernel never powered off */
-    EXIT_USAGE = 64,
-    EXIT_HOST = 70, /* the host could not provide what the machine needs */
+    EXIT_USAGE = 2,
+    EXIT_SIM_STOPPED = 4, /* deadlock or time limit: the kernel never powered off */
+    EXIT_HOST = 5,        /* the host could not provide what the machine needs */
 };
 
 static void usage(FILE *to)
@@ -39,9 +40,9 @@ static void usage(FILE *to)
             "  --quiet           do not print the console, only the summary\n"
             "  -h, --help        show this help\n"
             "\n"
-            "exit status: 0 all selftests passed, 1 a selftest failed, 2 kernel panic,\n"
-            "             3 the machine stopped without powering off (deadlock or time\n"
-            "             limit), 64 usage error, 70 host error.\n",
+            "exit status: 0 all selftests passed, 1 a selftest failed, 2 usage error,\n"
+            "             3 kernel panic, 4 the machine stopped without powering off\n"
+            "             (deadlock or time limit), 5 the host failed (out of memory).\n",
             NX_SIM_MAX_HARTS);
 }
 
@@ -57,17 +58,31 @@ static int bad_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Parse an unsigned decimal or 0x-hex number that fits below `limit`. */
+/* Parse an unsigned decimal number (or 0x-prefixed hex; a leading 0 is
+ * still decimal) that fits below `limit`. */
 static int parse_u64(const char *s, uint64_t limit, uint64_t *out)
 {
     char *end = NULL;
     errno = 0;
-    if (s == NULL || *s == '\0' || *s == '-')
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
         return -1;
-    unsigned long long v = strtoull(s, &end, 0);
+    int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+    unsigned long long v = strtoull(s, &end, base);
     if (errno != 0 || *end != '\0' || v > limit)
         return -1;
     *out = v;
+    return 0;
+}
+
+static int takes_value(const char *opt)
+{
+    static const char *const with_value[] = {
+        "--harts",    "--seed", "--boot-hart", "--memory-mib",
+        "--bootargs", "--dtb",  "--fail-hart", "--stall-hart"
+    };
+    for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
+        if (strcmp(opt, with_value[i]) == 0)
+            return 1;
     return 0;
 }
 
@@ -113,6 +128,8 @@ int main(int argc, char **argv)
         } else if (strcmp(opt, "--quiet") == 0) {
             cfg.echo = false;
             continue;
+        } else if (!takes_value(opt)) {
+            return bad_usage("unknown option '%s'", opt);
         } else if (val == NULL) {
             return bad_usage("option '%s' needs a value", opt);
         } else if (strcmp(opt, "--harts") == 0) {

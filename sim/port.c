@@ -78,8 +78,10 @@ nx_status_t nx_port_hart_start(uint32_t hart)
         return NX_ERR_IO;
     if (h->state != SIM_HART_OFF)
         return NX_ERR_BAD_STATE;
+    /* No stack for the hart is the host's failure, not the machine's: stop
+     * the run (nx_sim_run reports it) rather than let a run depend on it. */
     if (nx_sim_hart_spawn(m, h, hart) != 0)
-        return NX_ERR_NO_RESOURCES;
+        nx_sim_stop_from_hart(m, NX_SIM_STOP_HOST_ERROR, NX_EXIT_FAIL);
     return NX_OK;
 }
 
@@ -123,6 +125,15 @@ void nx_port_console_write(const char *buf, size_t len)
         fwrite(buf, 1, len, stdout);
 }
 
+/* Interrupt kinds in the digest: RISC-V's cause numbers. */
+enum { RV_IRQ_SOFTWARE = 1, RV_IRQ_TIMER = 5 };
+
+static void digest_interrupt(sim_machine_t *m, const sim_hart_t *h, uint64_t kind)
+{
+    uint64_t event[3] = { h->hartid, m->now_ns, kind };
+    nx_sim_digest(m, event, sizeof event);
+}
+
 static void deliver(sim_machine_t *m, sim_hart_t *h)
 {
     for (int round = 0; round < SIM_MAX_DELIVERY_ROUNDS; round++) {
@@ -130,11 +141,13 @@ static void deliver(sim_machine_t *m, sim_hart_t *h)
         /* RISC-V priority: software (IPI) before timer. */
         if (h->ipi_pending) {
             h->ipi_pending = false;
+            digest_interrupt(m, h, RV_IRQ_SOFTWARE);
             nx_kernel_ipi_interrupt();
             any = true;
         }
         if (h->timer_deadline_ns <= m->now_ns) {
             h->timer_deadline_ns = UINT64_MAX; /* one-shot */
+            digest_interrupt(m, h, RV_IRQ_TIMER);
             nx_kernel_timer_interrupt();
             any = true;
         }

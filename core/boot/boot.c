@@ -84,7 +84,6 @@ static void reset_core_state(void)
     nx_memset(&boot, 0, sizeof boot);
     atomic_store_explicit(&boot.stage, (unsigned)NX_BOOT_STAGE_RESET, memory_order_relaxed);
     atomic_store_explicit(&boot.checkin, 0u, memory_order_relaxed);
-    nx_printk_reset();
     nx_selftest_reset();
     nx_core_reset();
 }
@@ -194,6 +193,10 @@ _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t bo
                  nx_status_name(st), (int)diag.node_offset, diag.property ? ", property " : "",
                  diag.property ? diag.property : "", (int)diag.fdt_error);
     nx_boot_advance(NX_BOOT_STAGE_RESET, NX_BOOT_STAGE_BOOTINFO);
+
+    /* Tests the path of a failure before the port knows its devices. */
+    if (nx_bootinfo_has_arg(&boot.info, "nexus.test=early-panic"))
+        nx_panic("requested by bootargs (nexus.test=early-panic)");
 
     /* The parser keeps the boot hart, so the index exists. */
     int32_t self = nx_bootinfo_hart_index(&boot.info, boot_hartid);

@@ -20,6 +20,8 @@
 #define NX_FDT_MAX_CELLS_VALUE 4u
 /* Longest node path we resolve for /chosen/stdout-path. */
 #define NX_FDT_MAX_PATH 128u
+/* A 16550's registers the port touches span 8 of them. */
+#define NX_UART_REGISTERS 8u
 /* RISC-V interrupt cause of supervisor external interrupts (PLIC S context). */
 #define NX_RISCV_IRQ_S_EXT 9u
 
@@ -247,8 +249,15 @@ static bool cells_ok(uint32_t cells, uint32_t min)
     return cells >= min && cells <= NX_FDT_MAX_DECODE_CELLS;
 }
 
+/* True when [base, base + size) wraps past 2^64 (ending exactly there is fine). */
+static bool range_wraps(uint64_t base, uint64_t size)
+{
+    return base + size < base && base + size != 0u;
+}
+
 /* Translate an address of a node at `depth` into a CPU physical address,
- * bus by bus up to the root. */
+ * bus by bus up to the root. A bus may have at most NX_BOOTINFO_MAX_RANGES
+ * entries, so each translation is bounded by a constant. */
 static nx_status_t translate(struct parser *p, uint32_t depth, uint64_t *addr, uint64_t size,
                              int node)
 {
@@ -265,17 +274,20 @@ static nx_status_t translate(struct parser *p, uint32_t depth, uint64_t *addr, u
         uint32_t entry = 4u * (ca + pa + cs);
         if (bus->ranges.len % entry != 0u)
             return refuse(p, NX_DTB_BAD_RANGES, bus->offset, "ranges");
+        if (bus->ranges.len / entry > NX_BOOTINFO_MAX_RANGES)
+            return refuse(p, NX_DTB_TOO_MANY_RANGES, bus->offset, "ranges");
         bool found = false;
         for (uint32_t off = 0; off < bus->ranges.len && !found; off += entry) {
             const uint8_t *e = bus->ranges.v + off;
             uint64_t child = read_cells(e, ca);
             uint64_t parent = read_cells(e + 4u * ca, pa);
             uint64_t len = read_cells(e + 4u * (ca + pa), cs);
+            if (range_wraps(child, len) || range_wraps(parent, len))
+                return refuse(p, NX_DTB_BAD_RANGES, bus->offset, "ranges");
             if (*addr < child || *addr - child >= len || size > len - (*addr - child))
                 continue;
+            /* Inside the entry, and the entry does not wrap: neither does this. */
             uint64_t moved = parent + (*addr - child);
-            if (moved < parent)
-                return refuse(p, NX_DTB_BAD_RANGES, bus->offset, "ranges");
             *addr = moved;
             found = true;
         }
@@ -312,8 +324,7 @@ static nx_status_t decode_reg(struct parser *p, const struct node *n, uint32_t i
     const uint8_t *e = n->p[P_REG].v + index * 4u * (ac + sc);
     out->base = read_cells(e, ac);
     out->size = read_cells(e + 4u * ac, sc);
-    /* A range may end exactly at 2^64, not wrap past it. */
-    if (out->base + out->size < out->base && out->base + out->size != 0u)
+    if (range_wraps(out->base, out->size))
         return refuse(p, NX_DTB_BAD_REG, n->offset, "reg");
     return translate(p, n->depth, &out->base, out->size, n->offset);
 }
@@ -351,17 +362,19 @@ static nx_status_t decode_device(struct parser *p, const struct node *n, nx_mmio
     return NX_OK;
 }
 
+/* timebase-frequency as one or two cells; the value must fit 32 bits (the
+ * ports' tick arithmetic relies on it: tb * 1e9 fits 64 bits). */
 static nx_status_t read_timebase(struct parser *p, const struct node *n, uint64_t *out)
 {
     const struct prop *tb = &n->p[P_TIMEBASE];
     if (tb->v == NULL)
         return NX_OK;
-    if (tb->len == 4u)
-        *out = nx_dtb_be32(tb->v);
-    else if (tb->len == 8u)
-        *out = read_cells(tb->v, 2u);
-    else
+    uint64_t v = 0;
+    if (tb->len == 4u || tb->len == 8u)
+        v = read_cells(tb->v, tb->len / 4u);
+    if ((tb->len != 4u && tb->len != 8u) || v > UINT32_MAX)
         return refuse(p, NX_DTB_BAD_PROPERTY, n->offset, "timebase-frequency");
+    *out = v;
     return NX_OK;
 }
 
@@ -480,8 +493,11 @@ static nx_status_t handle_uart(struct parser *p, const struct node *n)
         st = u32_prop(p, n, P_REG_IO_WIDTH, &width);
     if (st == NX_OK && shift > 4u)
         st = refuse(p, NX_DTB_BAD_PROPERTY, n->offset, "reg-shift");
-    if (st == NX_OK && width != 1u && width != 4u)
+    /* Accesses of `width` bytes at a (1 << shift) stride must not overlap. */
+    if (st == NX_OK && ((width != 1u && width != 4u) || (1u << shift) < width))
         st = refuse(p, NX_DTB_BAD_PROPERTY, n->offset, "reg-io-width");
+    if (st == NX_OK && uart.size < ((uint64_t)NX_UART_REGISTERS << shift))
+        st = refuse(p, NX_DTB_BAD_REG, n->offset, "reg");
     if (st != NX_OK)
         return st;
     bi->uart = uart;
@@ -515,10 +531,14 @@ static nx_status_t handle_device(struct parser *p, const struct node *n)
         return handle_uart(p, n);
     case DEV_PLIC:
         return handle_plic(p, n);
-    case DEV_TEST_FINISHER:
+    case DEV_TEST_FINISHER: {
         if (bi->test_finisher.present)
             return NX_OK;
-        return decode_device(p, n, &bi->test_finisher);
+        nx_status_t st = decode_device(p, n, &bi->test_finisher);
+        if (st == NX_OK && bi->test_finisher.size < 4u) /* one 32-bit register */
+            st = refuse(p, NX_DTB_BAD_REG, n->offset, "reg");
+        return st;
+    }
     case DEV_VIRTIO: {
         nx_mmio_region_t slot;
         nx_status_t st = decode_device(p, n, &slot);
@@ -694,8 +714,12 @@ static nx_status_t read_chosen(struct parser *p)
     uint32_t n = 0;
     while (path[n] != '\0' && path[n] != ':')
         n++;
-    if (n == 0u || n >= NX_FDT_MAX_PATH)
-        return NX_OK; /* unusable: fall back to the first UART */
+    /* A path the firmware can follow but we cannot would put our console
+     * somewhere else than the firmware's: refuse rather than guess. */
+    if (n >= NX_FDT_MAX_PATH)
+        return refuse(p, NX_DTB_BAD_PROPERTY, chosen, "stdout-path");
+    if (n == 0u)
+        return NX_OK; /* no path: the first UART */
     if (path[0] != '/') {
         /* One alias step, never a chain: the target must be a full path. */
         int aliases = fdt_path_offset(p->fdt, "/aliases");
@@ -703,9 +727,10 @@ static nx_status_t read_chosen(struct parser *p)
             return NX_OK;
         int alen = 0;
         const char *target = fdt_getprop_namelen(p->fdt, aliases, path, (int)n, &alen);
-        if (target == NULL || alen < 2 || target[alen - 1] != '\0' || target[0] != '/' ||
-            (uint32_t)alen - 1u >= NX_FDT_MAX_PATH)
-            return NX_OK;
+        if (target == NULL || alen < 2 || target[alen - 1] != '\0' || target[0] != '/')
+            return NX_OK; /* no such alias (or a chain): the first UART */
+        if ((uint32_t)alen - 1u >= NX_FDT_MAX_PATH)
+            return refuse(p, NX_DTB_BAD_PROPERTY, aliases, "stdout-path");
         path = target;
         n = (uint32_t)alen - 1u;
     }
@@ -788,6 +813,13 @@ static nx_status_t parse(struct parser *p, size_t buf_size)
         return nx_dtb_fail(p->diag, NX_DTB_NO_TIMEBASE, 0, -1, "timebase-frequency");
     if (bi->mem_count == 0u)
         return nx_dtb_fail(p->diag, NX_DTB_NO_MEMORY, 0, -1, NULL);
+    /* Memory is handed out by ranges later: two must never cover one byte.
+     * Compare inclusive ends: a range may end exactly at 2^64. */
+    for (uint32_t i = 0; i < bi->mem_count; i++)
+        for (uint32_t j = i + 1u; j < bi->mem_count; j++)
+            if (bi->mem[i].base <= bi->mem[j].base + (bi->mem[j].size - 1u) &&
+                bi->mem[j].base <= bi->mem[i].base + (bi->mem[i].size - 1u))
+                return nx_dtb_fail(p->diag, NX_DTB_BAD_REG, 0, -1, "reg");
     if (p->boot_hartid != NX_BOOTINFO_ANY_HART && !p->boot_hart_kept)
         return nx_dtb_fail(p->diag, NX_DTB_NO_BOOT_HART, 0, -1, NULL);
     sort_virtio(bi);

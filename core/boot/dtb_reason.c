@@ -50,6 +50,8 @@ const char *nx_dtb_reason_name(nx_dtb_reason_t reason)
         return "no-boot-hart";
     case NX_DTB_TOO_MANY_CPUS:
         return "too-many-cpus";
+    case NX_DTB_TOO_MANY_RANGES:
+        return "too-many-ranges";
     case NX_DTB_REASON_COUNT:
         break;
     }
@@ -103,6 +105,8 @@ const char *nx_dtb_reason_text(nx_dtb_reason_t reason)
         return "the boot hart is not an enabled cpu in the device tree";
     case NX_DTB_TOO_MANY_CPUS:
         return "device tree has more than NX_BOOTINFO_MAX_CPU_NODES enabled cpus";
+    case NX_DTB_TOO_MANY_RANGES:
+        return "a bus's ranges has more than NX_BOOTINFO_MAX_RANGES entries";
     case NX_DTB_REASON_COUNT:
         break;
     }
@@ -122,6 +126,7 @@ nx_status_t nx_dtb_reason_status(nx_dtb_reason_t reason)
     case NX_DTB_TOO_DEEP:
     case NX_DTB_TOO_MANY_NODES:
     case NX_DTB_TOO_MANY_CPUS:
+    case NX_DTB_TOO_MANY_RANGES:
         return NX_ERR_OUT_OF_RANGE;
     case NX_DTB_NO_CPUS:
     case NX_DTB_NO_TIMEBASE:

@@ -36,11 +36,13 @@ struct hart_record {
     atomic_uint ipi_send_errors;
     /* secondary loop: the last phase this hart acted on (its own field) */
     uint32_t phase_seen;
+    /* the last phase this hart finished: a late finish of an old phase can
+     * never count for the current one */
+    atomic_uint phase_done;
 };
 
 static struct {
     atomic_uint phase;
-    atomic_uint done;
     atomic_uint smp_arrivals;
     struct hart_record hart[NX_MAX_HARTS];
 } st;
@@ -76,8 +78,9 @@ static bool check_bootinfo(char *why, size_t len)
     }
     for (uint32_t i = 0; i < bi->mem_count; i++)
         for (uint32_t j = 0; j < bi->mem_count; j++)
-            if (i != j && bi->mem[i].base < bi->mem[j].base + bi->mem[j].size &&
-                bi->mem[j].base < bi->mem[i].base + bi->mem[i].size) {
+            /* inclusive ends: a range may end exactly at 2^64 */
+            if (i != j && bi->mem[i].base <= bi->mem[j].base + (bi->mem[j].size - 1u) &&
+                bi->mem[j].base <= bi->mem[i].base + (bi->mem[i].size - 1u)) {
                 nx_snprintf(why, len, "memory ranges %u and %u overlap", i, j);
                 return false;
             }
@@ -307,37 +310,47 @@ void nx_selftest_on_ipi(uint32_t hart)
     atomic_fetch_add_explicit(&r->ipi_traps, 1u, memory_order_relaxed);
 }
 
-static bool phase_done(uint32_t online)
+/* Online harts that have not finished phase `phase` yet. */
+static uint32_t phase_stragglers(uint32_t phase)
 {
-    return (atomic_load_explicit(&st.done, memory_order_acquire) & online) == online;
+    uint32_t online = nx_boot_online_mask(), late = 0;
+    for (uint32_t h = 0; h < NX_MAX_HARTS; h++)
+        if ((online & (1u << h)) &&
+            atomic_load_explicit(&st.hart[h].phase_done, memory_order_acquire) != phase)
+            late |= 1u << h;
+    return late;
 }
 
-static void mark_done(uint32_t hart)
+static bool phase_finished(uint32_t phase)
 {
-    atomic_fetch_or_explicit(&st.done, 1u << hart, memory_order_release);
+    return phase_stragglers(phase) == 0u;
+}
+
+static void mark_done(uint32_t hart, uint32_t phase)
+{
+    atomic_store_explicit(&st.hart[hart].phase_done, phase, memory_order_release);
 }
 
 uint32_t nx_selftest_run_all(void)
 {
     uint32_t self = nx_port_this_hart();
-    uint32_t online = nx_boot_online_mask();
     uint32_t failed = 0;
 
     for (size_t i = 0; i < TEST_COUNT; i++) {
         const struct selftest *t = &tests[i];
         char why[160] = "";
         bool finished = true;
+        uint32_t phase = (uint32_t)(i + 1u);
         if (t->on_each_hart != NULL) {
-            atomic_store_explicit(&st.done, 0u, memory_order_relaxed);
-            atomic_store_explicit(&st.phase, (unsigned)(i + 1u), memory_order_release);
+            atomic_store_explicit(&st.phase, phase, memory_order_release);
             t->on_each_hart(self);
-            mark_done(self);
-            finished = nx_boot_spin_until(phase_done, online, NX_SELFTEST_PHASE_TIMEOUT_NS);
+            mark_done(self, phase);
+            finished = nx_boot_spin_until(phase_finished, phase, NX_SELFTEST_PHASE_TIMEOUT_NS);
         }
         bool ok = finished && t->check(why, sizeof why);
         if (!finished)
             nx_snprintf(why, sizeof why, "harts 0x%x did not finish within %llu ms",
-                        online & ~atomic_load(&st.done),
+                        phase_stragglers(phase),
                         (unsigned long long)(NX_SELFTEST_PHASE_TIMEOUT_NS / 1000000u));
         if (ok) {
             nx_printk("SELFTEST: %s ok\n", t->name);
@@ -372,6 +385,6 @@ void nx_selftest_secondary(uint32_t hart)
         if (phase == 0u || phase > TEST_COUNT || tests[phase - 1u].on_each_hart == NULL)
             nx_panic("hart %u: selftest phase %u is not a distributed test", hart, phase);
         tests[phase - 1u].on_each_hart(hart);
-        mark_done(hart);
+        mark_done(hart, phase);
     }
 }

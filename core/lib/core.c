@@ -6,11 +6,15 @@
 #include "nx/cap.h"
 #include "nx/event.h"
 #include "nx/object.h"
+#include "nx/panic.h"
 #include "nx/pool.h"
+#include "nx/printk.h"
 #include "nx/task.h"
 
 void nx_core_reset(void)
 {
+    nx_printk_reset();
+    nx_panic_reset();
     nx_pool_registry_clear();
     nx_object_reset();
     nx_audit_reset();

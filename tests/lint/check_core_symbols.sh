@@ -8,11 +8,17 @@ nm=$1
 shift
 defined=$(mktemp)
 undefined=$(mktemp)
-trap 'rm -f "$defined" "$undefined"' EXIT
+trap 'rm -f "$defined" "$defined.one" "$undefined"' EXIT
+[ $# -ge 1 ] || { echo "check_core_symbols.sh: no core libraries given" >&2; exit 2; }
 for lib in "$@"; do
-    "$nm" -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 { print $3 }' >>"$defined"
-    "$nm" -g --undefined-only "$lib" 2>/dev/null | awk '$1 == "U" { print $2 }' >>"$undefined"
+    [ -r "$lib" ] || { echo "check_core_symbols.sh: cannot read $lib" >&2; exit 2; }
+    "$nm" -g --defined-only "$lib" >"$defined.one" || { echo "check_core_symbols.sh: $nm failed on $lib" >&2; exit 2; }
+    awk 'NF == 3 { print $3 }' "$defined.one" >>"$defined"
+    "$nm" -g --undefined-only "$lib" >"$defined.one" || exit 2
+    awk '$1 == "U" { print $2 }' "$defined.one" >>"$undefined"
 done
+rm -f "$defined.one"
+[ -s "$defined" ] || { echo "check_core_symbols.sh: the libraries define nothing: wrong files?" >&2; exit 2; }
 allowed='^(nx_port_[a-z_]+|fdt_[a-z_0-9]+|mem(cpy|move|set|cmp|chr)|strn?len|strrchr|__(a|ub)san_.*|__sanitizer_.*)$'
 bad=$(sort -u "$undefined" | grep -vxF -f "$defined" | grep -Ev "$allowed")
 if [ -n "$bad" ]; then

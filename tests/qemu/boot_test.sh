@@ -3,13 +3,14 @@
 #
 # usage: boot_test.sh --qemu QEMU --kernel ELF --harts N [--markers FILE]
 #                     [--expect LINE]... [--expect-match ERE]... [--append BOOTARGS]
-#                     [--exit CODE] [--timeout SECONDS]
+#                     [--exit CODE | --exit hang] [--timeout SECONDS]
 #
-# Passes when QEMU exits with CODE (default 0), every marker line (from FILE,
+# Passes when QEMU exits with CODE (default 0; "hang": QEMU is still running
+# at the timeout, as a kernel that halts does), every marker line (from FILE,
 # '#' lines skipped, and each --expect) appears as a whole console line, each
-# --expect-match extended regular expression matches some line, and,
-# when CODE is 0, no line contains "PANIC". On failure prints why and the
-# whole console, so a CI log shows what the kernel said.
+# --expect-match extended regular expression matches some line, and, when
+# CODE is 0, no line contains "PANIC". On failure prints why and the whole
+# console, so a CI log shows what the kernel said.
 set -u
 
 qemu= kernel= harts= markers= append= want_exit=0 timeout_s=60
@@ -17,6 +18,7 @@ expects=$(mktemp) matches=$(mktemp) console=$(mktemp)
 trap 'rm -f "$expects" "$matches" "$console"' EXIT
 
 while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || { echo "boot_test.sh: '$1' needs a value" >&2; exit 2; }
     case "$1" in
     --qemu) qemu=$2 ;;
     --kernel) kernel=$2 ;;
@@ -29,11 +31,18 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=$2 ;;
     *) echo "boot_test.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
-    shift 2 || { echo "boot_test.sh: '$1' needs a value" >&2; exit 2; }
+    shift 2
 done
 [ -n "$qemu" ] && [ -n "$kernel" ] && [ -n "$harts" ] ||
     { echo "boot_test.sh: --qemu, --kernel and --harts are required" >&2; exit 2; }
-[ -z "$markers" ] || grep -v '^#' "$markers" | grep -v '^$' >>"$expects"
+case "$want_exit" in
+hang | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) ;;
+*) echo "boot_test.sh: --exit wants a number or 'hang', not '$want_exit'" >&2; exit 2 ;;
+esac
+if [ -n "$markers" ]; then
+    [ -r "$markers" ] || { echo "boot_test.sh: cannot read markers file '$markers'" >&2; exit 2; }
+    grep -v '^#' "$markers" | grep -v '^$' >>"$expects"
+fi
 
 if [ -n "$append" ]; then
     timeout "$timeout_s" "$qemu" -machine virt -m 128M -nographic -bios default \
@@ -46,8 +55,13 @@ status=$?
 
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
-[ "$status" -eq 124 ] && fail "QEMU did not power off within ${timeout_s} s"
-[ "$status" -ne 124 ] && [ "$status" -ne "$want_exit" ] && fail "QEMU exited $status, expected $want_exit"
+if [ "$want_exit" = hang ]; then
+    [ "$status" -eq 124 ] || fail "QEMU exited $status; the kernel should have halted"
+elif [ "$status" -eq 124 ]; then
+    fail "QEMU did not power off within ${timeout_s} s"
+elif [ "$status" -ne "$want_exit" ]; then
+    fail "QEMU exited $status, expected $want_exit"
+fi
 # The UART writes \r\n: compare lines without the \r.
 tr -d '\r' <"$console" >"$console.clean"
 mv "$console.clean" "$console"
@@ -57,7 +71,7 @@ done <"$expects"
 while IFS= read -r pattern; do
     grep -Eq -- "$pattern" "$console" || fail "no console line matches: $pattern"
 done <"$matches"
-if [ "$want_exit" -eq 0 ] && grep -q 'PANIC' "$console"; then
+if [ "$want_exit" = 0 ] && grep -q 'PANIC' "$console"; then
     fail "the kernel panicked: $(grep 'PANIC' "$console" | head -n 1)"
 fi
 

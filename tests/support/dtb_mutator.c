@@ -1251,6 +1251,7 @@ nx_status_t nx_dtb_mut_expected_status(nx_dtb_reason_t reason)
     case NX_DTB_TOO_DEEP:
     case NX_DTB_TOO_MANY_NODES:
     case NX_DTB_TOO_MANY_CPUS:
+    case NX_DTB_TOO_MANY_RANGES:
         return NX_ERR_OUT_OF_RANGE;
     case NX_DTB_NO_CPUS:
     case NX_DTB_NO_TIMEBASE:

@@ -639,16 +639,27 @@ static void test_reg_ending_at_top(void **state)
     blob_free(&b);
 }
 
+/* Status, reason, property, node and libfdt error of a refusal (below). */
+static void check_diag(const char *name, const result_t *r, nx_status_t status,
+                       nx_dtb_reason_t reason, const char *property, int node_offset,
+                       int fdt_error);
+
 /* Timebase: a 64-bit value in /cpus, or the first cpu's when /cpus has none;
  * disabled cpus are skipped, not counted as ignored. */
 static void test_timebase_and_disabled_cpu(void **state)
 {
     (void)state;
     blob_t b = qemu_blob(QEMU_SMP4);
-    FDT_OK(fdt_setprop_u64(b.data, node(&b, "/cpus"), "timebase-frequency", 0x100000000ull));
+    /* Two cells are accepted when the value fits 32 bits (the ports' tick
+     * arithmetic needs that); 2^32 is refused. */
+    FDT_OK(fdt_setprop_u64(b.data, node(&b, "/cpus"), "timebase-frequency", 0xffffffffull));
     result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
     expect_ok(&r);
-    assert_int_equal(r.bi.timebase_hz, 0x100000000ull);
+    assert_int_equal(r.bi.timebase_hz, 0xffffffffull);
+    FDT_OK(fdt_setprop_u64(b.data, node(&b, "/cpus"), "timebase-frequency", 0x100000000ull));
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    check_diag("timebase-2^32", &r, NX_ERR_MALFORMED, NX_DTB_BAD_PROPERTY, "timebase-frequency",
+               node(&b, "/cpus"), 0);
 
     FDT_OK(fdt_delprop(b.data, node(&b, "/cpus"), "timebase-frequency"));
     FDT_OK(fdt_setprop_u32(b.data, node(&b, "/cpus/cpu@1"), "timebase-frequency", 12345678));
@@ -1807,7 +1818,8 @@ static void test_reason_values_pinned(void **state)
     assert_int_equal(NX_DTB_NO_MEMORY, 19);
     assert_int_equal(NX_DTB_NO_BOOT_HART, 20);
     assert_int_equal(NX_DTB_TOO_MANY_CPUS, 21);
-    assert_int_equal(NX_DTB_REASON_COUNT, 22);
+    assert_int_equal(NX_DTB_TOO_MANY_RANGES, 22);
+    assert_int_equal(NX_DTB_REASON_COUNT, 23);
     /* Each reason comes with the status the header documents. */
     for (int i = 0; i < NX_DTB_REASON_COUNT; i++)
         assert_int_equal(nx_dtb_reason_status((nx_dtb_reason_t)i),
@@ -1968,6 +1980,161 @@ static void test_many_properties_and_entries(void **state)
     free(t);
 }
 
+/* --- found in review: wrap-arounds, overlaps, bounded ranges, console shape ---------- */
+
+/* A bus under /soc whose ranges map child 0 to `parent` for `len` bytes,
+ * with a test finisher at child address `child` of size `size`. */
+static void add_mapped_finisher(blob_t *b, uint64_t parent, uint64_t len, uint64_t child,
+                                uint64_t size)
+{
+    int bus = fdt_add_subnode(b->data, node(b, "/soc"), "bus@0");
+    FDT_OK(bus);
+    FDT_OK(fdt_setprop_u32(b->data, bus, "#address-cells", 2));
+    FDT_OK(fdt_setprop_u32(b->data, bus, "#size-cells", 2));
+    uint8_t ranges[48];
+    put64(ranges, 0);
+    put64(ranges + 8, parent);
+    put64(ranges + 16, len);
+    FDT_OK(fdt_setprop(b->data, bus, "ranges", ranges, 24));
+    int test = fdt_add_subnode(b->data, node(b, "/soc/bus@0"), "test@0");
+    FDT_OK(test);
+    put64(ranges, child);
+    put64(ranges + 8, size);
+    FDT_OK(fdt_setprop(b->data, test, "reg", ranges, 16));
+    FDT_OK(fdt_setprop_string(b->data, test, "compatible", "sifive,test0"));
+    FDT_OK(fdt_del_node(b->data, node(b, "/soc/test@100000")));
+}
+
+/* A ranges entry that wraps past 2^64, or that would carry a device past
+ * it, is refused; an entry ending exactly at 2^64 is fine. */
+static void test_translation_never_wraps(void **state)
+{
+    (void)state;
+    blob_t b = qemu_blob(QEMU_SMP4);
+    add_mapped_finisher(&b, 0xfffffffffffff000ull, 0x4000, 0, 0x2000);
+    result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    expect_refused(&r, NX_ERR_MALFORMED, NX_DTB_BAD_RANGES);
+    blob_free(&b);
+
+    b = qemu_blob(QEMU_SMP4);
+    add_mapped_finisher(&b, 0xffffffffffffe000ull, 0x2000, 0x1000, 0x1000);
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    expect_ok(&r);
+    assert_int_equal(r.bi.test_finisher.base, 0xfffffffffffff000ull);
+    blob_free(&b);
+}
+
+/* A bus with NX_BOOTINFO_MAX_RANGES entries translates; one more is
+ * refused (each translation is bounded by a constant, not by the blob). */
+static void test_bound_ranges(void **state)
+{
+    (void)state;
+    for (uint32_t n = NX_BOOTINFO_MAX_RANGES; n <= NX_BOOTINFO_MAX_RANGES + 1u; n++) {
+        blob_t b = qemu_blob(QEMU_SMP4);
+        add_mapped_finisher(&b, 0x40000000, 0x1000, 0x100, 0x10);
+        static uint8_t ranges[24 * (NX_BOOTINFO_MAX_RANGES + 1u)];
+        for (uint32_t i = 0; i < n; i++) {
+            put64(ranges + 24u * i, 0x100000ull * i);
+            put64(ranges + 24u * i + 8u, 0x40000000ull + 0x100000ull * i);
+            put64(ranges + 24u * i + 16u, 0x1000);
+        }
+        FDT_OK(fdt_setprop(b.data, node(&b, "/soc/bus@0"), "ranges", ranges, (int)(24u * n)));
+        result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+        if (n == NX_BOOTINFO_MAX_RANGES) {
+            expect_ok(&r);
+            assert_int_equal(r.bi.test_finisher.base, 0x40000100ull);
+        } else {
+            expect_refused(&r, NX_ERR_OUT_OF_RANGE, NX_DTB_TOO_MANY_RANGES);
+        }
+        blob_free(&b);
+    }
+}
+
+/* Two memory ranges covering one byte are refused, also when one ends at
+ * 2^64 (where a naive end computation wraps to 0). */
+static void test_overlapping_memory(void **state)
+{
+    (void)state;
+    static const uint64_t cases[][4] = {
+        { 0x80000000ull, 0x8000000ull, 0x84000000ull, 0x1000ull },
+        { 0xfffffffff0000000ull, 0x10000000ull, 0xfffffffff8000000ull, 0x1000ull },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        blob_t b = qemu_blob(QEMU_SMP4);
+        set_reg2(&b, "/memory@80000000", cases[i], 2);
+        result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+        expect_refused(&r, NX_ERR_MALFORMED, NX_DTB_BAD_REG);
+        assert_string_equal(r.d.property, "reg");
+        blob_free(&b);
+    }
+    /* Adjacent ranges touch but do not overlap. */
+    blob_t b = qemu_blob(QEMU_SMP4);
+    const uint64_t adjacent[4] = { 0x80000000ull, 0x1000ull, 0x80001000ull, 0x1000ull };
+    set_reg2(&b, "/memory@80000000", adjacent, 2);
+    result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    expect_ok(&r);
+    assert_int_equal(r.bi.mem_count, 2);
+    blob_free(&b);
+}
+
+/* The console's registers must fit its reg and not overlap each other; the
+ * test finisher needs its one 32-bit register. */
+static void test_device_register_shapes(void **state)
+{
+    (void)state;
+    blob_t b = qemu_blob(QEMU_SMP4);
+    FDT_OK(fdt_setprop_u32(b.data, node(&b, FIRST_UART_PATH), "reg-io-width", 4));
+    result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    check_diag("width-4-shift-0", &r, NX_ERR_MALFORMED, NX_DTB_BAD_PROPERTY, "reg-io-width",
+               node(&b, FIRST_UART_PATH), 0);
+    FDT_OK(fdt_setprop_u32(b.data, node(&b, FIRST_UART_PATH), "reg-shift", 2));
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART); /* 8 registers 4 bytes apart: 32 <= 0x100 */
+    expect_ok(&r);
+    assert_int_equal(r.bi.uart_reg_io_width, 4);
+    FDT_OK(fdt_setprop_u32(b.data, node(&b, FIRST_UART_PATH), "reg-shift", 6));
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART); /* shift past the bound */
+    check_diag("shift-6", &r, NX_ERR_MALFORMED, NX_DTB_BAD_PROPERTY, "reg-shift",
+               node(&b, FIRST_UART_PATH), 0);
+    blob_free(&b);
+
+    b = qemu_blob(QEMU_SMP4);
+    const uint64_t small_uart[2] = { 0x10000000ull, 0x7ull };
+    set_reg2(&b, FIRST_UART_PATH, small_uart, 1);
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    check_diag("uart-reg-7-bytes", &r, NX_ERR_MALFORMED, NX_DTB_BAD_REG, "reg",
+               node(&b, FIRST_UART_PATH), 0);
+    blob_free(&b);
+
+    b = qemu_blob(QEMU_SMP4);
+    const uint64_t small_test[2] = { 0x100000ull, 0x3ull };
+    set_reg2(&b, "/soc/test@100000", small_test, 1);
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    check_diag("finisher-reg-3-bytes", &r, NX_ERR_MALFORMED, NX_DTB_BAD_REG, "reg",
+               node(&b, "/soc/test@100000"), 0);
+    blob_free(&b);
+}
+
+/* A stdout-path we cannot follow would put our console elsewhere than the
+ * firmware's: refused, never silently replaced by the first UART. */
+static void test_stdout_path_too_long(void **state)
+{
+    (void)state;
+    char path[200];
+    memset(path, '/', sizeof path);
+    snprintf(path + 150, sizeof path - 150, "%s", FIRST_UART_PATH); /* ////.../soc/serial@... */
+    blob_t b = qemu_blob(QEMU_SMP4);
+    FDT_OK(fdt_setprop_string(b.data, chosen(&b), "stdout-path", path));
+    result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    check_diag("stdout-path-long", &r, NX_ERR_MALFORMED, NX_DTB_BAD_PROPERTY, "stdout-path",
+               chosen(&b), 0);
+    /* Extra slashes within the bound are followed, as libfdt does. */
+    FDT_OK(fdt_setprop_string(b.data, chosen(&b), "stdout-path", "//soc//serial@10000000/"));
+    r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+    expect_ok(&r);
+    assert_int_equal(r.bi.uart.base, VIRT_UART_BASE);
+    blob_free(&b);
+}
+
 /* --- main ----------------------------------------------------------------------------------- */
 
 #define N_ERROR  (sizeof error_cases / sizeof error_cases[0])
@@ -2012,6 +2179,11 @@ static const struct CMUnitTest fixed_tests[] = {
     cmocka_unit_test(test_diag_names_the_wrong_property),
     cmocka_unit_test(test_bound_cpu_nodes),
     cmocka_unit_test(test_many_properties_and_entries),
+    cmocka_unit_test(test_translation_never_wraps),
+    cmocka_unit_test(test_bound_ranges),
+    cmocka_unit_test(test_overlapping_memory),
+    cmocka_unit_test(test_device_register_shapes),
+    cmocka_unit_test(test_stdout_path_too_long),
 };
 
 #define N_FIXED (sizeof fixed_tests / sizeof fixed_tests[0])

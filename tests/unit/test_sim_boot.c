@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nx/boot.h"
 #include "nx/selftest.h"
 #include "nxsim/sim.h"
 
@@ -194,9 +195,21 @@ static void hart_that_never_checks_in(void **state)
     nx_sim_config_t cfg = config(4, 4);
     cfg.stall_mask = 1u << 3;
     assert_passed(boot(&cfg), 3, 4);
-    assert_line(result, "nexus: hart 3 was started but did not check in within 1000 ms; "
+    assert_line(result, "nexus: hart 3 was started but did not check in within 5000 ms; "
                         "continuing without it");
-    assert_true(result->end_time_ns >= 1000000000ull);
+    assert_true(result->end_time_ns >= NX_BOOT_CHECKIN_TIMEOUT_NS);
+}
+
+/* A panic before the port is set up still says why and stops the machine. */
+static void early_panic_request_panics(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = config(2, 0);
+    cfg.bootargs = "nexus.test=early-panic";
+    boot(&cfg);
+    assert_int_equal(result->exit_code, NX_EXIT_PANIC);
+    assert_line(result, "PANIC: requested by bootargs (nexus.test=early-panic) (boot hart, early)");
+    assert_null(strstr(result->console, "nexus 0.1.0 booting"));
 }
 
 static void panic_request_panics(void **state)
@@ -305,6 +318,7 @@ int main(void)
         cmocka_unit_test(hart_that_fails_to_start),
         cmocka_unit_test(hart_that_never_checks_in),
         cmocka_unit_test(panic_request_panics),
+        cmocka_unit_test(early_panic_request_panics),
         cmocka_unit_test(qemu_device_tree_boots),
         cmocka_unit_test(damaged_device_tree_panics_with_reason),
         cmocka_unit_test(boot_hart_missing_from_device_tree),

@@ -38,8 +38,9 @@ uint32_t nx_boot_online_mask(void);
 /* Harts the port agreed to start, the boot hart included. */
 uint32_t nx_boot_started_mask(void);
 
-/* How long started harts get to check in before boot goes on without them. */
-#define NX_BOOT_CHECKIN_TIMEOUT_NS 1000000000ull /* 1 s */
+/* How long started harts get to check in before boot goes on without them.
+ * Generous: under QEMU this is host time, shared with every other vCPU. */
+#define NX_BOOT_CHECKIN_TIMEOUT_NS 5000000000ull /* 5 s */
 
 /*
  * Busy-wait, taking interrupts, until cond(arg) holds or timeout_ns passed.

@@ -33,6 +33,7 @@
 #define NX_BOOTINFO_MAX_CPU_NODES  256u
 #define NX_BOOTINFO_MAX_BOOTARGS   128u /* /chosen/bootargs kept, NUL included */
 #define NX_BOOTINFO_MAX_PLIC_LINKS 64u  /* interrupts-extended pairs examined */
+#define NX_BOOTINFO_MAX_RANGES     64u  /* entries of one bus's ranges; more: refused */
 
 /* Pass as boot_hartid when no hart must be kept (tests, tools). */
 #define NX_BOOTINFO_ANY_HART UINT64_MAX
@@ -98,27 +99,28 @@ typedef struct nx_boot_info {
 /* Why a DTB was refused. Values are stable: tests and logs refer to them. */
 typedef enum nx_dtb_reason {
     NX_DTB_OK = 0,
-    NX_DTB_NULL_ARGUMENT = 1,   /* dtb or out is NULL */
-    NX_DTB_TRUNCATED = 2,       /* buffer shorter than the header or its totalsize */
-    NX_DTB_BAD_MAGIC = 3,       /* not a flattened device tree */
-    NX_DTB_BAD_VERSION = 4,     /* format version libfdt cannot read */
-    NX_DTB_TOO_LARGE = 5,       /* totalsize above NX_BOOTINFO_MAX_DTB_BYTES */
-    NX_DTB_BAD_LAYOUT = 6,      /* header blocks out of bounds or misaligned */
-    NX_DTB_BAD_STRUCTURE = 7,   /* structure block: bad tag, unbalanced or truncated */
-    NX_DTB_TOO_DEEP = 8,        /* nesting deeper than NX_BOOTINFO_MAX_DEPTH */
-    NX_DTB_TOO_MANY_NODES = 9,  /* more than NX_BOOTINFO_MAX_NODES nodes */
-    NX_DTB_BAD_NAME = 10,       /* property name outside the strings block */
-    NX_DTB_BAD_CELLS = 11,      /* #address-cells / #size-cells out of range */
-    NX_DTB_BAD_REG = 12,        /* reg length not whole entries, or a range wraps */
-    NX_DTB_BAD_RANGES = 13,     /* ranges malformed, or an address has no translation */
-    NX_DTB_BAD_PROPERTY = 14,   /* wrong length, or a string without its NUL */
-    NX_DTB_BAD_RESERVED = 15,   /* reservation block entry wraps or is unterminated */
-    NX_DTB_NO_CPUS = 16,        /* no /cpus or no enabled cpu node */
-    NX_DTB_DUPLICATE_HART = 17, /* two cpu nodes with one hart id */
-    NX_DTB_NO_TIMEBASE = 18,    /* no or zero timebase-frequency */
-    NX_DTB_NO_MEMORY = 19,      /* no memory node with a non-empty range */
-    NX_DTB_NO_BOOT_HART = 20,   /* the hart we booted on is not an enabled cpu */
-    NX_DTB_TOO_MANY_CPUS = 21,  /* more than NX_BOOTINFO_MAX_CPU_NODES enabled cpus */
+    NX_DTB_NULL_ARGUMENT = 1,    /* dtb or out is NULL */
+    NX_DTB_TRUNCATED = 2,        /* buffer shorter than the header or its totalsize */
+    NX_DTB_BAD_MAGIC = 3,        /* not a flattened device tree */
+    NX_DTB_BAD_VERSION = 4,      /* format version libfdt cannot read */
+    NX_DTB_TOO_LARGE = 5,        /* totalsize above NX_BOOTINFO_MAX_DTB_BYTES */
+    NX_DTB_BAD_LAYOUT = 6,       /* header blocks out of bounds or misaligned */
+    NX_DTB_BAD_STRUCTURE = 7,    /* structure block: bad tag, unbalanced or truncated */
+    NX_DTB_TOO_DEEP = 8,         /* nesting deeper than NX_BOOTINFO_MAX_DEPTH */
+    NX_DTB_TOO_MANY_NODES = 9,   /* more than NX_BOOTINFO_MAX_NODES nodes */
+    NX_DTB_BAD_NAME = 10,        /* property name outside the strings block */
+    NX_DTB_BAD_CELLS = 11,       /* #address-cells / #size-cells out of range */
+    NX_DTB_BAD_REG = 12,         /* reg length not whole entries, or a range wraps */
+    NX_DTB_BAD_RANGES = 13,      /* ranges malformed, or an address has no translation */
+    NX_DTB_BAD_PROPERTY = 14,    /* wrong length, or a string without its NUL */
+    NX_DTB_BAD_RESERVED = 15,    /* reservation block entry wraps or is unterminated */
+    NX_DTB_NO_CPUS = 16,         /* no /cpus or no enabled cpu node */
+    NX_DTB_DUPLICATE_HART = 17,  /* two cpu nodes with one hart id */
+    NX_DTB_NO_TIMEBASE = 18,     /* no or zero timebase-frequency */
+    NX_DTB_NO_MEMORY = 19,       /* no memory node with a non-empty range */
+    NX_DTB_NO_BOOT_HART = 20,    /* the hart we booted on is not an enabled cpu */
+    NX_DTB_TOO_MANY_CPUS = 21,   /* more than NX_BOOTINFO_MAX_CPU_NODES enabled cpus */
+    NX_DTB_TOO_MANY_RANGES = 22, /* a bus's ranges has more than NX_BOOTINFO_MAX_RANGES */
     NX_DTB_REASON_COUNT
 } nx_dtb_reason_t;
 

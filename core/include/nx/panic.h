@@ -18,6 +18,9 @@ _Noreturn void nx_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2
 _Noreturn void nx_panic_exit(nx_exit_code_t code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Forget earlier panics; core reset only. */
+void nx_panic_reset(void);
+
 /* Kernel invariant check: panics with the condition text, file and line. */
 #define NX_ASSERT(cond)                                                                            \
     do {                                                                                           \

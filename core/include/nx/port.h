@@ -34,11 +34,12 @@ typedef enum nx_ipi_class {
     NX_IPI_BEST_EFFORT = 1,
 } nx_ipi_class_t;
 
-/* How the machine ends; ports map it to their exit status (QEMU: 0 / 1 / 2). */
+/* How the machine ends; ports make it their exit status (QEMU exits with
+ * it). 2 is left out: the command-line tools use it for usage errors. */
 typedef enum nx_exit_code {
     NX_EXIT_PASS = 0,  /* every selftest passed */
     NX_EXIT_FAIL = 1,  /* a selftest failed */
-    NX_EXIT_PANIC = 2, /* a kernel invariant broke (nx_panic) */
+    NX_EXIT_PANIC = 3, /* a kernel invariant broke (nx_panic) */
 } nx_exit_code_t;
 
 /* --- Machine ---------------------------------------------------------- */

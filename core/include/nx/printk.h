@@ -35,7 +35,7 @@ size_t nx_printk_clip(char *line, size_t wanted);
 /* Format and write to the console as one unit. */
 void nx_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Reset the console lock; only nx_kernel_boot() calls it. */
+/* Reset the console lock; core reset only. */
 void nx_printk_reset(void);
 
 /* For nx_panic() only: take the console lock within `attempts` tries and

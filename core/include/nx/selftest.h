@@ -17,8 +17,8 @@
 
 /* Bounds of the selftests' waits and the timer test's delay. */
 #define NX_SELFTEST_TIMER_DELAY_NS   1000000ull     /* each hart's timer: now + 1 ms */
-#define NX_SELFTEST_PHASE_TIMEOUT_NS 1000000000ull  /* every hart finishes a phase in 1 s */
-#define NX_SELFTEST_OPEN_TIMEOUT_NS  10000000000ull /* a hart waits 10 s for the next phase */
+#define NX_SELFTEST_PHASE_TIMEOUT_NS 5000000000ull  /* every hart finishes a phase in 5 s */
+#define NX_SELFTEST_OPEN_TIMEOUT_NS  30000000000ull /* a hart waits 30 s for the next phase */
 
 /* Clear all selftest state (called from nx_kernel_boot). */
 void nx_selftest_reset(void);

@@ -49,14 +49,17 @@ typedef enum nx_sim_stop {
     NX_SIM_STOP_SHUTDOWN = 0,   /* the kernel called nx_port_shutdown */
     NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no IPI pending */
     NX_SIM_STOP_TIME_LIMIT = 2, /* virtual time passed time_limit_ns */
+    NX_SIM_STOP_HOST_ERROR = 3, /* the host could not give a hart its stack */
 } nx_sim_stop_t;
 
 typedef struct nx_sim_result {
     nx_sim_stop_t stop;
-    nx_exit_code_t exit_code;           /* valid when stop == NX_SIM_STOP_SHUTDOWN */
-    uint64_t end_time_ns;               /* virtual time at the stop */
-    uint64_t switches;                  /* times the scheduler resumed a hart */
-    uint64_t digest;                    /* FNV-1a over every scheduling decision and console byte */
+    nx_exit_code_t exit_code; /* valid when stop == NX_SIM_STOP_SHUTDOWN */
+    uint64_t end_time_ns;     /* virtual time at the stop */
+    uint64_t switches;        /* times the scheduler resumed a hart */
+    /* FNV-1a over every scheduling decision, IPI sent, interrupt taken and
+     * console byte */
+    uint64_t digest;
     char console[NX_SIM_CONSOLE_BYTES]; /* NUL-terminated; console_dropped says if cut */
     size_t console_len;
     size_t console_dropped;
@@ -71,7 +74,8 @@ void nx_sim_config_default(nx_sim_config_t *cfg);
  * NX_ERR_INVALID_ARGS for a bad configuration (and says why on stderr),
  * NX_ERR_BAD_STATE when called while a machine runs (core state is global:
  * one machine at a time), or NX_ERR_NO_RESOURCES when the host cannot
- * provide stacks.
+ * provide stacks (also when that happens mid-run: out->stop then says
+ * NX_SIM_STOP_HOST_ERROR).
  */
 nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out);
 
