@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "fiber.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,15 @@ static void asan_finish(nx_fiber_t *self)
 #endif
 }
 
-static void trampoline(void)
+#if NX_FIBER_ASM
+/* fiber_switch.S */
+void nx_fiber_switch_stack(void **save_sp, void *load_sp);
+void nx_fiber_trampoline(void);
+#endif
+
+/* First C code of every fiber, on its own stack. */
+void nx_fiber_start(void);
+void nx_fiber_start(void)
 {
     nx_fiber_t *self = starting;
     starting = NULL;
@@ -64,6 +73,33 @@ static void trampoline(void)
 void nx_fiber_init_main(nx_fiber_t *f)
 {
     memset(f, 0, sizeof *f);
+}
+
+/* Lay out a fresh stack so the first switch to it "returns" into the
+ * trampoline with zeroed callee-saved registers (see fiber_switch.S). */
+static void prepare_stack(nx_fiber_t *f, void *base, size_t size)
+{
+#if NX_FIBER_ASM
+    uintptr_t top = ((uintptr_t)base + size) & ~(uintptr_t)15u;
+#if defined(__x86_64__)
+    uint64_t *frame = (uint64_t *)top - 8; /* return address + 6 registers + MXCSR/FPCW */
+    memset(frame, 0, 8 * sizeof *frame);
+    frame[7] = (uint64_t)(uintptr_t)nx_fiber_trampoline;
+    uint32_t control[2] = { 0x1f80u, 0x037fu }; /* default MXCSR, x87 control word */
+    memcpy(&frame[0], control, sizeof control);
+#else
+    uint64_t *frame = (uint64_t *)top - 20; /* x19..x30 and d8..d15 */
+    memset(frame, 0, 20 * sizeof *frame);
+    frame[11] = (uint64_t)(uintptr_t)nx_fiber_trampoline; /* x30 */
+#endif
+    f->sp = frame;
+#else
+    getcontext(&f->ctx);
+    f->ctx.uc_stack.ss_sp = base;
+    f->ctx.uc_stack.ss_size = size;
+    f->ctx.uc_link = NULL;
+    makecontext(&f->ctx, nx_fiber_start, 0);
+#endif
 }
 
 int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
@@ -86,15 +122,7 @@ int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
     f->asan_size = NX_FIBER_STACK_BYTES;
     f->entry = entry;
     f->arg = arg;
-    if (getcontext(&f->ctx) != 0) {
-        munmap(m, total);
-        f->stack = NULL;
-        return -1;
-    }
-    f->ctx.uc_stack.ss_sp = (char *)m + page;
-    f->ctx.uc_stack.ss_size = NX_FIBER_STACK_BYTES;
-    f->ctx.uc_link = NULL;
-    makecontext(&f->ctx, trampoline, 0);
+    prepare_stack(f, (char *)m + page, NX_FIBER_STACK_BYTES);
     return 0;
 }
 
@@ -102,16 +130,25 @@ static void prepare(nx_fiber_t *from, nx_fiber_t *to)
 {
     if (to->stack != NULL && !to->started) {
         to->started = 1;
-        starting = to; /* read by its trampoline */
+        starting = to; /* read by nx_fiber_start */
     }
     switching_from = from;
+}
+
+static void raw_switch(nx_fiber_t *from, nx_fiber_t *to)
+{
+#if NX_FIBER_ASM
+    nx_fiber_switch_stack(&from->sp, to->sp);
+#else
+    swapcontext(&from->ctx, &to->ctx);
+#endif
 }
 
 void nx_fiber_switch(nx_fiber_t *from, nx_fiber_t *to)
 {
     prepare(from, to);
     asan_start(from, to, 0);
-    swapcontext(&from->ctx, &to->ctx);
+    raw_switch(from, to);
     asan_finish(from);
 }
 
@@ -119,8 +156,8 @@ _Noreturn void nx_fiber_switch_final(nx_fiber_t *from, nx_fiber_t *to)
 {
     prepare(from, to);
     asan_start(from, to, 1);
-    setcontext(&to->ctx);
-    abort(); /* setcontext only returns on error */
+    raw_switch(from, to);
+    abort(); /* nothing switches back to a fiber that left for good */
 }
 
 void nx_fiber_destroy(nx_fiber_t *f)

@@ -3,9 +3,11 @@
  *
  * The simulator is one host thread; each simulated hart (and later each
  * simulated user thread) runs on a fiber, and the scheduler switches between
- * them explicitly. This version switches with ucontext; stacks are mmap'd
- * with a guard page below, and AddressSanitizer is told about every switch
- * (its fiber annotations) so it tracks the right stack.
+ * them explicitly, with fiber_switch.S on x86-64 and aarch64 (callee-saved
+ * registers and the stack pointer only: no system call, unlike glibc's
+ * swapcontext, which also saves the signal mask) and ucontext elsewhere.
+ * Stacks are mmap'd with a guard page below, and AddressSanitizer is told
+ * about every switch (its fiber annotations) so it tracks the right stack.
  *
  * A fiber destroyed while suspended (every hart at the end of a run) never
  * unwinds: with ASAN_OPTIONS=detect_stack_use_after_return=1 its fake stack
@@ -15,10 +17,21 @@
 #define NXSIM_FIBER_H
 
 #include <stddef.h>
+
+/* x86-64 and aarch64 switch with fiber_switch.S; anything else with ucontext. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define NX_FIBER_ASM 1
+#else
+#define NX_FIBER_ASM 0
 #include <ucontext.h>
+#endif
 
 typedef struct nx_fiber {
+#if NX_FIBER_ASM
+    void *sp; /* saved stack pointer while suspended */
+#else
     ucontext_t ctx;
+#endif
     void *stack; /* mapping base (guard page first); NULL for the main fiber */
     size_t stack_size;
     const void *asan_bottom; /* usable stack bottom and size, for ASan */
