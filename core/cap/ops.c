@@ -76,8 +76,11 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
     uint32_t slot = NX_SLOT_NONE, node = NX_NODE_NONE;
-    if (out == NULL || (rights & ~NX_RIGHTS_ALL) != 0u) {
+    if (out == NULL) {
         why = NX_AUDIT_BAD_ARGUMENT;
+        st = NX_ERR_INVALID_ARGS;
+    } else if ((rights & ~NX_RIGHTS_ALL) != 0u) {
+        why = NX_AUDIT_UNKNOWN_RIGHTS;
         st = NX_ERR_INVALID_ARGS;
     } else if (task->dying) {
         why = NX_AUDIT_TASK_DEAD;

@@ -96,7 +96,10 @@ nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_ha
     nx_reaper_t reaper = NX_REAPER_INIT;
     nx_status_t st = NX_OK;
     nx_cap_lock();
-    if (n > NX_MAX_TRANSFER_HANDLES || (n > 0u && (caps == NULL || out == NULL))) {
+    if (n > NX_MAX_TRANSFER_HANDLES) {
+        st = nx_cap_refuse(to, NX_AUDIT_OP_TRANSFER, NX_HANDLE_INVALID, NX_AUDIT_BATCH_TOO_LARGE,
+                           NX_ERR_INVALID_ARGS);
+    } else if (n > 0u && (caps == NULL || out == NULL)) {
         st = nx_cap_refuse(to, NX_AUDIT_OP_TRANSFER, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                            NX_ERR_INVALID_ARGS);
     } else {

@@ -32,6 +32,12 @@ nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out)
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT);
         return NX_ERR_INVALID_ARGS;
     }
+    /* Checked again under the lock by nx_cap_install; checking first keeps a
+     * dying caller from making (and at once destroying) an event. */
+    if (caller->dying) {
+        nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD);
+        return NX_ERR_BAD_STATE;
+    }
     nx_event_t *ev = nx_pool_alloc(&events);
     if (ev == NULL) {
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED);

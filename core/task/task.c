@@ -72,6 +72,12 @@ nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out)
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT);
         return NX_ERR_INVALID_ARGS;
     }
+    /* Checked again under the lock by nx_cap_install; checking first keeps a
+     * dying caller from making (and at once destroying) a task. */
+    if (caller->dying) {
+        nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD);
+        return NX_ERR_BAD_STATE;
+    }
     nx_status_t st = nx_task_create(&t);
     if (st != NX_OK) {
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED);

@@ -108,7 +108,21 @@ void nx_test_assert_pools_at_baseline(void)
 int nx_test_core_teardown(void **state)
 {
     (void)state;
-    nx_test_assert_pools_at_baseline();
+    /* Measure, end the harness, then report: a leak fails this test, not
+     * every later one through a harness left running. */
+    char leak[160] = "";
+    if (nx_pool_registry_count() != baseline_count)
+        snprintf(leak, sizeof leak, "%u pools registered, %u at the start of the test",
+                 nx_pool_registry_count(), baseline_count);
+    for (uint32_t i = 0; i < baseline_count && leak[0] == '\0'; i++) {
+        const nx_pool_t *p = nx_pool_registry_get(i);
+        if (nx_pool_used(p) != baseline[i])
+            snprintf(leak, sizeof leak,
+                     "pool %s holds %u items, %u at the start of the test: a leak", p->name,
+                     nx_pool_used(p), baseline[i]);
+    }
     nx_sim_harness_end();
+    if (leak[0] != '\0')
+        fail_msg("%s", leak);
     return 0;
 }
