@@ -51,6 +51,27 @@ static nx_status_t derive_rights(nx_rights_t have, nx_rights_t want, nx_rights_t
     return NX_OK;
 }
 
+/*
+ * Decode step of the operations that make a handle from `h` (duplicate,
+ * replace): `h` passes the lookup with `need`, `out` is usable and `want`
+ * derives from h's rights. A refusal found here and not yet audited leaves
+ * its reason in *why for the caller to audit.
+ */
+static nx_status_t decode_derived(nx_task_t *caller, nx_handle_t h, nx_rights_t need,
+                                  nx_audit_op_t op, nx_rights_t want, const nx_handle_t *out,
+                                  const nx_handle_entry_t **e, nx_rights_t *rights,
+                                  nx_audit_reason_t *why)
+{
+    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, need, op, e);
+    if (st != NX_OK)
+        return st;
+    if (out == NULL) {
+        *why = NX_AUDIT_BAD_ARGUMENT;
+        return NX_ERR_INVALID_ARGS;
+    }
+    return derive_rights((*e)->rights, want, rights, why);
+}
+
 static uint32_t slot_of(nx_handle_t h)
 {
     return h.v & NX_HANDLE_SLOT_MASK;
@@ -112,14 +133,8 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
-    nx_status_t st =
-        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, &e);
-    if (st == NX_OK && out == NULL) {
-        why = NX_AUDIT_BAD_ARGUMENT;
-        st = NX_ERR_INVALID_ARGS;
-    }
-    if (st == NX_OK)
-        st = derive_rights(e->rights, rights, &new_rights, &why);
+    nx_status_t st = decode_derived(caller, h, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, rights,
+                                    out, &e, &new_rights, &why);
     if (st == NX_OK && caller->handles.free_count == 0u) {
         why = NX_AUDIT_TABLE_FULL;
         st = NX_ERR_NO_RESOURCES;
@@ -150,14 +165,8 @@ nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t 
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
-    nx_status_t st =
-        nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, &e);
-    if (st == NX_OK && out == NULL) {
-        why = NX_AUDIT_BAD_ARGUMENT;
-        st = NX_ERR_INVALID_ARGS;
-    }
-    if (st == NX_OK)
-        st = derive_rights(e->rights, rights, &new_rights, &why);
+    nx_status_t st = decode_derived(caller, h, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, rights, out, &e,
+                                    &new_rights, &why);
     /* A slot at its last generation cannot be bumped in place: the new
      * handle then needs another slot. */
     bool in_place = st == NX_OK && e->gen < NX_HANDLE_GEN_MAX;

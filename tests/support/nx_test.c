@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nx/pool.h"
+#include "nx/task.h"
 #include "nxsim/harness.h"
 
 const char *nx_test_data_path(const char *name)
@@ -83,9 +84,34 @@ int nx_test_has_line(const char *text, const char *needle)
 static uint32_t baseline[NX_MAX_POOLS];
 static uint32_t baseline_count;
 
+/* Tasks made by nx_test_task_new() and not freed yet. */
+static nx_task_t *tracked[NX_MAX_TASKS];
+
+nx_task_t *nx_test_task_new(void)
+{
+    nx_task_t *t = NULL;
+    assert_int_equal(nx_task_create(&t), NX_OK);
+    for (size_t i = 0; i < NX_MAX_TASKS; i++)
+        if (tracked[i] == NULL) {
+            tracked[i] = t;
+            break;
+        }
+    return t;
+}
+
+void nx_test_task_free(nx_task_t *task)
+{
+    for (size_t i = 0; i < NX_MAX_TASKS; i++)
+        if (tracked[i] == task)
+            tracked[i] = NULL;
+    nx_task_kill(task);
+    nx_object_unref(&task->obj);
+}
+
 int nx_test_core_setup(void **state)
 {
     (void)state;
+    memset(tracked, 0, sizeof tracked);
     if (nx_sim_harness_begin() != NX_OK)
         return -1;
     baseline_count = nx_pool_registry_count();
@@ -108,6 +134,9 @@ void nx_test_assert_pools_at_baseline(void)
 int nx_test_core_teardown(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < NX_MAX_TASKS; i++)
+        if (tracked[i] != NULL)
+            nx_test_task_free(tracked[i]);
     /* Measure, end the harness, then report: a leak fails this test, not
      * every later one through a harness left running. */
     char leak[160] = "";

@@ -47,6 +47,16 @@ void nx_guarded_free(nx_guarded_t *g);
 int nx_test_core_setup(void **state);
 int nx_test_core_teardown(void **state);
 
+/*
+ * A task for a test (nx_task_create, with the test's reference), and its
+ * end (nx_task_kill, then the reference dropped). Tasks a failing test did
+ * not free are freed by nx_test_core_teardown() before its leak check, so
+ * one failure does not fail every test after it.
+ */
+typedef struct nx_task nx_task_t;
+nx_task_t *nx_test_task_new(void);
+void nx_test_task_free(nx_task_t *task);
+
 /* The leak check alone, for a test to call at any point. */
 void nx_test_assert_pools_at_baseline(void);
 

@@ -33,40 +33,6 @@
  * Helpers
  * ======================================================================== */
 
-/* Tasks a test made and has not freed: the teardown frees what a failing
- * test left behind, so one failure does not fail every test after it (the
- * leak check then still proves the kernel released everything). */
-static nx_task_t *tracked[NX_MAX_TASKS];
-
-static nx_task_t *task_new(void)
-{
-    nx_task_t *t = NULL;
-    assert_int_equal(nx_task_create(&t), NX_OK);
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == NULL) {
-            tracked[i] = t;
-            break;
-        }
-    return t;
-}
-
-static void task_free(nx_task_t *t)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == t)
-            tracked[i] = NULL;
-    nx_task_kill(t);
-    nx_object_unref(&t->obj);
-}
-
-static int teardown(void **state)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] != NULL)
-            task_free(tracked[i]);
-    return nx_test_core_teardown(state);
-}
-
 static nx_handle_t hv(uint32_t v)
 {
     nx_handle_t h = { v };
@@ -320,9 +286,9 @@ typedef struct fixture {
 
 static void fixture_build(fixture_t *f)
 {
-    f->t = task_new();
-    f->u = task_new();
-    f->dead = task_new();
+    f->t = nx_test_task_new();
+    f->u = nx_test_task_new();
+    f->dead = nx_test_task_new();
     nx_task_t *t = f->t;
     f->h[H_EV] = ev_new(t); /* slot 0 */
     f->h[H_NODUP] = dup(t, f->h[H_EV], EV_RIGHTS & ~NX_RIGHT_DUPLICATE);
@@ -350,9 +316,9 @@ static void fixture_build(fixture_t *f)
 
 static void fixture_free(fixture_t *f)
 {
-    task_free(f->t);
-    task_free(f->u);
-    task_free(f->dead);
+    nx_test_task_free(f->t);
+    nx_test_task_free(f->u);
+    nx_test_task_free(f->dead);
 }
 
 typedef enum {
@@ -610,7 +576,7 @@ static void refusal_changes_nothing(void **state)
 static void values_encode_slot_and_generation(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t);
     assert_int_equal(ev.v, (1u << NX_HANDLE_SLOT_BITS) | 0u);
     for (uint32_t s = 1; s < NX_MAX_HANDLES_PER_TASK; s++) {
@@ -620,7 +586,7 @@ static void values_encode_slot_and_generation(void **state)
         assert_int_equal(gen_of(d), 1);
     }
     assert_int_equal(nx_handle_table_count(&t->handles), NX_MAX_HANDLES_PER_TASK);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* A closed value is refused by every operation as "closed", and stays
@@ -628,7 +594,7 @@ static void values_encode_slot_and_generation(void **state)
 static void closed_value_refused_everywhere(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *u = task_new();
+    nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t ev = ev_new(t), d = dup(t, ev, NX_RIGHTS_SAME), out;
     nx_object_info_t info;
     uint32_t n;
@@ -660,8 +626,8 @@ static void closed_value_refused_everywhere(void **state)
         assert_int_not_equal(slot_of(dup(t, ev, NX_RIGHTS_SAME)), slot_of(d));
     assert_refused(t, d, NX_AUDIT_HANDLE_CLOSED);
     assert_int_equal(u->handles.free_count, NX_MAX_HANDLES_PER_TASK);
-    task_free(t);
-    task_free(u);
+    nx_test_task_free(t);
+    nx_test_task_free(u);
 }
 
 /* The FIFO: a closed slot comes back only after every other free slot was
@@ -671,7 +637,7 @@ static void closed_value_refused_everywhere(void **state)
 static void stale_after_slot_reuse(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *keeper = task_new();
+    nx_task_t *t = nx_test_task_new(), *keeper = nx_test_task_new();
     nx_handle_t old = ev_new(t); /* slot 0 */
     uint64_t old_koid = koid_of(t, old);
     close_h(t, old);
@@ -703,8 +669,8 @@ static void stale_after_slot_reuse(void **state)
     assert_true(live(t, fresh));
     ASSERT_ST(nx_sys_object_signal(t, fresh, 0, SIG_BIT), NX_OK);
     assert_int_equal(nx_event_signals(fresh_ev), SIG_BIT);
-    task_free(t);
-    task_free(keeper);
+    nx_test_task_free(t);
+    nx_test_task_free(keeper);
 }
 
 /* Generation wrap: a slot whose generation reaches NX_HANDLE_GEN_MAX is
@@ -713,7 +679,7 @@ static void stale_after_slot_reuse(void **state)
 static void generation_wrap_retires_slot(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_table_set_generation(&t->handles, 0, NX_HANDLE_GEN_MAX - 1u);
     nx_handle_t a = ev_new(t); /* slot 0, next-to-last generation */
     assert_int_equal(a.v, ((NX_HANDLE_GEN_MAX - 1u) << NX_HANDLE_SLOT_BITS) | 0u);
@@ -755,7 +721,7 @@ static void generation_wrap_retires_slot(void **state)
     nx_handle_table_set_generation(&t->handles, slot_of(keep), 5);
     assert_int_equal(t->handles.e[slot_of(keep)].gen, gen_of(keep));
     assert_true(live(t, keep));
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Values are per task: the same value names each task's own object, and a
@@ -763,15 +729,15 @@ static void generation_wrap_retires_slot(void **state)
 static void values_are_per_task(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t ha = ev_new(a), hb = ev_new(b);
     assert_int_equal(ha.v, hb.v); /* both slot 0, generation 1 */
     assert_ptr_not_equal(obj_of(a, ha), obj_of(b, hb));
     assert_int_not_equal(koid_of(a, ha), koid_of(b, hb));
     nx_handle_t hb2 = dup(b, hb, NX_RIGHTS_SAME); /* slot 1 in b only */
     assert_refused(a, hb2, NX_AUDIT_HANDLE_FORGED);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* ========================================================================
@@ -783,7 +749,7 @@ static void values_are_per_task(void **state)
 static void duplicate_rights(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t);
     assert_int_equal(rights_of(t, ev), EV_RIGHTS);
     nx_handle_t same = dup(t, ev, NX_RIGHTS_SAME);
@@ -811,7 +777,7 @@ static void duplicate_rights(void **state)
     assert_int_equal(info.rights, 0);
     close_h(t, none);
     expect_no_audit();
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Replace in place: the same slot, the next generation, fewer rights, the
@@ -819,7 +785,7 @@ static void duplicate_rights(void **state)
 static void replace_in_place(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t), h = dup(t, ev, NX_RIGHTS_SAME), r;
     uint32_t nodes = nx_cap_nodes_used(), count = nx_handle_table_count(&t->handles);
     ASSERT_ST(nx_sys_handle_replace(t, h, NX_RIGHT_SIGNAL | NX_RIGHT_WAIT, &r), NX_OK);
@@ -848,7 +814,7 @@ static void replace_in_place(void **state)
     ASSERT_ST(nx_sys_handle_replace(t, r2, NX_RIGHT_NONE, &r3), NX_OK);
     assert_int_equal(rights_of(t, r3), NX_RIGHT_NONE);
     close_h(t, r3);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* The replacement stands where the original stood in the derivation tree:
@@ -856,7 +822,7 @@ static void replace_in_place(void **state)
 static void replace_keeps_tree_position(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *u = task_new();
+    nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t root = ev_new(t), mid = dup(t, root, NX_RIGHTS_SAME);
     nx_handle_t kid = xfer(t, dup(t, mid, NX_RIGHTS_SAME), u);
     nx_handle_t mid2;
@@ -869,8 +835,8 @@ static void replace_keeps_tree_position(void **state)
     assert_int_equal(revoke(t, root), 1);
     assert_false(live(t, mid3));
     assert_true(live(t, root));
-    task_free(t);
-    task_free(u);
+    nx_test_task_free(t);
+    nx_test_task_free(u);
 }
 
 /* At the last generation the slot cannot be bumped: the replacement takes
@@ -879,7 +845,7 @@ static void replace_keeps_tree_position(void **state)
 static void replace_at_last_generation(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t root = ev_new(t); /* slot 0 */
     nx_handle_table_set_generation(&t->handles, 1, NX_HANDLE_GEN_MAX);
     nx_handle_t h = dup(t, root, EV_RIGHTS & ~NX_RIGHT_MAP); /* slot 1, last generation */
@@ -908,14 +874,14 @@ static void replace_at_last_generation(void **state)
     /* ...and it kept h's place in the tree. */
     assert_int_equal(revoke(t, root), NX_MAX_HANDLES_PER_TASK - 2u);
     assert_false(live(t, r));
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Signal clears then sets user bits only, through a handle with SIGNAL. */
 static void signal_clears_then_sets(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t);
     nx_event_t *e = (nx_event_t *)obj_of(t, ev);
     assert_int_equal(nx_event_signals(e), 0);
@@ -937,7 +903,7 @@ static void signal_clears_then_sets(void **state)
     ASSERT_ST(nx_sys_object_signal(t, s, 0x1u, 0), NX_ERR_INVALID_ARGS);
     expect_audit(NX_AUDIT_OP_SIGNAL, NX_AUDIT_BAD_ARGUMENT, t, s);
     assert_int_equal(nx_event_signals(e), SIG_BIT);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* nx_cap_get succeeds with the type and rights asked for (or any type) and
@@ -945,7 +911,7 @@ static void signal_clears_then_sets(void **state)
 static void cap_get_takes_a_reference(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t), tk;
     ASSERT_ST(nx_sys_task_create(t, &tk), NX_OK);
     nx_object_t *obj = NULL;
@@ -969,7 +935,7 @@ static void cap_get_takes_a_reference(void **state)
     assert_int_equal(TASKS_USED(), 2); /* t and the child we still reference */
     nx_object_unref(tobj);
     assert_int_equal(TASKS_USED(), 1);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* nx_cap_install gives a new root with exactly the rights asked for (none
@@ -979,7 +945,7 @@ static void cap_get_takes_a_reference(void **state)
 static void install_roots(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *u = task_new();
+    nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t ev = ev_new(t);
     nx_object_t *obj = obj_of(t, ev);
     nx_handle_t all = install(u, obj, NX_RIGHTS_ALL), none = install(u, obj, NX_RIGHT_NONE);
@@ -1005,8 +971,8 @@ static void install_roots(void **state)
     }
     assert_int_equal(obj->caps, 3);
     audit_clear();
-    task_free(t);
-    task_free(u);
+    nx_test_task_free(t);
+    nx_test_task_free(u);
 }
 
 /* ========================================================================
@@ -1040,8 +1006,8 @@ typedef struct xfer_setup {
 
 static void xfer_setup(xfer_setup_t *x)
 {
-    x->src = task_new();
-    x->dst = task_new();
+    x->src = nx_test_task_new();
+    x->dst = nx_test_task_new();
     nx_handle_t e1 = ev_new(x->src), e2 = ev_new(x->src), tk;
     ASSERT_ST(nx_sys_task_create(x->src, &tk), NX_OK);
     nx_handle_t d0 = ev_new(x->dst); /* dst is not empty */
@@ -1131,8 +1097,8 @@ static void transfer_all_or_nothing(void **state)
         assert_int_equal(koid_of(x.dst, out[i]), x.koids[i]);
         assert_refused(x.src, x.good[i], NX_AUDIT_HANDLE_CLOSED);
     }
-    task_free(x.src);
-    task_free(x.dst);
+    nx_test_task_free(x.src);
+    nx_test_task_free(x.dst);
 }
 
 /* A transferred handle keeps its place in the derivation tree (revoking its
@@ -1141,7 +1107,7 @@ static void transfer_all_or_nothing(void **state)
 static void transfer_keeps_derivation(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(a), d = dup(a, root, NX_RIGHTS_SAME), out;
     ASSERT_ST(nx_sys_handle_transfer(a, NULL, 0, b, NULL), NX_OK);
     ASSERT_ST(nx_sys_handle_transfer(a, &d, 0, b, &out), NX_OK);
@@ -1156,8 +1122,8 @@ static void transfer_keeps_derivation(void **state)
     assert_false(live(b, in_b));
     assert_false(live(a, self));
     assert_int_equal(nx_cap_nodes_used(), 1);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* ========================================================================
@@ -1169,7 +1135,7 @@ static void transfer_keeps_derivation(void **state)
 static void detach_then_attach_elsewhere(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t ev = ev_new(a), d = dup(a, ev, NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL);
     nx_handle_t hs[2] = { ev, d }, out[2];
     nx_object_t *obj = obj_of(a, ev);
@@ -1193,8 +1159,8 @@ static void detach_then_attach_elsewhere(void **state)
     /* The tree came along: the root still revokes its duplicate. */
     assert_int_equal(revoke(b, out[0]), 1);
     assert_false(live(b, out[1]));
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* Revoked while in flight: counted by revoke, attached as
@@ -1202,7 +1168,7 @@ static void detach_then_attach_elsewhere(void **state)
 static void revoked_in_flight_attaches_invalid(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(a), other = ev_new(a);
     nx_handle_t hs[3] = { dup(a, other, NX_RIGHTS_SAME), dup(a, root, NX_RIGHTS_SAME),
                           dup(a, other, NX_RIGHTS_SAME) };
@@ -1227,8 +1193,8 @@ static void revoked_in_flight_attaches_invalid(void **state)
     assert_int_equal(nx_cap_nodes_used(), nodes - 1u);        /* the revoked one is released */
     assert_int_equal(atomic_load(&obj_of(a, root)->refs), 1); /* only root's */
     expect_no_audit();
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* Dropping caps releases them: nodes, objects, references. A dropped cap's
@@ -1236,7 +1202,7 @@ static void revoked_in_flight_attaches_invalid(void **state)
 static void drop_releases(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new();
+    nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a), lone = ev_new(a);
     nx_handle_t mid = dup(a, root, NX_RIGHTS_SAME);
     nx_handle_t k1 = dup(a, mid, NX_RIGHTS_SAME), k2 = dup(a, mid, NX_RIGHTS_SAME);
@@ -1256,7 +1222,7 @@ static void drop_releases(void **state)
     nx_cap_drop(caps, 1);
     assert_int_equal(nx_cap_nodes_used(), 1);
     assert_int_equal(atomic_load(&obj_of(a, root)->refs), 1);
-    task_free(a);
+    nx_test_task_free(a);
 }
 
 /* Attach into a full or dying task refuses (audited on that task) and the
@@ -1264,7 +1230,8 @@ static void drop_releases(void **state)
 static void attach_refused_keeps_caps(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *full = task_new(), *dying = task_new(), *c = task_new();
+    nx_task_t *a = nx_test_task_new(), *full = nx_test_task_new(), *dying = nx_test_task_new(),
+              *c = nx_test_task_new();
     nx_handle_t ev = ev_new(a);
     nx_handle_t hs[2] = { dup(a, ev, NX_RIGHTS_SAME), dup(a, ev, NX_RIGHT_TRANSFER) }, out[2];
     nx_cap_t caps[2];
@@ -1291,10 +1258,10 @@ static void attach_refused_keeps_caps(void **state)
     assert_int_equal(rights_of(c, out[0]), EV_RIGHTS);
     assert_int_equal(rights_of(c, out[1]), NX_RIGHT_TRANSFER);
     ASSERT_ST(nx_cap_attach(c, caps, 0, NULL), NX_OK); /* nothing to do */
-    task_free(a);
-    task_free(full);
-    task_free(dying);
-    task_free(c);
+    nx_test_task_free(a);
+    nx_test_task_free(full);
+    nx_test_task_free(dying);
+    nx_test_task_free(c);
 }
 
 /* The audit reason for too many caps in one attach is batch-too-large, as
@@ -1302,7 +1269,7 @@ static void attach_refused_keeps_caps(void **state)
 static void attach_batch_too_large_reason(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t ev = ev_new(a);
     nx_handle_t hs[NX_MAX_TRANSFER_HANDLES], out[NX_MAX_TRANSFER_HANDLES + 1u];
     nx_cap_t caps[NX_MAX_TRANSFER_HANDLES + 1u];
@@ -1323,8 +1290,8 @@ static void attach_batch_too_large_reason(void **state)
     if (r.reason != NX_AUDIT_BATCH_TOO_LARGE)
         fail_msg("attach of %u caps audited as %s, expected batch-too-large",
                  NX_MAX_TRANSFER_HANDLES + 1u, nx_audit_reason_name((nx_audit_reason_t)r.reason));
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* ========================================================================
@@ -1375,7 +1342,8 @@ typedef struct tree {
 
 static void tree_build(tree_t *t)
 {
-    nx_task_t *A = t->a = task_new(), *B = t->b = task_new(), *C = t->c = task_new();
+    nx_task_t *A = t->a = nx_test_task_new(), *B = t->b = nx_test_task_new(),
+              *C = t->c = nx_test_task_new();
     nx_handle_t *h = t->h;
     h[N_R] = ev_new(A);
     h[N_A1] = dup(A, h[N_R], NX_RIGHTS_SAME);
@@ -1415,9 +1383,9 @@ static void tree_build(tree_t *t)
 
 static void tree_free(tree_t *t)
 {
-    task_free(t->a);
-    task_free(t->b);
-    task_free(t->c);
+    nx_test_task_free(t->a);
+    nx_test_task_free(t->b);
+    nx_test_task_free(t->c);
 }
 
 #define BIT(n) (1u << (n))
@@ -1506,7 +1474,7 @@ static void revoke_deep_and_wide(void **state)
     (void)state;
     nx_task_t *ts[4];
     for (int i = 0; i < 4; i++)
-        ts[i] = task_new();
+        ts[i] = nx_test_task_new();
     nx_handle_t root = ev_new(ts[0]), cur = root;
     nx_task_t *at = ts[0];
     for (uint32_t depth = 1; depth <= 1000u; depth++) {
@@ -1538,7 +1506,7 @@ static void revoke_deep_and_wide(void **state)
     assert_int_equal(nx_handle_table_count(&ts[3]->handles), 0);
     assert_int_equal(nx_cap_nodes_used(), 1);
     for (int i = 0; i < 4; i++)
-        task_free(ts[i]);
+        nx_test_task_free(ts[i]);
 }
 
 /* ========================================================================
@@ -1550,7 +1518,7 @@ static void revoke_deep_and_wide(void **state)
 static void last_handle_destroys(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t), d = dup(t, ev, NX_RIGHTS_SAME);
     close_h(t, ev);
     assert_int_equal(EVENTS_USED(), 1);
@@ -1571,7 +1539,7 @@ static void last_handle_destroys(void **state)
     close_h(t, tk);
     assert_int_equal(TASKS_USED(), 1);
     assert_int_equal(EVENTS_USED(), 0);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Tasks holding handles to each other (and to themselves) are freed by
@@ -1579,7 +1547,7 @@ static void last_handle_destroys(void **state)
 static void task_cycles_freed_by_kill(void **state)
 {
     (void)state;
-    nx_task_t *root = task_new();
+    nx_task_t *root = nx_test_task_new();
     nx_handle_t ha, hb;
     ASSERT_ST(nx_sys_task_create(root, &ha), NX_OK);
     ASSERT_ST(nx_sys_task_create(root, &hb), NX_OK);
@@ -1603,7 +1571,7 @@ static void task_cycles_freed_by_kill(void **state)
     nx_object_unref(oa);
     nx_object_unref(ob);
     assert_int_equal(TASKS_USED(), 1);
-    task_free(root);
+    nx_test_task_free(root);
 }
 
 /* A killed task refuses everything and cannot receive handles, but others'
@@ -1611,7 +1579,7 @@ static void task_cycles_freed_by_kill(void **state)
 static void killed_task_refuses_but_stays_named(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t hb = install(a, &b->obj, TK_RIGHTS), ev = ev_new(a);
     nx_handle_t bev = ev_new(b);
     nx_task_kill(b);
@@ -1631,8 +1599,8 @@ static void killed_task_refuses_but_stays_named(void **state)
     ASSERT_ST(nx_cap_install(b, obj_of(a, ev), EV_RIGHTS, &out), NX_ERR_BAD_STATE);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, b, NX_HANDLE_INVALID);
     assert_int_equal(nx_handle_table_count(&b->handles), 0);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* nx_handle_table_clear closes every handle and says how many; what was
@@ -1640,7 +1608,7 @@ static void killed_task_refuses_but_stays_named(void **state)
 static void table_clear_closes_all(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(b);
     nx_handle_t mid = xfer(b, dup(b, root, NX_RIGHTS_SAME), a);
     nx_handle_t k1 = xfer(a, dup(a, mid, NX_RIGHTS_SAME), b);
@@ -1659,8 +1627,8 @@ static void table_clear_closes_all(void **state)
     ev_new(a);
     assert_int_equal(revoke(b, root), 2);
     assert_int_equal(nx_cap_nodes_used(), 2);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* A closed handle stays as an interior node only while it has two or more
@@ -1669,7 +1637,7 @@ static void table_clear_closes_all(void **state)
 static void closed_interior_nodes_are_bounded(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *u = task_new();
+    nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t root = ev_new(t), mid = dup(t, root, NX_RIGHTS_SAME);
     nx_handle_t k1 = dup(t, mid, NX_RIGHTS_SAME), k2 = dup(t, mid, NX_RIGHTS_SAME);
     nx_handle_t k3 = xfer(t, dup(t, mid, NX_RIGHTS_SAME), u);
@@ -1687,8 +1655,8 @@ static void closed_interior_nodes_are_bounded(void **state)
     assert_int_equal(revoke(t, root), 1);
     assert_false(live(u, g));
     assert_int_equal(nx_cap_nodes_used(), 1);
-    task_free(t);
-    task_free(u);
+    nx_test_task_free(t);
+    nx_test_task_free(u);
 }
 
 /* ========================================================================
@@ -1701,7 +1669,7 @@ static void closed_interior_nodes_are_bounded(void **state)
 static void bound_handles_per_task(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new(), *u = task_new();
+    nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t ev = ev_new(t);
     fill_table(t, ev);
     assert_int_equal(nx_handle_table_count(&t->handles), NX_MAX_HANDLES_PER_TASK);
@@ -1735,8 +1703,8 @@ static void bound_handles_per_task(void **state)
     assert_int_equal(slot_of(out), 100);
     ASSERT_ST(nx_sys_handle_duplicate(t, r, NX_RIGHTS_SAME, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TABLE_FULL, t, r);
-    task_free(t);
-    task_free(u);
+    nx_test_task_free(t);
+    nx_test_task_free(u);
 }
 
 /* NX_MAX_TASKS tasks live at once; one more is refused, by nx_task_create
@@ -1746,7 +1714,7 @@ static void bound_tasks(void **state)
     (void)state;
     nx_task_t *ts[NX_MAX_TASKS];
     for (uint32_t i = 0; i < NX_MAX_TASKS; i++)
-        ts[i] = task_new();
+        ts[i] = nx_test_task_new();
     assert_int_equal(TASKS_USED(), NX_MAX_TASKS);
     nx_task_t *none = NULL;
     ASSERT_ST(nx_task_create(&none), NX_ERR_NO_RESOURCES);
@@ -1757,13 +1725,13 @@ static void bound_tasks(void **state)
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, ts[0], NX_HANDLE_INVALID);
     world_assert_same(&world_before);
     /* One gone: one fits again, made by a syscall, then the cap holds. */
-    task_free(ts[NX_MAX_TASKS - 1u]);
+    nx_test_task_free(ts[NX_MAX_TASKS - 1u]);
     ASSERT_ST(nx_sys_task_create(ts[0], &out), NX_OK);
     assert_int_equal(TASKS_USED(), NX_MAX_TASKS);
     ASSERT_ST(nx_sys_task_create(ts[1], &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, ts[1], NX_HANDLE_INVALID);
     for (uint32_t i = 0; i < NX_MAX_TASKS - 1u; i++)
-        task_free(ts[i]);
+        nx_test_task_free(ts[i]);
 }
 
 /* NX_MAX_EVENTS events live at once (four full tables); one more is refused
@@ -1774,7 +1742,7 @@ static void bound_events(void **state)
     const uint32_t tables = NX_MAX_EVENTS / NX_MAX_HANDLES_PER_TASK;
     nx_task_t *ts[NX_MAX_EVENTS / NX_MAX_HANDLES_PER_TASK + 1u];
     for (uint32_t i = 0; i <= tables; i++)
-        ts[i] = task_new();
+        ts[i] = nx_test_task_new();
     for (uint32_t i = 0; i < tables; i++)
         while (ts[i]->handles.free_count > 0u)
             ev_new(ts[i]);
@@ -1790,7 +1758,7 @@ static void bound_events(void **state)
     ASSERT_ST(nx_sys_event_create(ts[tables], &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, ts[tables], NX_HANDLE_INVALID);
     for (uint32_t i = 0; i <= tables; i++)
-        task_free(ts[i]);
+        nx_test_task_free(ts[i]);
     assert_int_equal(EVENTS_USED(), 0);
 }
 
@@ -1805,7 +1773,7 @@ static void bound_cap_nodes(void **state)
     nx_task_t *ts[NX_MAX_CAP_NODES / NX_MAX_HANDLES_PER_TASK + 1u];
     nx_handle_t roots[NX_MAX_CAP_NODES / NX_MAX_HANDLES_PER_TASK];
     for (uint32_t i = 0; i <= tables; i++)
-        ts[i] = task_new();
+        ts[i] = nx_test_task_new();
     for (uint32_t i = 0; i < tables; i++) {
         roots[i] = ev_new(ts[i]);
         fill_table(ts[i], roots[i]);
@@ -1844,7 +1812,7 @@ static void bound_cap_nodes(void **state)
     out = dup(ts[2], roots[2], NX_RIGHTS_SAME);
     assert_int_equal(nx_cap_nodes_used(), NX_MAX_CAP_NODES);
     for (uint32_t i = 0; i <= tables; i++)
-        task_free(ts[i]);
+        nx_test_task_free(ts[i]);
     assert_int_equal(nx_cap_nodes_used(), 0);
 }
 
@@ -1853,7 +1821,7 @@ static void bound_cap_nodes(void **state)
 static void bound_transfer_batch(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t ev = ev_new(a);
     nx_handle_t hs[NX_MAX_TRANSFER_HANDLES + 1u], out[NX_MAX_TRANSFER_HANDLES + 1u];
     for (uint32_t i = 0; i <= NX_MAX_TRANSFER_HANDLES; i++)
@@ -1874,19 +1842,13 @@ static void bound_transfer_batch(void **state)
     assert_int_equal(nx_handle_table_count(&a->handles), NX_MAX_TRANSFER_HANDLES + 2u);
     expect_no_audit();
     assert_int_equal(revoke(a, ev), NX_MAX_TRANSFER_HANDLES + 1u);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* ======================================================================== */
 
-static int setup(void **state)
-{
-    memset(tracked, 0, sizeof tracked);
-    return nx_test_core_setup(state);
-}
-
-#define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
 
 int main(void)
 {
@@ -1925,12 +1887,13 @@ int main(void)
     static struct CMUnitTest tests[COUNT(fixed) + COUNT(refusals) + COUNT(revoke_cases)];
     size_t n = 0;
     for (size_t i = 0; i < COUNT(refusals); i++) {
-        struct CMUnitTest c = { refusals[i].name, refusal_changes_nothing, setup, teardown,
-                                (void *)&refusals[i] };
+        struct CMUnitTest c = { refusals[i].name, refusal_changes_nothing, nx_test_core_setup,
+                                nx_test_core_teardown, (void *)&refusals[i] };
         tests[n++] = c;
     }
     for (size_t i = 0; i < COUNT(revoke_cases); i++) {
-        struct CMUnitTest c = { revoke_cases[i].name, revoke_exactly_the_subtree, setup, teardown,
+        struct CMUnitTest c = { revoke_cases[i].name, revoke_exactly_the_subtree,
+                                nx_test_core_setup, nx_test_core_teardown,
                                 (void *)&revoke_cases[i] };
         tests[n++] = c;
     }

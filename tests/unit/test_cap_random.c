@@ -31,45 +31,6 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SLOTS    NX_MAX_HANDLES_PER_TASK
 
-/* --- fixture: tasks a failing test leaves are freed by the teardown -------- */
-
-static nx_task_t *tracked[NX_MAX_TASKS];
-
-static nx_task_t *task_new(void)
-{
-    nx_task_t *t = NULL;
-    assert_int_equal(nx_task_create(&t), NX_OK);
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == NULL) {
-            tracked[i] = t;
-            break;
-        }
-    return t;
-}
-
-static void task_free(nx_task_t *t)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == t)
-            tracked[i] = NULL;
-    nx_task_kill(t);
-    nx_object_unref(&t->obj);
-}
-
-static int setup(void **state)
-{
-    memset(tracked, 0, sizeof tracked);
-    return nx_test_core_setup(state);
-}
-
-static int teardown(void **state)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] != NULL)
-            task_free(tracked[i]);
-    return nx_test_core_teardown(state);
-}
-
 static nx_handle_t hv(uint32_t v)
 {
     nx_handle_t h = { v };
@@ -255,7 +216,7 @@ static void random_values_resolve_to_nothing_else(void **state)
     const uint64_t seed = 0x6e65787573ull; /* "nexus" */
     nx_prng_t rng;
     nx_prng_seed(&rng, seed);
-    nx_task_t *t = task_new(), *other = task_new();
+    nx_task_t *t = nx_test_task_new(), *other = nx_test_task_new();
     build_history(t, other, &rng);
 
     /* Values to mix in so both outcomes are well exercised: every live
@@ -327,8 +288,8 @@ static void random_values_resolve_to_nothing_else(void **state)
     assert_true(by_reason[NX_AUDIT_HANDLE_STALE] > 100u);
     assert_true(by_reason[NX_AUDIT_HANDLE_CLOSED] > 10u);
     assert_int_equal(nx_audit_stats().pending, 0);
-    task_free(t);
-    task_free(other);
+    nx_test_task_free(t);
+    nx_test_task_free(other);
 }
 
 /* Typed lookups of live values: the type and every right are checked, in
@@ -338,7 +299,7 @@ static void live_values_typed_lookup(void **state)
     (void)state;
     nx_prng_t rng;
     nx_prng_seed(&rng, 7);
-    nx_task_t *t = task_new(), *other = task_new();
+    nx_task_t *t = nx_test_task_new(), *other = nx_test_task_new();
     build_history(t, other, &rng);
     for (uint32_t s = 0; s < SLOTS; s++) {
         const slot_model_t *m = &slots[s];
@@ -360,8 +321,8 @@ static void live_values_typed_lookup(void **state)
         assert_int_equal(as_task, NX_ERR_WRONG_TYPE);
         assert_int_equal(more, NX_ERR_ACCESS_DENIED);
     }
-    task_free(t);
-    task_free(other);
+    nx_test_task_free(t);
+    nx_test_task_free(other);
 }
 
 /* ========================================================================
@@ -903,7 +864,7 @@ static void run_model(uint64_t seed, uint32_t steps)
     nx_prng_seed(&m->rng, seed);
     memset(m->slotmap, 0xff, sizeof m->slotmap);
     for (uint32_t t = 0; t < NT; t++)
-        m->tasks[t] = task_new();
+        m->tasks[t] = nx_test_task_new();
     audit_clear();
     for (m->step = 0; m->step < steps; m->step++) {
         /* Phases of growth (tables fill up: table-full refusals) and of
@@ -940,7 +901,7 @@ static void run_model(uint64_t seed, uint32_t steps)
         FAIL(m, "too little happened: %u ok, %u refused, %u escalations, %u revoked, %u full",
              m->ok_ops, m->refused_ops, m->escalations_refused, m->revoked_total, m->table_full);
     for (uint32_t t = 0; t < NT; t++)
-        task_free(m->tasks[t]);
+        nx_test_task_free(m->tasks[t]);
     assert_int_equal(nx_cap_nodes_used(), 0);
 }
 
@@ -955,9 +916,12 @@ static void rights_never_grow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(random_values_resolve_to_nothing_else, setup, teardown),
-        cmocka_unit_test_setup_teardown(live_values_typed_lookup, setup, teardown),
-        cmocka_unit_test_setup_teardown(rights_never_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(random_values_resolve_to_nothing_else, nx_test_core_setup,
+                                        nx_test_core_teardown),
+        cmocka_unit_test_setup_teardown(live_values_typed_lookup, nx_test_core_setup,
+                                        nx_test_core_teardown),
+        cmocka_unit_test_setup_teardown(rights_never_grow, nx_test_core_setup,
+                                        nx_test_core_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

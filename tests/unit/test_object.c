@@ -37,39 +37,6 @@ NX_POOL_DEFINE(other_pool, test_item_t, 2);
 
 /* --- helpers ------------------------------------------------------------ */
 
-/* Tasks a test made and has not freed: the teardown frees what a failing
- * test left behind, so one failure does not fail every test after it. */
-static nx_task_t *tracked[NX_MAX_TASKS];
-
-static nx_task_t *task_new(void)
-{
-    nx_task_t *t = NULL;
-    assert_int_equal(nx_task_create(&t), NX_OK);
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == NULL) {
-            tracked[i] = t;
-            break;
-        }
-    return t;
-}
-
-static void task_free(nx_task_t *t)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == t)
-            tracked[i] = NULL;
-    nx_task_kill(t);
-    nx_object_unref(&t->obj);
-}
-
-static int teardown(void **state)
-{
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] != NULL)
-            task_free(tracked[i]);
-    return nx_test_core_teardown(state);
-}
-
 /* For tests that reset pools of their own: forget them (nx_core_reset drops
  * them from the registry and empties the core's pools, which these tests do
  * not use), then the usual leak check. */
@@ -431,7 +398,7 @@ static void koids_start_at_first_and_increase(void **state)
 {
     (void)state;
     assert_int_equal(nx_koid_issued(), 0);
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     assert_int_equal(t->obj.koid.v, NX_KOID_FIRST);
     assert_int_equal(nx_koid_issued(), 1);
 
@@ -453,7 +420,7 @@ static void koids_start_at_first_and_increase(void **state)
 
     nx_object_unref(&test_obj);
     assert_int_equal(hooks.destroyed, 1);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Objects die and their pool slots are reused, but their koids are not:
@@ -461,7 +428,7 @@ static void koids_start_at_first_and_increase(void **state)
 static void koids_never_reused(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     uint64_t last = t->obj.koid.v;
     nx_event_t *first_item = NULL;
     for (uint32_t round = 0; round < 300u; round++) {
@@ -481,7 +448,7 @@ static void koids_never_reused(void **state)
         assert_int_equal(pool_used_by_name("events"), 0);
     }
     assert_int_equal(nx_koid_issued(), 301);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* Task ids start at 1 and are never reused, even for a task pool slot. */
@@ -489,9 +456,9 @@ static void task_ids_never_reused(void **state)
 {
     (void)state;
     for (uint32_t i = 1; i <= 100u; i++) {
-        nx_task_t *t = task_new();
+        nx_task_t *t = nx_test_task_new();
         assert_int_equal(t->id.v, i);
-        task_free(t);
+        nx_test_task_free(t);
     }
 }
 
@@ -522,7 +489,7 @@ static void destroyed_once_when_last_ref_goes(void **state)
 static void last_cap_hook_runs_once(void **state)
 {
     (void)state;
-    nx_task_t *a = task_new(), *b = task_new();
+    nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     test_obj_init();
     nx_handle_t h, d, moved;
     assert_int_equal(nx_cap_install(a, &test_obj, NX_RIGHTS_ALL, &h), NX_OK);
@@ -546,15 +513,15 @@ static void last_cap_hook_runs_once(void **state)
     nx_object_unref(&test_obj);
     assert_int_equal(hooks.destroyed, 1);
     assert_int_equal(hooks.last_cap, 1);
-    task_free(a);
-    task_free(b);
+    nx_test_task_free(a);
+    nx_test_task_free(b);
 }
 
 /* The hook runs with no capability lock held: it may close handles. */
 static void last_cap_hook_may_close_handles(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     test_obj_init();
     nx_handle_t h, ev;
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
@@ -568,7 +535,7 @@ static void last_cap_hook_may_close_handles(void **state)
     assert_int_equal(nx_handle_table_count(&t->handles), 0);
     assert_int_equal(pool_used_by_name("events"), 0);
     nx_object_unref(&test_obj);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* The last capability of an object with no other reference destroys it:
@@ -576,7 +543,7 @@ static void last_cap_hook_may_close_handles(void **state)
 static void last_handle_frees_pool_item(void **state)
 {
     (void)state;
-    nx_task_t *t = task_new();
+    nx_task_t *t = nx_test_task_new();
     nx_handle_t ev, d;
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
     assert_int_equal(nx_sys_handle_duplicate(t, ev, NX_RIGHTS_SAME, &d), NX_OK);
@@ -585,7 +552,7 @@ static void last_handle_frees_pool_item(void **state)
     assert_int_equal(pool_used_by_name("events"), 1);
     assert_int_equal(nx_sys_handle_close(t, d), NX_OK);
     assert_int_equal(pool_used_by_name("events"), 0);
-    task_free(t);
+    nx_test_task_free(t);
 }
 
 /* --- core reset --------------------------------------------------------------------- */
@@ -597,7 +564,8 @@ static void core_reset_restores_boot_state(void **state)
 {
     (void)state;
     uint32_t core_pools = nx_pool_registry_count();
-    nx_task_t *t = task_new();
+    nx_task_t *t = NULL; /* not the fixture's: the reset below takes it */
+    assert_int_equal(nx_task_create(&t), NX_OK);
     nx_handle_t ev, d, tk, bad = { 0x12345u };
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
     assert_int_equal(nx_sys_handle_duplicate(t, ev, NX_RIGHTS_SAME, &d), NX_OK);
@@ -607,9 +575,6 @@ static void core_reset_restores_boot_state(void **state)
     assert_true(nx_audit_stats().appended > 0u);
     nx_cap_lock(); /* as if a test had failed while holding it */
 
-    for (size_t i = 0; i < COUNT(tracked); i++)
-        if (tracked[i] == t)
-            tracked[i] = NULL; /* reset takes it: nothing to free after */
     nx_core_reset();
     assert_int_equal(nx_pool_registry_count(), core_pools);
     for (uint32_t i = 0; i < nx_pool_registry_count(); i++)
@@ -623,13 +588,13 @@ static void core_reset_restores_boot_state(void **state)
 
     nx_cap_lock(); /* free again: would spin forever otherwise */
     nx_cap_unlock();
-    nx_task_t *fresh = task_new();
+    nx_task_t *fresh = nx_test_task_new();
     assert_int_equal(fresh->id.v, 1);
     assert_int_equal(fresh->obj.koid.v, NX_KOID_FIRST);
-    task_free(fresh);
+    nx_test_task_free(fresh);
 }
 
-#define CORE_TEST(fn)  cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, teardown)
+#define CORE_TEST(fn)  cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
 #define LOCAL_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, local_pool_teardown)
 
 int main(void)
