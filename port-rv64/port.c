@@ -10,6 +10,7 @@
 #include "nx/port.h"
 #include "rv/csr.h"
 #include "rv/hart.h"
+#include "rv/plic.h"
 #include "rv/sbi.h"
 #include "rv/uart.h"
 
@@ -62,8 +63,11 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
         rv.finisher = (uintptr_t)bi->test_finisher.base;
     }
 
+    rv_plic_init(bi);
+
     sbi_set_timer(UINT64_MAX);
-    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE);
+    uint64_t sei = rv_plic_hart_init(boot_hart) ? RV_SIE_SEIE : 0u;
+    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE | sei);
 
     /* Lets the kernel-fault path be tested end to end under QEMU. */
     if (nx_bootinfo_has_arg(bi, "nexus.test=trap"))
@@ -104,7 +108,8 @@ _Noreturn void rv_secondary_main(uint64_t hartid, uint64_t logical)
     (void)hartid;
     rv_set_hart_local(&locals[logical]);
     sbi_set_timer(UINT64_MAX);
-    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE);
+    uint64_t sei = rv_plic_hart_init((uint32_t)logical) ? RV_SIE_SEIE : 0u;
+    rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE | sei);
     nx_kernel_secondary((uint32_t)logical);
 }
 

@@ -58,6 +58,10 @@ void rv_trap(rv_trap_frame_t *frame)
             nx_kernel_timer_interrupt();
             return;
         }
+        if (irq == RV_IRQ_SEI) {
+            nx_kernel_external_interrupt(); /* claiming acknowledges: SEIP follows the PLIC */
+            return;
+        }
         nx_panic("unexpected interrupt %llu at sepc 0x%llx on hartid %llu", (unsigned long long)irq,
                  (unsigned long long)frame->sepc, trapping_hartid());
     }

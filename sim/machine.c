@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "nx/kernel.h"
+#include "nx/sched.h"
+#include "nx/timer.h"
+#include "nxsim/program.h"
 
 sim_machine_t *nx_sim_current_machine;
 
@@ -43,6 +46,8 @@ const char *nx_sim_stop_name(nx_sim_stop_t stop)
         return "time-limit";
     case NX_SIM_STOP_HOST_ERROR:
         return "host-error";
+    case NX_SIM_STOP_UNTIL:
+        return "until";
     }
     return "unknown";
 }
@@ -83,7 +88,7 @@ void nx_sim_yield(sim_machine_t *m)
     if (m->harness)
         harness_wait(m, m->current);
     else
-        nx_fiber_switch(&m->current->fiber, &m->scheduler);
+        nx_fiber_switch(m->current->running, &m->scheduler);
 }
 
 _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code)
@@ -99,7 +104,7 @@ _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exi
                 (int)code, m->result->console);
         abort();
     }
-    nx_fiber_switch_final(&m->current->fiber, &m->scheduler);
+    nx_fiber_switch_final(m->current->running, &m->scheduler);
 }
 
 static void boot_entry(void *arg)
@@ -124,9 +129,20 @@ int nx_sim_hart_spawn(sim_machine_t *m, sim_hart_t *h, uint32_t logical)
     if (nx_fiber_create(&h->fiber, secondary_entry, h) != 0)
         return -1;
     h->has_fiber = true;
+    h->running = &h->fiber;
     h->state = SIM_HART_READY;
     h->ready_ns = m->now_ns + NX_SIM_START_NS;
     return 0;
+}
+
+/* When an interrupt will be pending on `h`; UINT64_MAX for never. */
+static uint64_t interrupt_ns(const sim_machine_t *m, const sim_hart_t *h)
+{
+    if (h->ipi_pending || nx_sim_irq_signalled(&m->irq, h->hartid))
+        return m->now_ns;
+    if (h->timer_deadline_ns == UINT64_MAX)
+        return UINT64_MAX;
+    return h->timer_deadline_ns > m->now_ns ? h->timer_deadline_ns : m->now_ns;
 }
 
 /* Earliest instant `h` can run; UINT64_MAX when nothing will wake it. */
@@ -136,11 +152,12 @@ static uint64_t wake_ns(const sim_machine_t *m, const sim_hart_t *h)
     case SIM_HART_READY:
         return h->ready_ns;
     case SIM_HART_IDLE:
-        if (h->ipi_pending)
-            return m->now_ns;
-        if (h->timer_deadline_ns == UINT64_MAX)
-            return UINT64_MAX;
-        return h->timer_deadline_ns > m->now_ns ? h->timer_deadline_ns : m->now_ns;
+        return interrupt_ns(m, h);
+    case SIM_HART_BUSY: {
+        /* Computing: done at ready_ns, or interrupted before. */
+        uint64_t irq = interrupt_ns(m, h);
+        return irq < h->ready_ns ? irq : h->ready_ns;
+    }
     case SIM_HART_OFF:
     case SIM_HART_STALLED:
         break;
@@ -182,6 +199,17 @@ static sim_hart_t *pick_next(sim_machine_t *m)
     return NULL; /* unreachable: ties counted the same harts */
 }
 
+/* The core's counters, read once the machine stopped (no hart runs). */
+static void snapshot_counters(sim_machine_t *m)
+{
+    nx_sim_result_t *r = m->result;
+    r->hart_count = m->bi != NULL ? m->bi->hart_count : 0u;
+    for (uint32_t h = 0; h < r->hart_count && h < NX_MAX_HARTS; h++) {
+        r->sched[h] = nx_sched_stats(h);
+        r->timer[h] = nx_timer_stats(h);
+    }
+}
+
 static nx_status_t check_config(const nx_sim_config_t *cfg)
 {
     const char *why = NULL;
@@ -195,6 +223,11 @@ static nx_status_t check_config(const nx_sim_config_t *cfg)
         why = "a given device tree must have a size";
     else if (cfg->time_limit_ns == 0u)
         why = "the time limit must be above 0";
+    else if (cfg->program_count > NX_MAX_BOOT_PROGRAMS)
+        why = "at most 16 programs (NX_MAX_BOOT_PROGRAMS)";
+    for (uint32_t i = 0; why == NULL && i < cfg->program_count; i++)
+        if (cfg->programs[i].name == NULL || nx_sim_program_find(cfg->programs[i].name) == NULL)
+            why = "a program is not registered (NX_SIM_PROGRAM); check its name";
     if (why == NULL)
         return NX_OK;
     fprintf(stderr, "nexus-sim: bad machine configuration: %s\n", why);
@@ -255,6 +288,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
         return NX_ERR_NO_RESOURCES;
     }
     boot->has_fiber = true;
+    boot->running = &boot->fiber;
     boot->state = SIM_HART_READY;
     nx_fiber_init_main(&m->scheduler);
     nx_sim_current_machine = m;
@@ -269,14 +303,20 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
         nx_sim_digest(m, event, sizeof event);
         out->switches++;
         m->current = h;
-        nx_fiber_switch(&m->scheduler, &h->fiber);
+        nx_fiber_switch(&m->scheduler, h->running);
         m->current = NULL;
+        if (!m->stopped && cfg->until != NULL && cfg->until(cfg->ctx)) {
+            m->result->stop = NX_SIM_STOP_UNTIL;
+            break;
+        }
     }
     out->end_time_ns = m->now_ns;
+    snapshot_counters(m);
     out->console[out->console_len] = '\0';
     if (cfg->echo)
         fflush(stdout);
 
+    nx_sim_contexts_free(m);
     nx_sim_current_machine = NULL;
     for (uint32_t i = 0; i < cfg->harts; i++)
         if (m->harts[i].has_fiber)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fiber.h"
+#include "nxsim/irq.h"
 #include "nxsim/prng.h"
 #include "nxsim/sim.h"
 
@@ -18,6 +19,7 @@ typedef enum sim_hart_state {
     SIM_HART_READY,   /* runnable from ready_ns on */
     SIM_HART_IDLE,    /* waiting for an interrupt (timer or IPI) */
     SIM_HART_STALLED, /* started but never runs (fault injection) */
+    SIM_HART_BUSY,    /* a program computes until ready_ns, or an interrupt */
 } sim_hart_state_t;
 
 typedef struct sim_hart {
@@ -29,8 +31,20 @@ typedef struct sim_hart {
     bool ipi_pending;
     uint32_t spin_streak; /* nx_port_relax() calls since the hart last did real work */
     bool has_fiber;
-    nx_fiber_t fiber;
+    nx_fiber_t fiber;    /* the hart's boot stack: later its idle thread */
+    nx_fiber_t *running; /* the fiber executing on this hart (a thread's) */
 } sim_hart_t;
+
+/* A thread context (nx_port_context_t.word[1]): a fiber of its own, on the
+ * machine's list until destroyed, so a run's end can free them all. */
+typedef struct sim_context {
+    nx_fiber_t fiber;
+    void (*entry)(uintptr_t arg);
+    uintptr_t arg;
+    bool user; /* entered its user program (nx_syscall is allowed) */
+    struct sim_context *next;
+    struct sim_context *prev;
+} sim_context_t;
 
 typedef struct sim_machine {
     nx_sim_config_t cfg;
@@ -38,10 +52,13 @@ typedef struct sim_machine {
     nx_prng_t rng;
     uint64_t now_ns;
     sim_hart_t harts[NX_SIM_MAX_HARTS];
-    sim_hart_t *current; /* the hart whose fiber runs, NULL in the scheduler */
+    nx_sim_irq_state_t irq; /* the interrupt controller (sim/irq.c) */
+    sim_hart_t *current;    /* the hart whose fiber runs, NULL in the scheduler */
     nx_fiber_t scheduler;
     const nx_boot_info_t *bi; /* from nx_port_machine_init */
     bool stopped;
+    sim_context_t *contexts; /* every live thread context */
+    uint32_t context_count;
     /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
     bool harness;
     jmp_buf *harness_catch;
@@ -65,6 +82,12 @@ _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exi
 
 /* Hart by hardware id, NULL when the machine has none. */
 sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid);
+
+/* Free every thread context left (end of a run). */
+void nx_sim_contexts_free(sim_machine_t *m);
+
+/* The context running on the current hart; NULL for a hart's boot fiber. */
+sim_context_t *nx_sim_context_running(sim_machine_t *m);
 
 /* Start a hart's fiber running nx_kernel_secondary(logical). */
 int nx_sim_hart_spawn(sim_machine_t *m, sim_hart_t *h, uint32_t logical);

@@ -126,7 +126,7 @@ void nx_port_console_write(const char *buf, size_t len)
 }
 
 /* Interrupt kinds in the digest: RISC-V's cause numbers. */
-enum { RV_IRQ_SOFTWARE = 1, RV_IRQ_TIMER = 5 };
+enum { RV_IRQ_SOFTWARE = 1, RV_IRQ_TIMER = 5, RV_IRQ_EXTERNAL = 9 };
 
 static void digest_interrupt(sim_machine_t *m, const sim_hart_t *h, uint64_t kind)
 {
@@ -138,7 +138,12 @@ static void deliver(sim_machine_t *m, sim_hart_t *h)
 {
     for (int round = 0; round < SIM_MAX_DELIVERY_ROUNDS; round++) {
         bool any = false;
-        /* RISC-V priority: software (IPI) before timer. */
+        /* RISC-V priority: external, then software (IPI), then timer. */
+        if (nx_sim_irq_signalled(&m->irq, h->hartid)) {
+            digest_interrupt(m, h, RV_IRQ_EXTERNAL);
+            nx_kernel_external_interrupt();
+            any = true;
+        }
         if (h->ipi_pending) {
             h->ipi_pending = false;
             digest_interrupt(m, h, RV_IRQ_SOFTWARE);
@@ -167,7 +172,8 @@ void nx_port_idle(void)
 {
     sim_machine_t *m = machine();
     sim_hart_t *h = working(m);
-    if (!h->ipi_pending && h->timer_deadline_ns > m->now_ns) {
+    if (!h->ipi_pending && h->timer_deadline_ns > m->now_ns &&
+        !nx_sim_irq_signalled(&m->irq, h->hartid)) {
         h->state = SIM_HART_IDLE;
         nx_sim_yield(m);
     }

@@ -99,6 +99,10 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "bad-argument";
     case NX_AUDIT_TASK_DEAD:
         return "task-dead";
+    case NX_AUDIT_NOT_AUTHORITY:
+        return "not-authority";
+    case NX_AUDIT_UNKNOWN_SYSCALL:
+        return "unknown-syscall";
     case NX_AUDIT_REASON_COUNT:
         break;
     }
@@ -128,6 +132,10 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "create";
     case NX_AUDIT_OP_SIGNAL:
         return "signal";
+    case NX_AUDIT_OP_SCHED:
+        return "sched";
+    case NX_AUDIT_OP_SYSCALL:
+        return "syscall";
     case NX_AUDIT_OP_COUNT:
         break;
     }

@@ -17,6 +17,7 @@
 #include "nx/panic.h"
 #include "nx/port.h"
 #include "nx/printk.h"
+#include "nx/sched.h"
 #include "nx/selftest.h"
 
 /* Bit 31 of the check-in word closes it: a hart arriving later is turned away. */
@@ -208,6 +209,7 @@ _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t bo
     if (st != NX_OK)
         nx_panic("the port cannot run on this machine: %s", nx_status_name(st));
     nx_boot_advance(NX_BOOT_STAGE_BOOTINFO, NX_BOOT_STAGE_MACHINE);
+    nx_sched_init_hart();
 
     print_banner();
     start_secondaries();
@@ -221,13 +223,15 @@ _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t bo
     uint32_t failed = nx_selftest_run_all();
     if (failed > 0u)
         nx_panic_exit(NX_EXIT_FAIL, "%u boot selftest(s) failed", failed);
-    nx_printk("nexus: all selftests passed\n");
-    nx_boot_advance(NX_BOOT_STAGE_SELFTEST, NX_BOOT_STAGE_RUNNING);
-    nx_port_shutdown(NX_EXIT_PASS);
+    /* Init runs the scheduler's selftests, then the programs, and ends the
+     * machine; this hart becomes one the scheduler runs threads on. */
+    nx_init_start();
+    nx_sched_idle_loop();
 }
 
 /* --- other harts ---------------------------------------------------------- */
 
+/* A hart that came too late: never scheduled, it only takes interrupts. */
 static _Noreturn void park(void)
 {
     for (;;)
@@ -250,18 +254,7 @@ _Noreturn void nx_kernel_secondary(uint32_t hart)
     nx_printk("nexus: hart %u (hartid %llu) online\n", hart,
               (unsigned long long)boot.info.harts[hart].hartid);
 
+    nx_sched_init_hart();
     nx_selftest_secondary(hart);
-    park();
-}
-
-/* --- interrupts ----------------------------------------------------------- */
-
-void nx_kernel_timer_interrupt(void)
-{
-    nx_selftest_on_timer(nx_port_this_hart());
-}
-
-void nx_kernel_ipi_interrupt(void)
-{
-    nx_selftest_on_ipi(nx_port_this_hart());
+    nx_sched_idle_loop();
 }

@@ -5,9 +5,13 @@
 #include "nx/audit.h"
 #include "nx/cap.h"
 #include "nx/event.h"
+#include "nx/irq.h"
 #include "nx/object.h"
 #include "nx/panic.h"
 #include "nx/pool.h"
+#include "nx/sched.h"
+#include "nx/thread.h"
+#include "nx/timer.h"
 #include "nx/printk.h"
 #include "nx/task.h"
 
@@ -21,4 +25,8 @@ void nx_core_reset(void)
     nx_cap_reset();
     nx_task_reset();
     nx_event_reset();
+    nx_irq_reset();
+    nx_timer_reset();
+    nx_sched_reset();
+    nx_thread_reset();
 }

@@ -23,6 +23,8 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_REVOKE = 7,
     NX_AUDIT_OP_CREATE = 8,
     NX_AUDIT_OP_SIGNAL = 9,
+    NX_AUDIT_OP_SCHED = 10,   /* thread create, sleep, join, QoS and affinity changes */
+    NX_AUDIT_OP_SYSCALL = 11, /* the dispatcher itself: an unknown system call */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 
@@ -41,6 +43,9 @@ typedef enum nx_audit_reason {
     NX_AUDIT_BATCH_TOO_LARGE = 11,    /* a transfer names too many handles */
     NX_AUDIT_BAD_ARGUMENT = 12,       /* a pointer, count or flag argument is invalid */
     NX_AUDIT_TASK_DEAD = 13,          /* the task named is dying or dead */
+    NX_AUDIT_NOT_AUTHORITY = 14,      /* raising QoS / widening affinity without the
+                                         MANAGE handle to the thread's task */
+    NX_AUDIT_UNKNOWN_SYSCALL = 15,    /* a system call number that does not exist */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 

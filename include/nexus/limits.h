@@ -20,8 +20,9 @@
 #define NX_MAX_TRANSFER_HANDLES 64u
 
 /* Object pools: creating one more returns NX_ERR_NO_RESOURCES. */
-#define NX_MAX_TASKS  64u   /* tasks alive at once */
-#define NX_MAX_EVENTS 1024u /* event objects alive at once */
+#define NX_MAX_TASKS   64u   /* tasks alive at once */
+#define NX_MAX_THREADS 256u  /* threads alive at once (each has one kernel timer) */
+#define NX_MAX_EVENTS  1024u /* event objects alive at once */
 
 /* Capabilities alive at once (handles, caps in flight, and closed handles
  * kept as interior nodes of a derivation tree so revocation still reaches

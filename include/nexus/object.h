@@ -12,8 +12,9 @@
 
 typedef enum nx_object_type {
     NX_OBJ_NONE = 0,
-    NX_OBJ_TASK = 1,  /* a task: address space, threads, handle table */
-    NX_OBJ_EVENT = 2, /* a bundle of user signals */
+    NX_OBJ_TASK = 1,   /* a task: address space, threads, handle table */
+    NX_OBJ_EVENT = 2,  /* a bundle of user signals */
+    NX_OBJ_THREAD = 3, /* a thread of a task */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -24,6 +25,10 @@ typedef enum nx_object_type {
 #define NX_DEFAULT_EVENT_RIGHTS                                                                    \
     (NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL | NX_RIGHT_WAIT | NX_RIGHT_MANAGE |  \
      NX_RIGHT_INSPECT)
+
+#define NX_DEFAULT_THREAD_RIGHTS                                                                   \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT |     \
+     NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
 
 /* Signal bits a holder with NX_RIGHT_SIGNAL may set and clear; the others
  * belong to the kernel (readable, writable...). */

@@ -80,6 +80,43 @@ int nx_test_has_line(const char *text, const char *needle)
     return 0;
 }
 
+static nx_sim_result_t *machine_result;
+
+nx_sim_config_t nx_test_machine_config(uint32_t harts, uint64_t seed)
+{
+    nx_sim_config_t cfg;
+    nx_sim_config_default(&cfg);
+    cfg.harts = harts;
+    cfg.seed = seed;
+    return cfg;
+}
+
+const nx_sim_result_t *nx_test_machine_run(const nx_sim_config_t *cfg)
+{
+    if (machine_result == NULL)
+        machine_result = calloc(1, sizeof *machine_result);
+    assert_non_null(machine_result);
+    assert_int_equal(nx_sim_run(cfg, machine_result), NX_OK);
+    return machine_result;
+}
+
+void nx_test_assert_machine_passed(const nx_sim_result_t *r)
+{
+    if (r->stop != NX_SIM_STOP_SHUTDOWN || r->exit_code != NX_EXIT_PASS ||
+        !nx_test_has_line(r->console, "init: all programs passed"))
+        fail_msg("the machine stopped (%s, exit %d at %llu ns) without init's pass; console:\n%s",
+                 nx_sim_stop_name(r->stop), (int)r->exit_code, (unsigned long long)r->end_time_ns,
+                 r->console);
+    /* Init shut down from its own thread, which is all that may be left. */
+    for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
+        const nx_pool_t *p = nx_pool_registry_get(i);
+        uint32_t allowed = strcmp(p->name, "threads") == 0 ? 1u : 0u;
+        if (nx_pool_used(p) != allowed)
+            fail_msg("pool %s holds %u items after the programs ended (%u expected): a leak",
+                     p->name, nx_pool_used(p), allowed);
+    }
+}
+
 /* Pool usage at setup, by registry position. */
 static uint32_t baseline[NX_MAX_POOLS];
 static uint32_t baseline_count;

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "nxsim/sim.h"
+
 /* Path of a file generated into the test build directory (QEMU DTB dumps). */
 const char *nx_test_data_path(const char *name);
 
@@ -59,6 +61,19 @@ void nx_test_task_free(nx_task_t *task);
 
 /* The leak check alone, for a test to call at any point. */
 void nx_test_assert_pools_at_baseline(void);
+
+/*
+ * The machine fixture: tests that boot the kernel with programs.
+ * nx_test_machine_config: the default machine with `harts` harts and `seed`.
+ * nx_test_machine_run: run it to the end; fails the test when the simulator
+ *   refuses the configuration. The result stays valid until the next run.
+ * nx_test_assert_machine_passed: the run ended with init's shutdown and
+ *   every program exited 0 (the console is printed otherwise), and every
+ *   object pool is empty but for init's own thread: nothing leaked.
+ */
+nx_sim_config_t nx_test_machine_config(uint32_t harts, uint64_t seed);
+const nx_sim_result_t *nx_test_machine_run(const nx_sim_config_t *cfg);
+void nx_test_assert_machine_passed(const nx_sim_result_t *r);
 
 /* True when `text` contains `needle` as a whole line. */
 int nx_test_has_line(const char *text, const char *needle);

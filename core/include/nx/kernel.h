@@ -29,4 +29,17 @@ void nx_kernel_timer_interrupt(void);
 /* This hart received one or more IPIs (the port already acknowledged them). */
 void nx_kernel_ipi_interrupt(void);
 
+/* The interrupt controller signals a pending source for this hart: core
+ * claims, handles and completes sources (nx_port_irq_claim/complete). */
+void nx_kernel_external_interrupt(void);
+
+/*
+ * The current thread is about to continue in user mode after a system call
+ * or after interrupts were taken (rv64: the return from a trap to U-mode;
+ * sim: the end of nx_syscall(), or inside a program's nx_compute()). If
+ * the scheduler wants this hart for another thread, the switch happens
+ * here; returns when this thread runs again, perhaps on another hart.
+ */
+void nx_kernel_preempt(void);
+
 #endif /* NX_KERNEL_H */

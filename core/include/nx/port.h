@@ -115,6 +115,95 @@ void nx_port_idle(void);
  * run. Core calls it in every spin loop. */
 void nx_port_relax(void);
 
+/* --- External interrupts (the platform's interrupt controller) ---------- */
+
+/* Sources are 1..boot info plic_ndev; 0 means "none". Priorities are
+ * 0 (masked) .. NX_IRQ_PRIORITY_MAX; a higher priority is claimed first. */
+#define NX_IRQ_PRIORITY_MAX 7u
+
+/* Set source `irq`'s priority. NX_OK, NX_ERR_INVALID_ARGS (no such source,
+ * priority out of range) or NX_ERR_NOT_SUPPORTED (no interrupt controller). */
+nx_status_t nx_port_irq_set_priority(uint32_t irq, uint32_t priority);
+
+/* Let source `irq` interrupt logical hart `hart` (or stop it). Statuses as
+ * nx_port_irq_set_priority; also NX_ERR_INVALID_ARGS for a bad hart. */
+nx_status_t nx_port_irq_enable(uint32_t irq, uint32_t hart, bool enable);
+
+/* On the calling hart: claim the highest-priority pending source enabled
+ * for it (ties: the lowest number); 0 when none. A claimed source is not
+ * delivered again until it is completed. Called from
+ * nx_kernel_external_interrupt(). */
+uint32_t nx_port_irq_claim(void);
+
+/* Complete a source this hart claimed. */
+void nx_port_irq_complete(uint32_t irq);
+
+/* --- Thread contexts ----------------------------------------------------- */
+
+/* A suspended thread of execution: its stack and saved registers. Opaque to
+ * core; each port keeps what it needs in these words. */
+typedef struct nx_port_context {
+    uintptr_t word[4];
+} nx_port_context_t;
+
+/*
+ * Prepare `ctx` to run entry(arg) on a fresh kernel stack the first time it
+ * is switched to; `entry` never returns. Returns NX_OK or
+ * NX_ERR_NO_RESOURCES (no stack).
+ */
+nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t arg),
+                                 uintptr_t arg);
+
+/* Describe the code running now on this hart (its boot entry) as a context,
+ * so the first nx_port_context_switch() can save it: a hart's boot stack
+ * becomes its idle thread. */
+void nx_port_context_current(nx_port_context_t *ctx);
+
+/*
+ * Save the running context into `from` and continue `to` on this hart;
+ * returns when something switches back to `from`. Called with interrupts
+ * disabled and no spin lock held. `to` must not be running on any hart.
+ */
+void nx_port_context_switch(nx_port_context_t *from, nx_port_context_t *to);
+
+/* Release a context that will never run again (not the one running). */
+void nx_port_context_destroy(nx_port_context_t *ctx);
+
+/*
+ * Leave the kernel for the current thread's user program at `entry` with
+ * `arg` (sim: call the program's C function; rv64: sret to U-mode). Never
+ * returns: the program ends with the exit system call.
+ */
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg);
+
+/* --- Boot programs ---------------------------------------------------------- */
+
+/* How many programs a port may hand to init. */
+#define NX_MAX_BOOT_PROGRAMS 16u
+
+/* A user program to start at boot (core/boot/init.c starts each in a task
+ * of its own; include/nexus/start.h lists the handles it starts with). */
+typedef struct nx_port_program {
+    const char *name;  /* for the console and the trace; not NULL */
+    uintptr_t entry;   /* passed to nx_port_enter_user() */
+    uintptr_t arg;     /* its first thread's argument */
+    uint32_t qos;      /* nx_qos_t of its first thread */
+    uint32_t affinity; /* harts of its first thread; 0: every online hart */
+    bool policy;       /* the policy service: it also gets MANAGE handles to
+                          every other program's task */
+} nx_port_program_t;
+
+/* Fill out[0..max) with the programs to start; returns how many (0: the
+ * kernel shuts down after its selftests). Called once, on the boot hart. */
+uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max);
+
+/* --- Trace ----------------------------------------------------------------- */
+
+/* Record one kernel event (nx/trace.h); the simulator keeps and digests
+ * them, hardware ports may drop them. Must not take core locks. */
+struct nx_trace_event;
+void nx_port_trace(const struct nx_trace_event *event);
+
 /* --- End -------------------------------------------------------------- */
 
 /* Stop the whole machine with `code`. Never returns. Other harts stop too. */

@@ -23,17 +23,22 @@
 /* Clear all selftest state (called from nx_kernel_boot). */
 void nx_selftest_reset(void);
 
-/* Run every selftest on the boot hart; returns how many failed. */
+/* Run every boot-hart selftest; returns how many failed. */
 uint32_t nx_selftest_run_all(void);
+
+/* Run the selftests that need the scheduler, from a kernel thread (init)
+ * once every hart is in its idle loop; returns how many failed. */
+uint32_t nx_selftest_run_threads(void);
+size_t nx_selftest_thread_count(void);
+const char *nx_selftest_thread_name(size_t index);
 
 /* Join the distributed phases on a secondary hart; returns when all are done. */
 void nx_selftest_secondary(uint32_t hart);
 
-/* Interrupt hooks, called from nx_kernel_*_interrupt on `hart`. */
-void nx_selftest_on_timer(uint32_t hart);
+/* IPI hook (NX_IPI_SELFTEST), called on the hart that took the IPI. */
 void nx_selftest_on_ipi(uint32_t hart);
 
-/* The table, for tests that check the markers. */
+/* Both tables in the order they run, for tests that check the markers. */
 size_t nx_selftest_count(void);
 const char *nx_selftest_name(size_t index);
 

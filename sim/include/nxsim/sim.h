@@ -18,8 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/sched.h"
 #include "nexus/status.h"
+#include "nexus/trace.h"
 #include "nx/port.h"
+#include "nx/sched.h"
+#include "nx/timer.h"
 
 #define NX_SIM_MAX_HARTS       64u            /* hardware harts the sim models */
 #define NX_SIM_DEFAULT_MEMORY  (128ull << 20) /* as QEMU virt's default */
@@ -30,6 +34,18 @@
 #define NX_SIM_CONSOLE_BYTES   (64u * 1024u)  /* console capture kept in the result */
 #define NX_SIM_DTB_BYTES       (64u * 1024u)  /* room for a generated device tree */
 #define NX_SIM_TIMEBASE_HZ     10000000u      /* advertised like QEMU virt (10 MHz) */
+#define NX_SIM_SYSCALL_NS      100u           /* what entering the kernel costs a program */
+#define NX_SIM_MAX_CONTEXTS    (NX_MAX_THREADS + 1u) /* thread stacks alive at once */
+
+/* A program to start at boot: a function registered with NX_SIM_PROGRAM
+ * (nxsim/program.h), found by name. */
+typedef struct nx_sim_program_spec {
+    const char *name;
+    uintptr_t arg;     /* its first thread's argument */
+    nx_qos_t qos;      /* its first thread's class */
+    uint32_t affinity; /* its first thread's harts; 0: all */
+    bool policy;       /* the policy service (nexus/start.h) */
+} nx_sim_program_spec_t;
 
 typedef struct nx_sim_config {
     uint32_t harts;        /* hardware harts, 1..NX_SIM_MAX_HARTS */
@@ -43,6 +59,14 @@ typedef struct nx_sim_config {
     uint64_t stall_mask;      /* hartids that start but never run */
     uint64_t time_limit_ns;   /* stop (NX_SIM_STOP_TIME_LIMIT) past this time */
     bool echo;                /* copy the console to stdout as it is written */
+    /* Programs init starts (none: the kernel stops after its selftests). */
+    nx_sim_program_spec_t programs[NX_MAX_BOOT_PROGRAMS];
+    uint32_t program_count;
+    /* Called with every kernel trace event as it happens, or NULL. */
+    void (*observer)(const nx_trace_event_t *event, void *ctx);
+    /* Checked after every hart step: true stops the run (NX_SIM_STOP_UNTIL). */
+    bool (*until)(void *ctx);
+    void *ctx; /* for observer and until */
 } nx_sim_config_t;
 
 typedef enum nx_sim_stop {
@@ -50,6 +74,7 @@ typedef enum nx_sim_stop {
     NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no IPI pending */
     NX_SIM_STOP_TIME_LIMIT = 2, /* virtual time passed time_limit_ns */
     NX_SIM_STOP_HOST_ERROR = 3, /* the host could not give a hart its stack */
+    NX_SIM_STOP_UNTIL = 4,      /* the config's until() said so */
 } nx_sim_stop_t;
 
 typedef struct nx_sim_result {
@@ -57,9 +82,14 @@ typedef struct nx_sim_result {
     nx_exit_code_t exit_code; /* valid when stop == NX_SIM_STOP_SHUTDOWN */
     uint64_t end_time_ns;     /* virtual time at the stop */
     uint64_t switches;        /* times the scheduler resumed a hart */
-    /* FNV-1a over every scheduling decision, IPI sent, interrupt taken and
-     * console byte */
+    /* FNV-1a over every scheduling decision, IPI sent, interrupt taken,
+     * kernel trace event and console byte */
     uint64_t digest;
+    uint64_t trace_events[NX_TRACE_KIND_COUNT]; /* kernel events by kind */
+    /* The core's counters when the run stopped, by logical hart. */
+    uint32_t hart_count;
+    nx_sched_stats_t sched[NX_MAX_HARTS];
+    nx_timer_stats_t timer[NX_MAX_HARTS];
     char console[NX_SIM_CONSOLE_BYTES]; /* NUL-terminated; console_dropped says if cut */
     size_t console_len;
     size_t console_dropped;
@@ -78,6 +108,11 @@ void nx_sim_config_default(nx_sim_config_t *cfg);
  * NX_SIM_STOP_HOST_ERROR).
  */
 nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out);
+
+/* Add a program to cfg->programs. NX_OK, NX_ERR_NO_RESOURCES (the list is
+ * full) or NX_ERR_NOT_FOUND (no program registered under `name`). */
+nx_status_t nx_sim_add_program(nx_sim_config_t *cfg, const char *name, uintptr_t arg, nx_qos_t qos,
+                               uint32_t affinity);
 
 /* Human name of a stop reason ("shutdown", "deadlock", "time-limit"). */
 const char *nx_sim_stop_name(nx_sim_stop_t stop);

@@ -1,0 +1,160 @@
+/*
+ * init.c - the first kernel thread: the scheduler's selftests, then the
+ * boot programs, then the end of the machine.
+ *
+ * Init runs the selftests that need threads (selftest_threads.c), then asks
+ * the port for its programs. With none, the machine shuts down: boot is all
+ * there is. Otherwise init gives each program a task of its own with the
+ * handles of nexus/start.h, starts every program's first thread, waits for
+ * each to exit, and shuts the machine down: PASS when every program exited
+ * with 0, FAIL otherwise. A program that never exits keeps the machine up
+ * (the simulator's time limit, or QEMU's timeout, ends such a run).
+ */
+#include "nexus/start.h"
+#include "nx/boot.h"
+#include "nx/panic.h"
+#include "nx/printk.h"
+#include "nx/sched.h"
+#include "nx/selftest.h"
+#include "nx/task.h"
+#include "nx/thread_api.h"
+
+/* Init waits in steps no longer than the longest wait allowed. */
+#define NX_INIT_WAIT_STEP_NS NX_MAX_WAIT_NS
+
+static struct init_state {
+    uint32_t count;
+    nx_port_program_t programs[NX_MAX_BOOT_PROGRAMS];
+    nx_task_t *tasks[NX_MAX_BOOT_PROGRAMS];
+    nx_thread_t *threads[NX_MAX_BOOT_PROGRAMS];
+} init;
+
+/* Install `obj` in `task`'s table, where nexus/start.h says it is. */
+static nx_status_t install_at(nx_task_t *task, nx_object_t *obj, nx_rights_t rights,
+                              nx_handle_t want)
+{
+    nx_handle_t h;
+    nx_status_t st = nx_cap_install(task, obj, rights, &h);
+    if (st == NX_OK && !nx_handle_eq(h, want))
+        return NX_ERR_BAD_STATE; /* the table no longer hands out slots in order */
+    return st;
+}
+
+/* Task, first thread and start handles of program i (not yet runnable). */
+static nx_status_t prepare(uint32_t i)
+{
+    const nx_port_program_t *prog = &init.programs[i];
+    nx_affinity_t online = nx_sched_online();
+    nx_affinity_t affinity = prog->affinity != 0u ? prog->affinity & online : online;
+    if (prog->name == NULL || prog->entry == 0u || prog->qos >= NX_QOS_COUNT || affinity == 0u)
+        return NX_ERR_INVALID_ARGS;
+    nx_status_t st = nx_task_create(&init.tasks[i]);
+    if (st != NX_OK)
+        return st;
+    st = nx_thread_new(init.tasks[i], prog->entry, prog->arg, (nx_qos_t)prog->qos, affinity,
+                       &init.threads[i]);
+    if (st != NX_OK)
+        return st;
+    st = install_at(init.tasks[i], &init.threads[i]->obj, NX_DEFAULT_THREAD_RIGHTS,
+                    NX_START_SELF_THREAD);
+    if (st == NX_OK)
+        st = install_at(init.tasks[i], &init.tasks[i]->obj, NX_START_SELF_TASK_RIGHTS,
+                        NX_START_SELF_TASK);
+    return st;
+}
+
+/* The policy service's MANAGE handles to its fellows' tasks, and their
+ * first threads. */
+static nx_status_t grant_policy(uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < init.count; j++) {
+        if (j == i)
+            continue;
+        nx_status_t st = install_at(init.tasks[i], &init.tasks[j]->obj, NX_DEFAULT_TASK_RIGHTS,
+                                    NX_START_MANAGED_TASK(n));
+        if (st == NX_OK)
+            st = install_at(init.tasks[i], &init.threads[j]->obj, NX_DEFAULT_THREAD_RIGHTS,
+                            NX_START_MANAGED_THREAD(n));
+        if (st != NX_OK)
+            return st;
+        n++;
+    }
+    return NX_OK;
+}
+
+/* Wait, in bounded steps, until thread t has exited; its exit code. */
+static int32_t wait_exit(nx_thread_t *t)
+{
+    int32_t code = 0;
+    nx_status_t st;
+    while ((st = nx_thread_wait_exit(t, nx_port_time_ns() + NX_INIT_WAIT_STEP_NS, &code)) ==
+           NX_ERR_TIMED_OUT) {
+    }
+    if (st != NX_OK)
+        nx_panic("init: waiting for thread %u: %s", t->id.v, nx_status_name(st));
+    return code;
+}
+
+/* Start every program, wait for each, and say how many failed. */
+static uint32_t run_programs(void)
+{
+    for (uint32_t i = 0; i < init.count; i++) {
+        nx_status_t st = prepare(i);
+        if (st == NX_OK && init.programs[i].policy)
+            st = grant_policy(i);
+        if (st != NX_OK)
+            nx_panic_exit(NX_EXIT_FAIL, "init: cannot start program %u (%s): %s", i,
+                          init.programs[i].name != NULL ? init.programs[i].name : "?",
+                          nx_status_name(st));
+    }
+    for (uint32_t i = 0; i < init.count; i++) {
+        nx_printk("init: starting %s (thread %u)\n", init.programs[i].name, init.threads[i]->id.v);
+        nx_sched_start(init.threads[i]);
+    }
+    uint32_t failed = 0;
+    for (uint32_t i = 0; i < init.count; i++) {
+        int32_t code = wait_exit(init.threads[i]);
+        nx_printk("init: %s exited with %d\n", init.programs[i].name, (int)code);
+        if (code != 0)
+            failed++;
+    }
+    for (uint32_t i = 0; i < init.count; i++) {
+        nx_task_kill(init.tasks[i]);
+        nx_object_unref(&init.threads[i]->obj);
+        nx_object_unref(&init.tasks[i]->obj);
+    }
+    return failed;
+}
+
+static void init_main(uintptr_t arg)
+{
+    (void)arg;
+    uint32_t failed = nx_selftest_run_threads();
+    if (failed > 0u)
+        nx_panic_exit(NX_EXIT_FAIL, "%u selftest(s) failed", failed);
+    nx_printk("nexus: all selftests passed\n");
+    nx_boot_advance(NX_BOOT_STAGE_SELFTEST, NX_BOOT_STAGE_RUNNING);
+
+    init.count = nx_port_boot_programs(init.programs, NX_MAX_BOOT_PROGRAMS);
+    if (init.count > NX_MAX_BOOT_PROGRAMS)
+        nx_panic("the port listed %u boot programs (at most %u)", init.count, NX_MAX_BOOT_PROGRAMS);
+    if (init.count == 0u)
+        nx_port_shutdown(NX_EXIT_PASS);
+    failed = run_programs();
+    if (failed != 0u)
+        nx_panic_exit(NX_EXIT_FAIL, "init: %u program(s) failed", failed);
+    nx_printk("init: all programs passed\n");
+    nx_port_shutdown(NX_EXIT_PASS);
+}
+
+void nx_init_start(void)
+{
+    nx_thread_t *t;
+    nx_status_t st =
+        nx_thread_new(NULL, (uintptr_t)init_main, 0, NX_QOS_INTERACTIVE, nx_sched_online(), &t);
+    if (st != NX_OK)
+        nx_panic("init: no thread: %s", nx_status_name(st));
+    nx_sched_start(t);
+    nx_object_unref(&t->obj);
+}

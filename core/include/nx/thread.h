@@ -1,0 +1,97 @@
+/*
+ * nx/thread.h - threads: the unit the scheduler runs.
+ *
+ * States (docs/scheduler.md has the diagram):
+ *   READY    on a hart's run queue
+ *   RUNNING  executing on a hart (the percpu's current)
+ *   BLOCKED  waiting (sleep, join, a wait queue) until woken or timed out
+ *   DEAD     exited; its context is released by the next context that runs
+ *            on its hart, the object lives on while handles name it (join)
+ * Transitions: create -> READY; READY -> RUNNING (picked); RUNNING -> READY
+ * (yield, preempted, slice over); RUNNING -> BLOCKED (wait); BLOCKED ->
+ * READY (woken, timed out); RUNNING -> DEAD (exit).
+ */
+#ifndef NX_THREAD_H
+#define NX_THREAD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nexus/sched.h"
+#include "nexus/types.h"
+#include "nx/object.h"
+#include "nx/port.h"
+#include "nx/timer.h"
+#include "nx/wait.h"
+
+typedef struct nx_task nx_task_t;
+typedef struct nx_thread nx_thread_t;
+
+typedef enum nx_thread_state {
+    NX_THREAD_READY = 0,
+    NX_THREAD_RUNNING = 1,
+    NX_THREAD_BLOCKED = 2,
+    NX_THREAD_DEAD = 3,
+} nx_thread_state_t;
+
+struct nx_thread {
+    nx_object_t obj;
+    nx_thread_id_t id;
+    nx_task_t *task; /* holds a reference */
+    bool is_idle;    /* a hart's idle thread: never queued, never exits */
+    nx_port_context_t ctx;
+    uintptr_t entry; /* user program entry and argument */
+    uintptr_t arg;
+
+    /* Scheduling. `state` changes under the run queue lock of `hart` (or,
+     * for BLOCKED <-> READY, under the wait queue's lock then the run
+     * queue's); `on_cpu` is set while some hart executes this context, so
+     * no other hart switches to it before it is fully switched out. */
+    _Atomic uint32_t state; /* nx_thread_state_t */
+    atomic_uint on_cpu;
+    uint32_t hart;          /* hart it runs or is queued on, or ran last */
+    nx_qos_t base_qos;      /* what it asked for (within its authority) */
+    nx_qos_t qos;           /* effective: base, or Normal while out of budget */
+    nx_affinity_t affinity; /* written under the run queue lock, read with __atomic loads */
+    nx_thread_t *rq_next;   /* run queue links */
+    nx_thread_t *rq_prev;
+    uint32_t rq_class; /* the class queue it is on (qos may change meanwhile) */
+
+    /* CPU accounting (by the hart running it). */
+    uint64_t run_start_ns; /* when it last started running */
+    uint64_t cpu_ns;       /* total CPU time */
+    uint64_t period_start_ns;
+    uint64_t budget_used_ns; /* in the current period, while above Normal */
+
+    /* Waiting (guarded by the wait queue's lock). */
+    nx_wait_queue_t *waiting_on;
+    nx_thread_t *wq_next;
+    nx_thread_t *wq_prev;
+    _Atomic int32_t wait_result; /* nx_status_t the wait returns */
+    nx_timer_t timeout;          /* the thread's one kernel timer */
+
+    /* End. */
+    int32_t exit_code;
+    nx_wait_queue_t exit_waiters; /* joiners; its lock also guards exit_code */
+};
+
+/* Scheduling fields other harts read without the run queue lock (the
+ * value may be stale by the time it is used; writers hold the lock). */
+static inline nx_affinity_t nx_thread_affinity(const nx_thread_t *t)
+{
+    return __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
+}
+
+static inline nx_qos_t nx_thread_base_qos(const nx_thread_t *t)
+{
+    return __atomic_load_n(&t->base_qos, __ATOMIC_RELAXED);
+}
+
+/* The thread running on this hart. */
+nx_thread_t *nx_thread_current(void);
+
+/* Threads alive; core reset only. */
+void nx_thread_reset(void);
+
+#endif /* NX_THREAD_H */

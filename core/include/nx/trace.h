@@ -1,0 +1,17 @@
+/*
+ * nx/trace.h - record a kernel event (nexus/trace.h) through the port.
+ */
+#ifndef NX_TRACE_H
+#define NX_TRACE_H
+
+#include <stdint.h>
+
+#include "nexus/trace.h"
+
+/* Stamp the event with time and hart and hand it to nx_port_trace(). */
+void nx_trace(nx_trace_kind_t kind, uint64_t a, uint64_t b);
+
+/* Stable name of a kind ("context-switch"); never NULL. */
+const char *nx_trace_kind_name(nx_trace_kind_t kind);
+
+#endif /* NX_TRACE_H */

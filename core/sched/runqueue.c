@@ -1,0 +1,80 @@
+/*
+ * runqueue.c - one hart's run queue: a FIFO per QoS class and a bitmap of
+ * the non-empty ones, so picking the next thread is O(1) whatever the
+ * number of runnable threads (the highest set bit, then the queue's head).
+ */
+#include "nx/panic.h"
+#include "nx/sched.h"
+
+/* Every operation runs under the queue's lock: checked, because touching
+ * another hart's queue without its lock is exactly the bug to catch. */
+static void assert_held(const nx_runqueue_t *rq)
+{
+    if (rq->owner != nx_port_this_hart() + 1u)
+        nx_panic("run queue touched without its lock (held by %d)", (int)rq->owner - 1);
+}
+
+void nx_rq_init(nx_runqueue_t *rq, uint32_t hart)
+{
+    nx_spin_unlock(&rq->lock);
+    rq->hart = hart;
+    rq->owner = 0;
+    rq->bitmap = 0;
+    for (uint32_t c = 0; c < NX_QOS_COUNT; c++) {
+        rq->head[c] = NULL;
+        rq->tail[c] = NULL;
+    }
+    rq->count = 0;
+}
+
+void nx_rq_push_locked(nx_runqueue_t *rq, nx_thread_t *t)
+{
+    assert_held(rq);
+    uint32_t c = (uint32_t)t->qos;
+    t->rq_class = c;
+    t->rq_next = NULL;
+    t->rq_prev = rq->tail[c];
+    if (rq->tail[c] != NULL)
+        rq->tail[c]->rq_next = t;
+    else
+        rq->head[c] = t;
+    rq->tail[c] = t;
+    rq->bitmap |= 1u << c;
+    rq->count++;
+}
+
+void nx_rq_remove_locked(nx_runqueue_t *rq, nx_thread_t *t)
+{
+    assert_held(rq);
+    uint32_t c = t->rq_class;
+    if (t->rq_prev != NULL)
+        t->rq_prev->rq_next = t->rq_next;
+    else
+        rq->head[c] = t->rq_next;
+    if (t->rq_next != NULL)
+        t->rq_next->rq_prev = t->rq_prev;
+    else
+        rq->tail[c] = t->rq_prev;
+    t->rq_next = t->rq_prev = NULL;
+    if (rq->head[c] == NULL)
+        rq->bitmap &= ~(1u << c);
+    rq->count--;
+}
+
+int nx_rq_best_class_locked(const nx_runqueue_t *rq)
+{
+    assert_held(rq);
+    if (rq->bitmap == 0u)
+        return -1;
+    return 31 - __builtin_clz(rq->bitmap);
+}
+
+nx_thread_t *nx_rq_pick_locked(nx_runqueue_t *rq)
+{
+    int c = nx_rq_best_class_locked(rq);
+    if (c < 0)
+        return NULL;
+    nx_thread_t *t = rq->head[c];
+    nx_rq_remove_locked(rq, t);
+    return t;
+}

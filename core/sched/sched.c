@@ -1,0 +1,441 @@
+/*
+ * sched.c - picking, switching, waking, stealing (docs/scheduler.md).
+ *
+ * Each hart runs the best thread of its own run queue: strict priority
+ * between QoS classes, round robin inside one (a thread that used its
+ * NX_SCHED_SLICE_NS goes to the back). Threads above Normal have a CPU
+ * budget per NX_QOS_PERIOD_NS; one that used it runs as Normal until its
+ * next period. A hart with nothing to run steals from the others in a fixed
+ * order (hart+1, hart+2, ...), never a thread its affinity forbids there.
+ *
+ * Scheduling happens only at points the current thread reaches: a wait, a
+ * yield, an exit, and nx_kernel_preempt() on the way back to user mode
+ * after an interrupt. Interrupt handlers only set need_resched.
+ */
+#include "nx/kernel.h"
+#include "nx/panic.h"
+#include "nx/trace.h"
+#include "sched_internal.h"
+
+/* Slice timers may fire up to this late, to share interrupts with others. */
+#define NX_SLICE_SLACK_NS 50000ull /* 50 us */
+
+static nx_affinity_t online_mask;
+/* Harts in their idle loop with nothing to run: woken to steal when work
+ * queues up on a busy hart they could take it from. */
+static nx_affinity_t idle_mask;
+
+nx_affinity_t nx_sched_online(void)
+{
+    return online_mask;
+}
+
+void nx_sched_reset(void)
+{
+    online_mask = 0;
+    idle_mask = 0;
+    for (uint32_t h = 0; h < NX_MAX_HARTS; h++)
+        (void)nx_percpu_reset(h);
+}
+
+nx_thread_t *nx_thread_current(void)
+{
+    return nx_percpu(nx_hart_self())->current;
+}
+
+nx_sched_stats_t nx_sched_stats(uint32_t hart)
+{
+    const nx_percpu_t *p = nx_percpu_peek(hart);
+    nx_sched_stats_t none = { 0 };
+    return p != NULL ? p->stats : none;
+}
+
+static uint64_t budget_of(nx_qos_t qos)
+{
+    switch (qos) {
+    case NX_QOS_PERFBURST:
+        return NX_QOS_PERFBURST_BUDGET_NS;
+    case NX_QOS_INTERACTIVE:
+        return NX_QOS_INTERACTIVE_BUDGET_NS;
+    case NX_QOS_IDLE:
+    case NX_QOS_NORMAL:
+    case NX_QOS_COUNT:
+        break;
+    }
+    return UINT64_MAX;
+}
+
+/*
+ * Charge `t` (running here) for the time since it last started or was
+ * charged. A new period restores its class; a class above Normal that used
+ * its budget drops to Normal (it is re-queued there at its next switch).
+ * A thread's class fields are guarded by its hart's run queue lock: held.
+ */
+static void account(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
+{
+    if (t->is_idle)
+        return;
+    uint64_t ran = now - t->run_start_ns;
+    t->run_start_ns = now;
+    t->cpu_ns += ran;
+    if (now - t->period_start_ns >= NX_QOS_PERIOD_NS) {
+        /* Periods are aligned to the first one: no drift. Only the part of
+         * the run inside the new period counts against its budget. */
+        t->period_start_ns = now - (now - t->period_start_ns) % NX_QOS_PERIOD_NS;
+        t->budget_used_ns = 0;
+        t->qos = t->base_qos;
+        if (ran > now - t->period_start_ns)
+            ran = now - t->period_start_ns;
+    }
+    if (t->qos <= NX_QOS_NORMAL)
+        return;
+    t->budget_used_ns += ran;
+    if (t->budget_used_ns >= budget_of(t->base_qos)) {
+        t->qos = NX_QOS_NORMAL;
+        p->stats.demotions++;
+    }
+}
+
+static void slice_expired(nx_timer_t *timer, void *arg);
+
+/* Arm this hart's slice timer for `t`: the end of its slice, or sooner the
+ * end of its budget. */
+static void arm_slice(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
+{
+    if (t->is_idle) {
+        (void)nx_timer_cancel(&p->slice);
+        return;
+    }
+    uint64_t end = now + NX_SCHED_SLICE_NS;
+    if (t->qos > NX_QOS_NORMAL) {
+        uint64_t budget = budget_of(t->base_qos);
+        uint64_t left = t->budget_used_ns < budget ? budget - t->budget_used_ns : 0;
+        if (now + left < end)
+            end = now + left;
+    }
+    nx_timer_arm(&p->slice, end, NX_SLICE_SLACK_NS);
+}
+
+/* The slice (or budget) of the current thread ran out. */
+static void slice_expired(nx_timer_t *timer, void *arg)
+{
+    (void)timer;
+    (void)arg;
+    nx_percpu_t *p = nx_percpu(nx_hart_self());
+    nx_thread_t *cur = p->current;
+    if (cur == NULL || cur->is_idle)
+        return;
+    uint64_t now = nx_port_time_ns();
+    nx_qos_t before = cur->qos;
+    nx_runqueue_t *rq = nx_rq_lock(p->hart);
+    account(p, cur, now);
+    int best = nx_rq_best_class_locked(rq);
+    nx_rq_unlock(rq);
+    if (best >= (int)cur->qos || cur->qos != before) {
+        p->need_resched = true;
+        p->stats.preemptions++;
+    } else {
+        arm_slice(p, cur, now);
+    }
+}
+
+/* Where `t` should be queued: its last hart if allowed, else the lowest
+ * allowed online hart. */
+static uint32_t place(const nx_thread_t *t)
+{
+    nx_affinity_t allowed = nx_thread_affinity(t) & online_mask;
+    if (allowed & (1u << t->hart))
+        return t->hart;
+    if (allowed == 0u)
+        nx_panic("thread %u may run on no online hart (affinity 0x%x, online 0x%x)", t->id.v,
+                 nx_thread_affinity(t), online_mask);
+    return (uint32_t)__builtin_ctz(allowed);
+}
+
+/* `t` waits on busy hart `busy`: nudge one idle hart that may run it to
+ * come and steal (the first after `busy` in hart order). Best effort: if
+ * the nudge is dropped, `busy` runs it in turn. */
+static void kick_idle(const nx_thread_t *t, uint32_t busy)
+{
+    nx_affinity_t idle =
+        __atomic_load_n(&idle_mask, __ATOMIC_ACQUIRE) & nx_thread_affinity(t) & ~(1u << busy);
+    if (idle == 0u)
+        return;
+    nx_affinity_t after = idle & ~((2u << busy) - 1u);
+    uint32_t h = (uint32_t)__builtin_ctz(after != 0u ? after : idle);
+    if (h != nx_port_this_hart())
+        (void)nx_ipi_send(h, NX_IPI_BEST_EFFORT, NX_IPI_WAKE);
+}
+
+/* Queue `t` (not running anywhere it will be found: READY or being woken)
+ * on `hart` and tell that hart if it should look. */
+static void enqueue(nx_thread_t *t, uint32_t hart)
+{
+    nx_percpu_t *me = nx_percpu(nx_hart_self());
+    nx_percpu_t *target = nx_percpu_of(hart);
+    nx_runqueue_t *rq = nx_rq_lock(hart);
+    t->hart = hart;
+    atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_READY, memory_order_release);
+    nx_rq_push_locked(rq, t);
+    nx_thread_t *cur = target->current;
+    bool idle = cur == NULL || cur->is_idle;
+    bool better = idle || t->qos > cur->qos;
+    nx_rq_unlock(rq);
+    nx_trace(NX_TRACE_WAKE, t->id.v, hart);
+    if (hart == me->hart) {
+        if (better)
+            me->need_resched = true;
+    } else if (idle) {
+        /* It may be asleep in its idle loop: this wake-up must happen. */
+        (void)nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_WAKE);
+    } else if (better) {
+        (void)nx_ipi_send(hart, NX_IPI_BEST_EFFORT, NX_IPI_RESCHED);
+    }
+    if (!idle)
+        kick_idle(t, hart);
+}
+
+void nx_sched_start(nx_thread_t *t)
+{
+    enqueue(t, place(t));
+}
+
+void nx_sched_wake(nx_thread_t *t, nx_status_t result)
+{
+    atomic_store_explicit(&t->wait_result, (int32_t)result, memory_order_relaxed);
+    enqueue(t, place(t));
+}
+
+void nx_sched_finish_switch(void)
+{
+    nx_percpu_t *p = nx_percpu(nx_hart_self());
+    nx_thread_t *prev = p->prev;
+    p->prev = NULL;
+    if (prev == NULL)
+        return;
+    bool dead = atomic_load_explicit(&prev->state, memory_order_acquire) == NX_THREAD_DEAD;
+    /* From here another hart may switch to it. */
+    atomic_store_explicit(&prev->on_cpu, 0u, memory_order_release);
+    if (dead)
+        nx_thread_reap(prev);
+}
+
+/*
+ * Choose what runs next on this hart and switch to it. The current thread
+ * goes back to the queue if it is still RUNNING (yield, preemption), to
+ * another hart's queue if its affinity no longer allows this one, nowhere
+ * if it blocked or died. Called with no lock held; returns (perhaps on
+ * another hart) when the current thread runs again.
+ */
+static void schedule(void)
+{
+    nx_percpu_t *p = nx_percpu(nx_hart_self());
+    nx_thread_t *cur = p->current;
+    uint64_t now = nx_port_time_ns();
+
+    bool migrate = false;
+    nx_runqueue_t *rq = nx_rq_lock(p->hart);
+    account(p, cur, now);
+    if (!cur->is_idle && atomic_load(&cur->state) == NX_THREAD_RUNNING) {
+        if ((cur->affinity & (1u << p->hart)) != 0u) {
+            atomic_store(&cur->state, (uint32_t)NX_THREAD_READY);
+            nx_rq_push_locked(rq, cur);
+        } else {
+            migrate = true; /* queued elsewhere once it is off this hart's books */
+        }
+    }
+    nx_thread_t *next = nx_rq_pick_locked(rq);
+    if (next == NULL)
+        next = &p->idle;
+    atomic_store(&next->state, (uint32_t)NX_THREAD_RUNNING);
+    next->hart = p->hart;
+    p->need_resched = false;
+    p->current = next;
+    nx_rq_unlock(rq);
+
+    if (migrate) {
+        atomic_store(&cur->state, (uint32_t)NX_THREAD_READY);
+        enqueue(cur, place(cur));
+    }
+    if (next == cur) {
+        arm_slice(p, cur, now);
+        return;
+    }
+    /* Another hart may still be switching away from `next`. */
+    while (atomic_load_explicit(&next->on_cpu, memory_order_acquire) != 0u)
+        nx_port_relax();
+    atomic_store_explicit(&next->on_cpu, 1u, memory_order_relaxed);
+    next->run_start_ns = now;
+    p->prev = cur;
+    p->stats.switches++;
+    nx_trace(NX_TRACE_CONTEXT_SWITCH, cur->id.v, next->id.v);
+    arm_slice(p, next, now);
+    nx_port_context_switch(&cur->ctx, &next->ctx);
+    nx_sched_finish_switch();
+}
+
+void nx_sched_yield(void)
+{
+    nx_percpu(nx_hart_self())->stats.yields++;
+    schedule();
+}
+
+void nx_sched_block(void)
+{
+    schedule();
+}
+
+_Noreturn void nx_sched_exit(int32_t code)
+{
+    nx_thread_t *t = nx_thread_current();
+    nx_spin_lock(&t->exit_waiters.lock);
+    t->exit_code = code;
+    atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_DEAD, memory_order_release);
+    nx_wake_all_locked(&t->exit_waiters, NX_OK);
+    nx_spin_unlock(&t->exit_waiters.lock);
+    nx_trace(NX_TRACE_THREAD_EXIT, t->id.v, (uint64_t)(int64_t)code);
+    schedule();
+    nx_panic("thread %u ran after it exited", t->id.v);
+}
+
+void nx_kernel_preempt(void)
+{
+    nx_percpu_t *p = nx_percpu(nx_hart_self());
+    if (p->need_resched && !p->current->is_idle)
+        schedule();
+}
+
+/* Take one thread from another hart for this one (deterministic order:
+ * the next harts up, wrapping). */
+static nx_thread_t *steal(nx_percpu_t *p)
+{
+    for (uint32_t i = 1; i < NX_MAX_HARTS; i++) {
+        uint32_t v = (p->hart + i) % NX_MAX_HARTS;
+        if ((online_mask & (1u << v)) == 0u)
+            continue;
+        nx_runqueue_t *rq = nx_rq_lock(v);
+        nx_thread_t *found = NULL;
+        for (int c = NX_QOS_COUNT - 1; c >= 0 && found == NULL; c--) {
+            uint32_t scanned = 0;
+            for (nx_thread_t *t = rq->head[c]; t != NULL && scanned < NX_STEAL_SCAN_MAX;
+                 t = t->rq_next, scanned++) {
+                if ((t->affinity & (1u << p->hart)) != 0u) {
+                    found = t;
+                    break;
+                }
+            }
+        }
+        if (found != NULL)
+            nx_rq_remove_locked(rq, found);
+        nx_rq_unlock(rq);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+void nx_sched_init_hart(void)
+{
+    uint32_t hart = nx_port_this_hart();
+    nx_percpu_t *p = nx_percpu_reset(hart);
+    nx_thread_t *idle = &p->idle;
+    idle->is_idle = true;
+    idle->id.v = 0;
+    idle->hart = hart;
+    idle->qos = idle->base_qos = NX_QOS_IDLE;
+    idle->affinity = 1u << hart;
+    atomic_store(&idle->state, (uint32_t)NX_THREAD_RUNNING);
+    atomic_store(&idle->on_cpu, 1u);
+    nx_port_context_current(&idle->ctx);
+    p->current = idle;
+    nx_timer_init(&p->slice, slice_expired, NULL);
+    __atomic_fetch_or(&online_mask, 1u << hart, __ATOMIC_ACQ_REL);
+}
+
+_Noreturn void nx_sched_idle_loop(void)
+{
+    for (;;) {
+        nx_percpu_t *p = nx_percpu(nx_hart_self());
+        uint32_t bit = 1u << p->hart;
+        /* Marked idle before looking for work: a kick sent after the look
+         * finds nothing is an IPI pending, and nx_port_idle() returns. */
+        __atomic_fetch_or(&idle_mask, bit, __ATOMIC_ACQ_REL);
+        nx_runqueue_t *rq = nx_rq_lock(p->hart);
+        bool work = rq->count > 0u;
+        nx_rq_unlock(rq);
+        if (!work) {
+            nx_thread_t *t = steal(p);
+            if (t != NULL) {
+                p->stats.steals++;
+                rq = nx_rq_lock(p->hart);
+                t->hart = p->hart;
+                nx_rq_push_locked(rq, t);
+                nx_rq_unlock(rq);
+                work = true;
+            }
+        }
+        if (!work)
+            nx_port_idle();
+        __atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_ACQ_REL);
+        if (work || p->need_resched)
+            schedule();
+    }
+}
+
+/* Lock the run queue of the hart `t` is on (it may move until we hold it). */
+static nx_runqueue_t *lock_thread_rq(nx_thread_t *t)
+{
+    for (;;) {
+        uint32_t hart = __atomic_load_n(&t->hart, __ATOMIC_ACQUIRE);
+        nx_runqueue_t *rq = nx_rq_lock(hart);
+        if (t->hart == hart)
+            return rq;
+        nx_rq_unlock(rq);
+    }
+}
+
+void nx_sched_set_qos(nx_thread_t *t, nx_qos_t qos)
+{
+    nx_runqueue_t *rq = lock_thread_rq(t);
+    uint32_t hart = rq->hart;
+    bool queued = atomic_load(&t->state) == NX_THREAD_READY;
+    if (queued)
+        nx_rq_remove_locked(rq, t);
+    __atomic_store_n(&t->base_qos, qos, __ATOMIC_RELAXED);
+    t->qos = qos;
+    t->budget_used_ns = 0;
+    if (queued)
+        nx_rq_push_locked(rq, t);
+    bool running_elsewhere = atomic_load(&t->state) == NX_THREAD_RUNNING;
+    nx_rq_unlock(rq);
+    nx_percpu_t *me = nx_percpu(nx_hart_self());
+    if (hart == me->hart)
+        me->need_resched = true;
+    else if (queued || running_elsewhere)
+        nx_ipi_send(hart, NX_IPI_BEST_EFFORT, NX_IPI_RESCHED);
+}
+
+void nx_sched_set_affinity(nx_thread_t *t, nx_affinity_t mask)
+{
+    nx_runqueue_t *rq = lock_thread_rq(t);
+    uint32_t hart = rq->hart;
+    __atomic_store_n(&t->affinity, mask, __ATOMIC_RELAXED);
+    bool allowed = (mask & (1u << hart)) != 0u;
+    uint32_t state = atomic_load(&t->state);
+    bool queued = state == NX_THREAD_READY;
+    if (queued && !allowed)
+        nx_rq_remove_locked(rq, t);
+    nx_rq_unlock(rq);
+    if (allowed)
+        return;
+    if (queued) {
+        enqueue(t, place(t));
+    } else if (state == NX_THREAD_RUNNING) {
+        nx_percpu_t *me = nx_percpu(nx_hart_self());
+        if (hart == me->hart)
+            me->need_resched = true; /* schedule() moves it */
+        else
+            nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_MIGRATE);
+    }
+    /* BLOCKED: it is placed by its new mask when woken. */
+}

@@ -1,0 +1,124 @@
+/*
+ * wait.c - the bounded wait primitive (see nx/wait.h).
+ *
+ * A waiter is linked on the queue and BLOCKED with its one kernel timer
+ * armed for the deadline. Whoever comes first, a waker or the timer,
+ * unlinks it under the queue's lock and wakes it with a result; the other
+ * finds it unlinked and does nothing. After waking, the waiter cancels its
+ * timer and waits out a callback still running, so the timer cannot touch
+ * a later wait.
+ */
+#include "nx/panic.h"
+#include "nx/port.h"
+#include "nx/sched.h"
+#include "nx/thread.h"
+#include "nx/wait.h"
+
+/* A wait's timer fires exactly at its deadline: waits carry no slack of
+ * their own (sleep passes the caller's). */
+#define NX_WAIT_SLACK_NS 0u
+
+void nx_wait_queue_init(nx_wait_queue_t *q)
+{
+    nx_spin_unlock(&q->lock);
+    q->head = NULL;
+    q->tail = NULL;
+    q->count = 0;
+}
+
+nx_status_t nx_deadline_check(uint64_t deadline_ns)
+{
+    uint64_t now = nx_port_time_ns();
+    if (deadline_ns > now && deadline_ns - now > NX_MAX_WAIT_NS)
+        return NX_ERR_INVALID_ARGS;
+    return NX_OK;
+}
+
+static void unlink_waiter(nx_wait_queue_t *q, nx_thread_t *t)
+{
+    if (t->wq_prev != NULL)
+        t->wq_prev->wq_next = t->wq_next;
+    else
+        q->head = t->wq_next;
+    if (t->wq_next != NULL)
+        t->wq_next->wq_prev = t->wq_prev;
+    else
+        q->tail = t->wq_prev;
+    t->wq_next = t->wq_prev = NULL;
+    t->waiting_on = NULL;
+    q->count--;
+}
+
+/* The thread's timer: its wait timed out (unless someone woke it first). */
+static void wait_timed_out(nx_timer_t *timer, void *arg)
+{
+    (void)timer;
+    nx_thread_t *t = arg;
+    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_ACQUIRE);
+    if (q == NULL)
+        return;
+    nx_spin_lock(&q->lock);
+    if (t->waiting_on == q) {
+        unlink_waiter(q, t);
+        nx_sched_wake(t, NX_ERR_TIMED_OUT);
+    }
+    nx_spin_unlock(&q->lock);
+}
+
+nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint64_t slack_ns)
+{
+    nx_thread_t *t = nx_thread_current();
+    if (nx_deadline_check(deadline_ns) != NX_OK) {
+        nx_spin_unlock(&q->lock);
+        return NX_ERR_INVALID_ARGS;
+    }
+    if (deadline_ns <= nx_port_time_ns()) {
+        nx_spin_unlock(&q->lock);
+        return NX_ERR_TIMED_OUT;
+    }
+    if (t->is_idle)
+        nx_panic("an idle thread tried to wait");
+
+    t->wq_next = NULL;
+    t->wq_prev = q->tail;
+    if (q->tail != NULL)
+        q->tail->wq_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    q->count++;
+    __atomic_store_n(&t->waiting_on, q, __ATOMIC_RELEASE);
+    atomic_store_explicit(&t->wait_result, (int32_t)NX_ERR_TIMED_OUT, memory_order_relaxed);
+    atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_BLOCKED, memory_order_release);
+    nx_timer_init(&t->timeout, wait_timed_out, t);
+    nx_timer_arm(&t->timeout, deadline_ns, slack_ns);
+    nx_spin_unlock(&q->lock);
+
+    nx_sched_block();
+
+    nx_timer_cancel_sync(&t->timeout);
+    return (nx_status_t)atomic_load_explicit(&t->wait_result, memory_order_acquire);
+}
+
+nx_status_t nx_wait_locked(nx_wait_queue_t *q, uint64_t deadline_ns)
+{
+    return nx_wait_locked_slack(q, deadline_ns, NX_WAIT_SLACK_NS);
+}
+
+uint32_t nx_wake_one_locked(nx_wait_queue_t *q, nx_status_t result)
+{
+    nx_thread_t *t = q->head;
+    if (t == NULL)
+        return 0;
+    unlink_waiter(q, t);
+    nx_sched_wake(t, result);
+    return 1;
+}
+
+uint32_t nx_wake_all_locked(nx_wait_queue_t *q, nx_status_t result)
+{
+    uint32_t n = 0;
+    while (nx_wake_one_locked(q, result) != 0u)
+        n++;
+    return n;
+}

@@ -1,0 +1,201 @@
+/*
+ * dispatch.c - system calls: a table indexed by number, every entry filled.
+ *
+ * Each entry turns raw 64-bit arguments into typed ones (refusing values
+ * that do not fit) and calls the subsystem's nx_sys_* function, which
+ * decodes the rest (handles, rights) before it changes anything.
+ */
+#include "nx/audit.h"
+#include "nx/cap.h"
+#include "nx/event.h"
+#include "nx/sched.h"
+#include "nx/syscall.h"
+#include "nx/task.h"
+#include "nx/thread_api.h"
+#include "nx/trace.h"
+
+typedef nx_syscall_ret_t (*nx_syscall_fn)(nx_thread_t *self, const uint64_t a[6]);
+
+/* The status and the value it comes with. Callers compute the status in a
+ * statement of its own: an out-parameter read in the same argument list
+ * could be read before the call fills it. */
+static nx_syscall_ret_t ret(nx_status_t st, uint64_t value)
+{
+    nx_syscall_ret_t r = { (int64_t)st, st == NX_OK ? value : 0u };
+    return r;
+}
+
+/* A handle argument: the low 32 bits, the high ones must be zero. */
+static bool handle_arg(uint64_t raw, nx_handle_t *h)
+{
+    h->v = (uint32_t)raw;
+    return raw <= UINT32_MAX;
+}
+
+static nx_syscall_ret_t bad_args(nx_thread_t *self)
+{
+    nx_audit(self->task->id, NX_AUDIT_OP_SYSCALL, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT);
+    return ret(NX_ERR_INVALID_ARGS, 0);
+}
+
+static nx_syscall_ret_t sys_none(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)a;
+    nx_audit(self->task->id, NX_AUDIT_OP_SYSCALL, NX_HANDLE_INVALID, NX_AUDIT_UNKNOWN_SYSCALL);
+    return ret(NX_ERR_NOT_SUPPORTED, 0);
+}
+
+static nx_syscall_ret_t sys_time_now(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)self;
+    (void)a;
+    return ret(NX_OK, nx_port_time_ns());
+}
+
+static nx_syscall_ret_t sys_hart_id(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)self;
+    (void)a;
+    return ret(NX_OK, nx_port_this_hart());
+}
+
+static nx_syscall_ret_t sys_thread_create(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    nx_status_t st = nx_sys_thread_create(self, (uintptr_t)a[0], (uintptr_t)a[1], a[2], a[3], &h);
+    return ret(st, h.v);
+}
+
+static nx_syscall_ret_t sys_thread_exit(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)self;
+    nx_sched_exit((int32_t)(int64_t)a[0]);
+}
+
+static nx_syscall_ret_t sys_thread_yield(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)self;
+    (void)a;
+    nx_sched_yield();
+    return ret(NX_OK, 0);
+}
+
+static nx_syscall_ret_t sys_thread_sleep_until(nx_thread_t *self, const uint64_t a[6])
+{
+    return ret(nx_sys_thread_sleep_until(self, a[0], a[1]), 0);
+}
+
+static nx_syscall_ret_t sys_thread_join(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    int32_t code = 0;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_thread_join(self, h, a[1], &code);
+    return ret(st, (uint64_t)(int64_t)code);
+}
+
+static nx_syscall_ret_t sys_thread_set_qos(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h, auth;
+    if (!handle_arg(a[0], &h) || !handle_arg(a[2], &auth))
+        return bad_args(self);
+    return ret(nx_sys_thread_set_qos(self, h, a[1], auth), 0);
+}
+
+static nx_syscall_ret_t sys_thread_set_affinity(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h, auth;
+    if (!handle_arg(a[0], &h) || !handle_arg(a[2], &auth))
+        return bad_args(self);
+    return ret(nx_sys_thread_set_affinity(self, h, a[1], auth), 0);
+}
+
+static nx_syscall_ret_t sys_handle_duplicate(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h, out = NX_HANDLE_INVALID;
+    if (!handle_arg(a[0], &h) || a[1] > UINT32_MAX)
+        return bad_args(self);
+    nx_status_t st = nx_sys_handle_duplicate(self->task, h, (nx_rights_t)a[1], &out);
+    return ret(st, out.v);
+}
+
+static nx_syscall_ret_t sys_handle_replace(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h, out = NX_HANDLE_INVALID;
+    if (!handle_arg(a[0], &h) || a[1] > UINT32_MAX)
+        return bad_args(self);
+    nx_status_t st = nx_sys_handle_replace(self->task, h, (nx_rights_t)a[1], &out);
+    return ret(st, out.v);
+}
+
+static nx_syscall_ret_t sys_handle_close(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_handle_close(self->task, h), 0);
+}
+
+static nx_syscall_ret_t sys_handle_revoke(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    uint32_t revoked = 0;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_handle_revoke(self->task, h, &revoked);
+    return ret(st, revoked);
+}
+
+static nx_syscall_ret_t sys_event_create(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)a;
+    nx_handle_t out = NX_HANDLE_INVALID;
+    nx_status_t st = nx_sys_event_create(self->task, &out);
+    return ret(st, out.v);
+}
+
+static nx_syscall_ret_t sys_object_signal(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h) || a[1] > UINT32_MAX || a[2] > UINT32_MAX)
+        return bad_args(self);
+    return ret(nx_sys_object_signal(self->task, h, (uint32_t)a[1], (uint32_t)a[2]), 0);
+}
+
+static const struct {
+    const char *name;
+    nx_syscall_fn fn;
+} table[NX_SYS_COUNT] = {
+    [NX_SYS_NONE] = { "none", sys_none },
+    [NX_SYS_TIME_NOW] = { "time_now", sys_time_now },
+    [NX_SYS_HART_ID] = { "hart_id", sys_hart_id },
+    [NX_SYS_THREAD_CREATE] = { "thread_create", sys_thread_create },
+    [NX_SYS_THREAD_EXIT] = { "thread_exit", sys_thread_exit },
+    [NX_SYS_THREAD_YIELD] = { "thread_yield", sys_thread_yield },
+    [NX_SYS_THREAD_SLEEP_UNTIL] = { "thread_sleep_until", sys_thread_sleep_until },
+    [NX_SYS_THREAD_JOIN] = { "thread_join", sys_thread_join },
+    [NX_SYS_THREAD_SET_QOS] = { "thread_set_qos", sys_thread_set_qos },
+    [NX_SYS_THREAD_SET_AFFINITY] = { "thread_set_affinity", sys_thread_set_affinity },
+    [NX_SYS_HANDLE_DUPLICATE] = { "handle_duplicate", sys_handle_duplicate },
+    [NX_SYS_HANDLE_REPLACE] = { "handle_replace", sys_handle_replace },
+    [NX_SYS_HANDLE_CLOSE] = { "handle_close", sys_handle_close },
+    [NX_SYS_HANDLE_REVOKE] = { "handle_revoke", sys_handle_revoke },
+    [NX_SYS_EVENT_CREATE] = { "event_create", sys_event_create },
+    [NX_SYS_OBJECT_SIGNAL] = { "object_signal", sys_object_signal },
+};
+
+const char *nx_syscall_name(uint32_t nr)
+{
+    return nr < NX_SYS_COUNT && table[nr].name != NULL ? table[nr].name : "unknown";
+}
+
+nx_syscall_ret_t nx_kernel_syscall(uint32_t nr, const uint64_t a[6])
+{
+    nx_thread_t *self = nx_thread_current();
+    nx_trace(NX_TRACE_SYSCALL_ENTER, nr, self->id.v);
+    nx_syscall_fn fn = nr < NX_SYS_COUNT ? table[nr].fn : sys_none;
+    nx_syscall_ret_t r = fn(self, a);
+    nx_trace(NX_TRACE_SYSCALL_EXIT, nr, (uint64_t)r.status);
+    return r;
+}

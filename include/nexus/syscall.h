@@ -1,0 +1,157 @@
+/*
+ * nexus/syscall.h - the system call ABI and the user-side API.
+ *
+ * A system call passes a number and up to six 64-bit arguments and gets
+ * back a status and one 64-bit value (a new handle, a time, an exit code).
+ * Numbers are frozen. The same program source runs on every port: each port
+ * supplies nx_syscall() (the simulator calls the kernel's dispatcher, RISC-V
+ * executes ecall) and nx_compute().
+ */
+#ifndef NEXUS_SYSCALL_H
+#define NEXUS_SYSCALL_H
+
+#include <stdint.h>
+
+#include "nexus/rights.h"
+#include "nexus/sched.h"
+#include "nexus/status.h"
+#include "nexus/types.h"
+
+typedef enum nx_syscall_nr {
+    NX_SYS_NONE = 0,
+    NX_SYS_TIME_NOW = 1,      /* -> monotonic ns */
+    NX_SYS_HART_ID = 2,       /* -> the logical hart running the caller */
+    NX_SYS_THREAD_CREATE = 3, /* entry, arg, qos, affinity -> handle */
+    NX_SYS_THREAD_EXIT = 4,   /* code; does not return */
+    NX_SYS_THREAD_YIELD = 5,
+    NX_SYS_THREAD_SLEEP_UNTIL = 6,  /* deadline ns, slack ns */
+    NX_SYS_THREAD_JOIN = 7,         /* handle, deadline ns -> exit code */
+    NX_SYS_THREAD_SET_QOS = 8,      /* handle, qos, authority handle */
+    NX_SYS_THREAD_SET_AFFINITY = 9, /* handle, mask, authority handle */
+    NX_SYS_HANDLE_DUPLICATE = 10,   /* handle, rights -> handle */
+    NX_SYS_HANDLE_REPLACE = 11,     /* handle, rights -> handle */
+    NX_SYS_HANDLE_CLOSE = 12,       /* handle */
+    NX_SYS_HANDLE_REVOKE = 13,      /* handle -> capabilities revoked */
+    NX_SYS_EVENT_CREATE = 14,       /* -> handle */
+    NX_SYS_OBJECT_SIGNAL = 15,      /* handle, clear, set */
+    NX_SYS_COUNT
+} nx_syscall_nr_t;
+
+typedef struct nx_syscall_ret {
+    int64_t status; /* nx_status_t */
+    uint64_t value;
+} nx_syscall_ret_t;
+
+/* Port-supplied: enter the kernel. */
+nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                            uint64_t a4, uint64_t a5);
+
+/* Port-supplied: compute for `ns` of CPU time (preemptible). The simulator
+ * spends virtual time; hardware spins on the clock. */
+void nx_compute(uint64_t ns);
+
+/* --- the API programs use --------------------------------------------------- */
+
+static inline uint64_t nx_time_now(void)
+{
+    return nx_syscall(NX_SYS_TIME_NOW, 0, 0, 0, 0, 0, 0).value;
+}
+
+static inline uint32_t nx_hart_id(void)
+{
+    return (uint32_t)nx_syscall(NX_SYS_HART_ID, 0, 0, 0, 0, 0, 0).value;
+}
+
+static inline nx_status_t nx_thread_create(void (*entry)(uintptr_t arg), uintptr_t arg,
+                                           nx_qos_t qos, nx_affinity_t affinity, nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry, arg,
+                                    (uint64_t)qos, affinity, 0, 0);
+    if (r.status == NX_OK)
+        out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline _Noreturn void nx_thread_exit(int32_t code)
+{
+    (void)nx_syscall(NX_SYS_THREAD_EXIT, (uint64_t)(int64_t)code, 0, 0, 0, 0, 0);
+    for (;;) {
+    }
+}
+
+static inline void nx_yield(void)
+{
+    (void)nx_syscall(NX_SYS_THREAD_YIELD, 0, 0, 0, 0, 0, 0);
+}
+
+static inline nx_status_t nx_sleep_until(uint64_t deadline_ns, uint64_t slack_ns)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SLEEP_UNTIL, deadline_ns, slack_ns, 0, 0, 0, 0)
+        .status;
+}
+
+static inline nx_status_t nx_thread_join(nx_handle_t thread, uint64_t deadline_ns, int32_t *code)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_JOIN, thread.v, deadline_ns, 0, 0, 0, 0);
+    if (r.status == NX_OK && code != 0)
+        *code = (int32_t)(int64_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_thread_set_qos(nx_handle_t thread, nx_qos_t qos, nx_handle_t authority)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_QOS, thread.v, (uint64_t)qos, authority.v, 0,
+                                   0, 0)
+        .status;
+}
+
+static inline nx_status_t nx_thread_set_affinity(nx_handle_t thread, nx_affinity_t mask,
+                                                 nx_handle_t authority)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_AFFINITY, thread.v, mask, authority.v, 0, 0, 0)
+        .status;
+}
+
+static inline nx_status_t nx_handle_duplicate(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_DUPLICATE, h.v, rights, 0, 0, 0, 0);
+    if (r.status == NX_OK)
+        out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_handle_replace(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_REPLACE, h.v, rights, 0, 0, 0, 0);
+    if (r.status == NX_OK)
+        out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_handle_close(nx_handle_t h)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_HANDLE_CLOSE, h.v, 0, 0, 0, 0, 0).status;
+}
+
+static inline nx_status_t nx_handle_revoke(nx_handle_t h, uint32_t *revoked)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_REVOKE, h.v, 0, 0, 0, 0, 0);
+    if (r.status == NX_OK && revoked != 0)
+        *revoked = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_event_create(nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_EVENT_CREATE, 0, 0, 0, 0, 0, 0);
+    if (r.status == NX_OK)
+        out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_object_signal(nx_handle_t h, uint32_t clear, uint32_t set)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_OBJECT_SIGNAL, h.v, clear, set, 0, 0, 0).status;
+}
+
+#endif /* NEXUS_SYSCALL_H */

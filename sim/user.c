@@ -1,0 +1,96 @@
+/*
+ * user.c - the user side of the simulated machine: entering a program,
+ * its system calls, and the computation it models.
+ *
+ * A program runs on its thread's fiber like kernel code does; "user mode"
+ * is a flag of its context. On RISC-V an interrupt taken in user mode is
+ * handled at once and the kernel may switch threads on the way back; here
+ * a program is interruptible exactly where it spends virtual time: inside
+ * nx_compute() and on each nx_syscall() (which costs NX_SIM_SYSCALL_NS).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "machine.h"
+#include "nx/kernel.h"
+#include "nx/syscall.h"
+#include "nxsim/program.h"
+
+static _Noreturn void misuse(const char *what)
+{
+    fprintf(stderr, "nexus-sim: %s\n", what);
+    abort();
+}
+
+/* The running machine, checked to be in a user program. */
+static sim_machine_t *user_machine(const char *call)
+{
+    sim_machine_t *m = nx_sim_current_machine;
+    sim_context_t *c = m != NULL ? nx_sim_context_running(m) : NULL;
+    if (c == NULL || !c->user) {
+        fprintf(stderr, "nexus-sim: %s called outside a simulated user program\n", call);
+        abort();
+    }
+    return m;
+}
+
+/* Back towards user mode: take what is pending, let the scheduler switch. */
+static void return_to_user(void)
+{
+    nx_port_interrupts_poll();
+    nx_kernel_preempt();
+}
+
+/* Spend `ns` of the current thread's CPU time. Interrupts end a step
+ * early; the thread may be preempted and resume later, on any hart. */
+static void spend(sim_machine_t *m, uint64_t ns)
+{
+    uint64_t left = ns;
+    for (;;) {
+        sim_hart_t *h = m->current;
+        h->spin_streak = 0;
+        if (left > 0u) {
+            uint64_t start = m->now_ns;
+            h->state = SIM_HART_BUSY;
+            h->ready_ns = start + left < start ? UINT64_MAX : start + left;
+            nx_sim_yield(m);
+            uint64_t ran = m->now_ns - start;
+            left = ran < left ? left - ran : 0u;
+        }
+        return_to_user();
+        if (left == 0u)
+            return;
+    }
+}
+
+void nx_compute(uint64_t ns)
+{
+    spend(user_machine("nx_compute()"), ns);
+}
+
+nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                            uint64_t a4, uint64_t a5)
+{
+    sim_machine_t *m = user_machine("nx_syscall()");
+    spend(m, NX_SIM_SYSCALL_NS); /* the trap: interrupts may come first */
+    sim_context_t *c = nx_sim_context_running(m);
+    uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
+    c->user = false;
+    nx_syscall_ret_t r = nx_kernel_syscall(nr, a);
+    c->user = true;
+    return_to_user();
+    return r;
+}
+
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg)
+{
+    sim_machine_t *m = nx_sim_current_machine;
+    sim_context_t *c = m != NULL ? nx_sim_context_running(m) : NULL;
+    if (c == NULL || entry == 0u)
+        misuse("nx_port_enter_user() needs a thread context and an entry");
+    c->user = true;
+    ((nx_sim_program_fn)entry)(arg);
+    /* Returning from a program exits its thread, as crt0 would. */
+    (void)nx_syscall(NX_SYS_THREAD_EXIT, 0, 0, 0, 0, 0, 0);
+    misuse("a thread ran after its exit system call");
+}

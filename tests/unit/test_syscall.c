@@ -1,0 +1,318 @@
+/*
+ * test_syscall.c - every system call, called wrongly, from a real program.
+ *
+ * A program on the simulated machine calls each system call with each kind
+ * of bad argument: out of range, one past a bound, bits above 32 in a
+ * 32-bit argument, stale / forged / closed handles, wrong types, missing
+ * rights, deadlines too far or already past, an exited thread. It records
+ * every status; the test compares them with the documented ones
+ * (docs/abi/syscalls.md), and checks the machine is still sound afterwards
+ * (the program goes on working, nothing leaked).
+ */
+#include "nx_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nexus/start.h"
+#include "nexus/syscall.h"
+#include "nx/audit.h"
+#include "nxsim/program.h"
+
+#define MS 1000000ull
+
+typedef struct probe {
+    const char *what;
+    nx_status_t want;
+} probe_t;
+
+/* What the program did, in order; checked against `expected` below. */
+static nx_status_t got[128];
+static uint32_t probes;
+static uint64_t values[8];
+
+static void record(nx_status_t st)
+{
+    if (probes < 128u)
+        got[probes] = st;
+    probes++;
+}
+
+static nx_status_t raw(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    return (nx_status_t)nx_syscall(nr, a0, a1, a2, a3, 0, 0).status;
+}
+
+static void naps(uintptr_t arg)
+{
+    nx_sleep_until(nx_time_now() + arg, 0);
+}
+
+static void quick(uintptr_t arg)
+{
+    (void)arg;
+}
+
+static const probe_t expected[] = {
+    /* numbers */
+    { "nr 0 (none)", NX_ERR_NOT_SUPPORTED },
+    { "nr NX_SYS_COUNT", NX_ERR_NOT_SUPPORTED },
+    { "nr 0xffffffff", NX_ERR_NOT_SUPPORTED },
+    { "time_now with junk arguments", NX_OK },
+    { "hart_id with junk arguments", NX_OK },
+    /* thread_create */
+    { "create: entry 0", NX_ERR_INVALID_ARGS },
+    { "create: qos NX_QOS_COUNT", NX_ERR_INVALID_ARGS },
+    { "create: qos 2^64-1", NX_ERR_INVALID_ARGS },
+    { "create: qos above the creator's", NX_ERR_ACCESS_DENIED },
+    { "create: qos the creator's", NX_OK },
+    { "create: affinity 0", NX_ERR_INVALID_ARGS },
+    { "create: affinity 1 << 32", NX_ERR_INVALID_ARGS },
+    { "create: affinity only offline harts", NX_ERR_INVALID_ARGS },
+    { "create: affinity every hart (offline ones ignored)", NX_OK },
+    /* sleep_until */
+    { "sleep: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS },
+    { "sleep: deadline 2^64-1", NX_ERR_INVALID_ARGS },
+    { "sleep: deadline in the past", NX_OK },
+    { "sleep: slack 2^64-1 (capped)", NX_OK },
+    { "sleep: deadline at NX_MAX_WAIT_NS", NX_OK },
+    /* join */
+    { "join: handle 0", NX_ERR_BAD_HANDLE },
+    { "join: forged handle", NX_ERR_BAD_HANDLE },
+    { "join: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "join: closed handle", NX_ERR_BAD_HANDLE },
+    { "join: an event", NX_ERR_WRONG_TYPE },
+    { "join: no WAIT right", NX_ERR_ACCESS_DENIED },
+    { "join: itself", NX_ERR_INVALID_ARGS },
+    { "join: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS },
+    { "join: deadline already past", NX_ERR_TIMED_OUT },
+    { "join: an exited thread", NX_OK },
+    /* set_qos */
+    { "set_qos: qos NX_QOS_COUNT", NX_ERR_INVALID_ARGS },
+    { "set_qos: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "set_qos: authority above 32 bits", NX_ERR_INVALID_ARGS },
+    { "set_qos: forged handle", NX_ERR_BAD_HANDLE },
+    { "set_qos: an event", NX_ERR_WRONG_TYPE },
+    { "set_qos: no WRITE right", NX_ERR_ACCESS_DENIED },
+    { "set_qos: raise, forged authority", NX_ERR_BAD_HANDLE },
+    { "set_qos: an exited thread", NX_ERR_BAD_STATE },
+    { "set_qos: lower a live thread", NX_OK },
+    /* set_affinity */
+    { "set_affinity: mask 0", NX_ERR_INVALID_ARGS },
+    { "set_affinity: mask 1 << 32", NX_ERR_INVALID_ARGS },
+    { "set_affinity: only offline harts", NX_ERR_INVALID_ARGS },
+    { "set_affinity: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "set_affinity: an event", NX_ERR_WRONG_TYPE },
+    { "set_affinity: no WRITE right", NX_ERR_ACCESS_DENIED },
+    { "set_affinity: widen, no authority", NX_ERR_ACCESS_DENIED },
+    { "set_affinity: an exited thread", NX_ERR_BAD_STATE },
+    /* handles */
+    { "duplicate: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "duplicate: rights above 32 bits", NX_ERR_INVALID_ARGS },
+    { "duplicate: forged", NX_ERR_BAD_HANDLE },
+    { "replace: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "replace: rights above 32 bits", NX_ERR_INVALID_ARGS },
+    { "close: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "close: handle 0", NX_ERR_BAD_HANDLE },
+    { "revoke: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "revoke: a thread without MANAGE", NX_ERR_ACCESS_DENIED },
+    { "event_create", NX_OK },
+    { "signal: clear above 32 bits", NX_ERR_INVALID_ARGS },
+    { "signal: set above 32 bits", NX_ERR_INVALID_ARGS },
+    { "signal: a thread", NX_ERR_WRONG_TYPE },
+    /* afterwards */
+    { "the program still works: yield", NX_OK },
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+NX_SIM_PROGRAM(prober)
+{
+    (void)arg;
+    const uint64_t high = 1ull << 32;
+    const nx_handle_t forged = { 0x00ffff00u | 7u };
+    uint64_t now;
+
+    record(raw(NX_SYS_NONE, 0, 0, 0, 0));
+    record(raw(NX_SYS_COUNT, 0, 0, 0, 0));
+    record(raw(0xffffffffu, 0, 0, 0, 0));
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_TIME_NOW, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull);
+    record((nx_status_t)r.status);
+    values[0] = r.value;
+    r = nx_syscall(NX_SYS_HART_ID, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull);
+    record((nx_status_t)r.status);
+    values[1] = r.value;
+
+    /* thread_create: entry, arg, qos, affinity */
+    uint64_t entry = (uint64_t)(uintptr_t)quick;
+    record(raw(NX_SYS_THREAD_CREATE, 0, 0, NX_QOS_NORMAL, 0x3u));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_COUNT, 0x3u));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, ~0ull, 0x3u));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_INTERACTIVE, 0x3u));
+    nx_handle_t q1, q2;
+    record(nx_thread_create(quick, 0, NX_QOS_NORMAL, 0x3u, &q1));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, 0));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, high | 1u));
+    record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, 0x80u));
+    record(nx_thread_create(quick, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &q2));
+
+    /* sleep_until: deadline, slack */
+    now = nx_time_now();
+    record(nx_sleep_until(now + NX_MAX_WAIT_NS + MS, 0));
+    record(nx_sleep_until(UINT64_MAX, 0));
+    record(nx_sleep_until(0, 0));
+    record(nx_sleep_until(nx_time_now() + MS, UINT64_MAX));
+    record(nx_sleep_until(nx_time_now() + NX_MAX_WAIT_NS, 0));
+
+    /* join: handle, deadline */
+    nx_handle_t napper, event, weak;
+    (void)nx_thread_create(naps, 50 * MS, NX_QOS_NORMAL, 0x3u, &napper);
+    (void)nx_event_create(&event);
+    (void)nx_handle_duplicate(napper, NX_RIGHT_READ, &weak);
+    int32_t code;
+    record(nx_thread_join(NX_HANDLE_INVALID, nx_time_now() + MS, &code));
+    record(nx_thread_join(forged, nx_time_now() + MS, &code));
+    record(raw(NX_SYS_THREAD_JOIN, high | napper.v, nx_time_now() + MS, 0, 0));
+    nx_handle_t gone;
+    (void)nx_handle_duplicate(napper, NX_RIGHTS_SAME, &gone);
+    (void)nx_handle_close(gone);
+    record(nx_thread_join(gone, nx_time_now() + MS, &code));
+    record(nx_thread_join(event, nx_time_now() + MS, &code));
+    record(nx_thread_join(weak, nx_time_now() + MS, &code));
+    record(nx_thread_join(NX_START_SELF_THREAD, nx_time_now() + MS, &code));
+    record(nx_thread_join(napper, nx_time_now() + NX_MAX_WAIT_NS + MS, &code));
+    record(nx_thread_join(napper, 0, &code));
+    record(nx_thread_join(q1, nx_time_now() + 10 * MS, &code)); /* long exited */
+
+    /* set_qos: handle, qos, authority */
+    record(nx_thread_set_qos(napper, NX_QOS_COUNT, NX_HANDLE_INVALID));
+    record(raw(NX_SYS_THREAD_SET_QOS, high | napper.v, NX_QOS_IDLE, 0, 0));
+    record(raw(NX_SYS_THREAD_SET_QOS, napper.v, NX_QOS_IDLE, high, 0));
+    record(nx_thread_set_qos(forged, NX_QOS_IDLE, NX_HANDLE_INVALID));
+    record(nx_thread_set_qos(event, NX_QOS_IDLE, NX_HANDLE_INVALID));
+    record(nx_thread_set_qos(weak, NX_QOS_IDLE, NX_HANDLE_INVALID));
+    record(nx_thread_set_qos(napper, NX_QOS_PERFBURST, forged));
+    record(nx_thread_set_qos(q1, NX_QOS_IDLE, NX_HANDLE_INVALID));
+    record(nx_thread_set_qos(napper, NX_QOS_IDLE, NX_HANDLE_INVALID));
+
+    /* set_affinity: handle, mask, authority */
+    record(nx_thread_set_affinity(napper, 0, NX_HANDLE_INVALID));
+    record(raw(NX_SYS_THREAD_SET_AFFINITY, napper.v, high | 1u, 0, 0));
+    record(nx_thread_set_affinity(napper, 0x80u, NX_HANDLE_INVALID));
+    record(raw(NX_SYS_THREAD_SET_AFFINITY, high | napper.v, 1u, 0, 0));
+    record(nx_thread_set_affinity(event, 0x1u, NX_HANDLE_INVALID));
+    record(nx_thread_set_affinity(weak, 0x1u, NX_HANDLE_INVALID));
+    (void)nx_thread_set_affinity(napper, 0x1u, NX_HANDLE_INVALID);
+    record(nx_thread_set_affinity(napper, 0x3u, NX_HANDLE_INVALID));
+    record(nx_thread_set_affinity(q2, 0x1u, NX_HANDLE_INVALID));
+
+    /* handle calls: high bits, a wrong type, a missing right */
+    record(raw(NX_SYS_HANDLE_DUPLICATE, high | event.v, NX_RIGHTS_SAME, 0, 0));
+    record(raw(NX_SYS_HANDLE_DUPLICATE, event.v, high | NX_RIGHT_WAIT, 0, 0));
+    record(raw(NX_SYS_HANDLE_DUPLICATE, forged.v, NX_RIGHTS_SAME, 0, 0));
+    record(raw(NX_SYS_HANDLE_REPLACE, high | event.v, NX_RIGHTS_SAME, 0, 0));
+    record(raw(NX_SYS_HANDLE_REPLACE, event.v, high | NX_RIGHT_WAIT, 0, 0));
+    record(raw(NX_SYS_HANDLE_CLOSE, high | event.v, 0, 0, 0));
+    record(nx_handle_close(NX_HANDLE_INVALID));
+    record(raw(NX_SYS_HANDLE_REVOKE, high | event.v, 0, 0, 0));
+    record(nx_handle_revoke(weak, NULL));
+    nx_handle_t e2;
+    record(nx_event_create(&e2));
+    record(raw(NX_SYS_OBJECT_SIGNAL, event.v, high, 0, 0));
+    record(raw(NX_SYS_OBJECT_SIGNAL, event.v, 0, high, 0));
+    record(nx_object_signal(napper, 0, 0x01000000u));
+
+    nx_yield();
+    record(NX_OK);
+
+    /* Leave nothing behind: the machine fixture checks every pool. */
+    (void)nx_thread_join(napper, nx_time_now() + 100 * MS, &code);
+    nx_handle_t all[] = { q1, q2, napper, event, weak, e2 };
+    for (size_t i = 0; i < COUNT(all); i++)
+        (void)nx_handle_close(all[i]);
+}
+
+/* The program ends with its last status: the fixture needs init's pass. */
+static void every_bad_argument_gets_its_documented_status(void **state)
+{
+    (void)state;
+    probes = 0;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 11);
+    cfg.time_limit_ns = 2 * NX_MAX_WAIT_NS; /* one sleep lasts NX_MAX_WAIT_NS */
+    assert_int_equal(nx_sim_add_program(&cfg, "prober", 0, NX_QOS_NORMAL, 0x3u), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_int_equal(probes, COUNT(expected));
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; i < COUNT(expected); i++) {
+        if (got[i] != expected[i].want) {
+            printf("  %-52s got %s, documented %s\n", expected[i].what, nx_status_name(got[i]),
+                   nx_status_name(expected[i].want));
+            wrong++;
+        }
+    }
+    assert_int_equal(wrong, 0);
+    assert_true(values[0] > 0u);
+    assert_true(values[1] < 2u);
+}
+
+/* Unknown numbers are audited (op syscall, reason unknown-syscall). */
+static void unknown_numbers_are_audited(void **state)
+{
+    (void)state;
+    nx_audit_record_t out[NX_AUDIT_CAPACITY];
+    uint32_t n = nx_audit_read(out, NX_AUDIT_CAPACITY);
+    uint32_t unknown = 0;
+    for (uint32_t i = 0; i < n; i++)
+        unknown += out[i].op == NX_AUDIT_OP_SYSCALL && out[i].reason == NX_AUDIT_UNKNOWN_SYSCALL;
+    assert_int_equal(unknown, 3);
+}
+
+/* A program's exit code reaches init, which fails the machine with it. */
+NX_SIM_PROGRAM(fails)
+{
+    nx_thread_exit((int32_t)arg);
+}
+
+static void exit_codes_reach_init(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 12);
+    assert_int_equal(
+        nx_sim_add_program(&cfg, "fails", (uintptr_t)(uint32_t)INT32_MIN, NX_QOS_NORMAL, 0), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->stop, NX_SIM_STOP_SHUTDOWN);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+    assert_true(nx_test_has_line(r->console, "init: fails exited with -2147483648"));
+}
+
+/* Configurations the machine refuses: unknown programs, too many. */
+static void bad_program_lists_are_refused(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 13);
+    assert_int_equal(nx_sim_add_program(&cfg, "no-such-program", 0, NX_QOS_NORMAL, 0),
+                     NX_ERR_NOT_FOUND);
+    for (uint32_t i = 0; i < NX_MAX_BOOT_PROGRAMS; i++)
+        assert_int_equal(nx_sim_add_program(&cfg, "fails", 0, NX_QOS_NORMAL, 0), NX_OK);
+    assert_int_equal(nx_sim_add_program(&cfg, "fails", 0, NX_QOS_NORMAL, 0), NX_ERR_NO_RESOURCES);
+    nx_sim_result_t *r = calloc(1, sizeof *r);
+    cfg.programs[3].name = "renamed-away";
+    assert_int_equal(nx_sim_run(&cfg, r), NX_ERR_INVALID_ARGS);
+    cfg.programs[3].name = "fails";
+    cfg.program_count = NX_MAX_BOOT_PROGRAMS + 1u;
+    assert_int_equal(nx_sim_run(&cfg, r), NX_ERR_INVALID_ARGS);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_bad_argument_gets_its_documented_status),
+        cmocka_unit_test(unknown_numbers_are_audited),
+        cmocka_unit_test(exit_codes_reach_init),
+        cmocka_unit_test(bad_program_lists_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
