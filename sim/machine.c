@@ -52,6 +52,16 @@ const char *nx_sim_stop_name(nx_sim_stop_t stop)
     return "unknown";
 }
 
+void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n)
+{
+    uint64_t h = m->result->digest;
+    for (size_t i = 0; i < n; i++) {
+        h ^= words[i];
+        h *= FNV_PRIME;
+    }
+    m->result->digest = h;
+}
+
 void nx_sim_digest(sim_machine_t *m, const void *data, size_t len)
 {
     const unsigned char *p = data;
@@ -253,7 +263,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
     m->result = out;
     out->digest = FNV_OFFSET;
     nx_prng_seed(&m->rng, cfg->seed);
-    nx_sim_digest(m, &cfg->seed, sizeof cfg->seed);
+    nx_sim_digest_words(m, &cfg->seed, 1);
 
     if (cfg->dtb != NULL) {
         /* libfdt needs 8-byte alignment; the caller's buffer may not have it. */
@@ -300,7 +310,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
         h->state = SIM_HART_READY;
         h->ready_ns = m->now_ns;
         uint64_t event[2] = { h->hartid, m->now_ns };
-        nx_sim_digest(m, event, sizeof event);
+        nx_sim_digest_words(m, event, 2);
         out->switches++;
         m->current = h;
         nx_fiber_switch(&m->scheduler, h->running);

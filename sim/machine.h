@@ -71,8 +71,12 @@ typedef struct sim_machine {
 /* The machine being run; port.c reaches it through this. */
 extern sim_machine_t *nx_sim_current_machine;
 
-/* Fold bytes into the run's digest. */
+/* Fold bytes (console output) into the run's digest: FNV-1a, 64 bit. */
 void nx_sim_digest(sim_machine_t *m, const void *data, size_t len);
+
+/* Fold events into it a 64-bit word at a time (FNV-1a's step on words):
+ * the same words in the same order give the same digest on every host. */
+void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n);
 
 /* Give the host thread back to the scheduler from a hart's fiber. */
 void nx_sim_yield(sim_machine_t *m);

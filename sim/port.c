@@ -106,7 +106,7 @@ nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
         return NX_ERR_INVALID_ARGS;
     h->ipi_pending = true;
     uint64_t event[3] = { working(m)->hartid, h->hartid, (uint64_t)cls };
-    nx_sim_digest(m, event, sizeof event);
+    nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
     return NX_OK;
 }
 
@@ -131,7 +131,7 @@ enum { RV_IRQ_SOFTWARE = 1, RV_IRQ_TIMER = 5, RV_IRQ_EXTERNAL = 9 };
 static void digest_interrupt(sim_machine_t *m, const sim_hart_t *h, uint64_t kind)
 {
     uint64_t event[3] = { h->hartid, m->now_ns, kind };
-    nx_sim_digest(m, event, sizeof event);
+    nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
 }
 
 static void deliver(sim_machine_t *m, sim_hart_t *h)

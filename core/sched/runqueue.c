@@ -43,9 +43,9 @@ void nx_rq_push_locked(nx_runqueue_t *rq, nx_thread_t *t)
     rq->count++;
 }
 
-void nx_rq_remove_locked(nx_runqueue_t *rq, nx_thread_t *t)
+/* The unchecked steps, shared by the checked entry points below. */
+static inline void unlink_thread(nx_runqueue_t *rq, nx_thread_t *t)
 {
-    assert_held(rq);
     uint32_t c = t->rq_class;
     if (t->rq_prev != NULL)
         t->rq_prev->rq_next = t->rq_next;
@@ -61,20 +61,31 @@ void nx_rq_remove_locked(nx_runqueue_t *rq, nx_thread_t *t)
     rq->count--;
 }
 
+static inline int best_class(const nx_runqueue_t *rq)
+{
+    return rq->bitmap == 0u ? -1 : 31 - __builtin_clz(rq->bitmap);
+}
+
+void nx_rq_remove_locked(nx_runqueue_t *rq, nx_thread_t *t)
+{
+    assert_held(rq);
+    unlink_thread(rq, t);
+}
+
 int nx_rq_best_class_locked(const nx_runqueue_t *rq)
 {
     assert_held(rq);
-    if (rq->bitmap == 0u)
-        return -1;
-    return 31 - __builtin_clz(rq->bitmap);
+    return best_class(rq);
 }
 
+/* O(1): the highest non-empty class from the bitmap, then its head. */
 nx_thread_t *nx_rq_pick_locked(nx_runqueue_t *rq)
 {
-    int c = nx_rq_best_class_locked(rq);
+    assert_held(rq);
+    int c = best_class(rq);
     if (c < 0)
         return NULL;
     nx_thread_t *t = rq->head[c];
-    nx_rq_remove_locked(rq, t);
+    unlink_thread(rq, t);
     return t;
 }

@@ -108,10 +108,7 @@ void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
     *pp = timer;
     timer->hart = hart;
     q->stats.armed++;
-    uint64_t target = target_locked(q);
-    if (target >= q->programmed)
-        q->stats.coalesced++; /* rides on an interrupt already programmed */
-    program_locked(q, target);
+    program_locked(q, target_locked(q));
     nx_spin_unlock(&q->lock);
 }
 
@@ -167,6 +164,9 @@ void nx_timer_interrupt(void)
             due = NULL;
         }
         q->stats.fired += count;
+        /* One of them needed this interrupt; the others rode along. */
+        if (count > 1u)
+            q->stats.coalesced += count - 1u;
         program_locked(q, target_locked(q));
         nx_spin_unlock(&q->lock);
         if (count == 0u)

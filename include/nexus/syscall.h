@@ -67,8 +67,7 @@ static inline nx_status_t nx_thread_create(void (*entry)(uintptr_t arg), uintptr
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry, arg,
                                     (uint64_t)qos, affinity, 0, 0);
-    if (r.status == NX_OK)
-        out->v = (uint32_t)r.value;
+    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 
@@ -115,16 +114,14 @@ static inline nx_status_t nx_thread_set_affinity(nx_handle_t thread, nx_affinity
 static inline nx_status_t nx_handle_duplicate(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_DUPLICATE, h.v, rights, 0, 0, 0, 0);
-    if (r.status == NX_OK)
-        out->v = (uint32_t)r.value;
+    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 
 static inline nx_status_t nx_handle_replace(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_REPLACE, h.v, rights, 0, 0, 0, 0);
-    if (r.status == NX_OK)
-        out->v = (uint32_t)r.value;
+    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 
@@ -144,8 +141,7 @@ static inline nx_status_t nx_handle_revoke(nx_handle_t h, uint32_t *revoked)
 static inline nx_status_t nx_event_create(nx_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_EVENT_CREATE, 0, 0, 0, 0, 0, 0);
-    if (r.status == NX_OK)
-        out->v = (uint32_t)r.value;
+    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 

@@ -7,6 +7,8 @@
  *                                   callgrind --toggle-collect=bench_measured)
  *   nx_bench --run NAME --time      time a loop with CLOCK_MONOTONIC; prints
  *                                   ns per operation
+ *   nx_bench --unit NAME            operations per op() call (run.sh divides
+ *                                   the instruction count by it too)
  *
  * Benchmarks never assert speed: they report it (tests/bench/run.sh prints
  * the BENCH lines). Later issues add entries to the table below.
@@ -22,7 +24,11 @@
 #include "nx/event.h"
 #include "nx/task.h"
 #include "nxsim/harness.h"
+#include "nexus/syscall.h"
 #include "nx/printk.h"
+#include "nx/sched.h"
+#include "nx/thread.h"
+#include "nxsim/program.h"
 #include "nxsim/prng.h"
 #include "nxsim/sim.h"
 
@@ -34,6 +40,9 @@ struct bench {
     /* The function whose instructions are counted (NULL: the whole loop,
      * bench_measured). For the smallest paths the loop would dominate. */
     const char *collect;
+    /* Operations one op() call performs (0 means 1): figures are per
+     * operation, e.g. per context switch of a whole simulated run. */
+    uint64_t unit;
 };
 
 /* Keeps results alive so the compiler cannot drop the work. */
@@ -185,16 +194,103 @@ static void revoke_op(void)
     sink += revoked;
 }
 
+/* --- scheduler: pick-next with N runnable threads (harness, hart 0) ---------- */
+
+static nx_thread_t *pick_threads;
+static nx_runqueue_t *pick_rq;
+
+/* N threads spread over the four classes, as a busy hart would hold them. */
+static void pick_setup_n(uint32_t n)
+{
+    pick_threads = calloc(n, sizeof *pick_threads);
+    if (pick_threads == NULL || nx_sim_harness_begin() != NX_OK) {
+        fprintf(stderr, "nx_bench: cannot set up the pick-next benchmark\n");
+        exit(1);
+    }
+    pick_rq = nx_rq_lock(0); /* held for the run: single-threaded */
+    for (uint32_t i = 0; i < n; i++) {
+        pick_threads[i].qos = (nx_qos_t)(i % NX_QOS_COUNT);
+        nx_rq_push_locked(pick_rq, &pick_threads[i]);
+    }
+}
+
+static void pick_setup_8(void)
+{
+    pick_setup_n(8);
+}
+static void pick_setup_64(void)
+{
+    pick_setup_n(64);
+}
+static void pick_setup_1024(void)
+{
+    pick_setup_n(1024);
+}
+static void pick_setup_4096(void)
+{
+    pick_setup_n(4096);
+}
+
+/* Pick-next alone is counted (nx_rq_pick_locked and what it calls, the
+ * port's hart check included); the picked thread then goes back to its
+ * class's tail, uncounted, so the queue keeps its N threads. */
+static nx_thread_t *picked;
+
+__attribute__((noinline)) void nx_bench_pick_next(void);
+__attribute__((noinline)) void nx_bench_pick_next(void)
+{
+    picked = nx_rq_pick_locked(pick_rq);
+}
+
+static void pick_op(void)
+{
+    nx_bench_pick_next();
+    nx_rq_push_locked(pick_rq, picked);
+}
+
+/* --- sim: thread context switches in a simulated machine ------------------------ */
+
+#define SWITCH_YIELDS 50000u /* per thread: two threads, 100000 switches a run */
+
+NX_SIM_PROGRAM(bench_yielder)
+{
+    for (uintptr_t i = 0; i < arg; i++)
+        nx_yield();
+}
+
+static void switch_op(void)
+{
+    nx_sim_config_t cfg;
+    nx_sim_config_default(&cfg);
+    cfg.harts = 1;
+    (void)nx_sim_add_program(&cfg, "bench_yielder", SWITCH_YIELDS, NX_QOS_NORMAL, 0);
+    (void)nx_sim_add_program(&cfg, "bench_yielder", SWITCH_YIELDS, NX_QOS_NORMAL, 0);
+    if (nx_sim_run(&cfg, sim_result) != NX_OK || sim_result->exit_code != NX_EXIT_PASS ||
+        sim_result->sched[0].switches < 2u * SWITCH_YIELDS) {
+        fprintf(stderr, "nx_bench: the yield run failed (%llu switches)\n",
+                (unsigned long long)sim_result->sched[0].switches);
+        exit(1);
+    }
+    sink += sim_result->digest;
+}
+
 static const struct bench benches[] = {
-    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL },
-    { "printk_format_line", NULL, printk_op, 1000000, NULL },
-    { "prng_next", prng_setup, prng_op, 10000000, NULL },
-    { "sim_boot_4harts", sim_setup, sim_op, 200, NULL },
-    { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once" },
-    { "handle_get_unref", cap_setup, get_op, 2000000, NULL },
-    { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL },
-    { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL },
-    { "handle_derive_64_revoke", cap_setup, revoke_op, 20000, NULL },
+    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL, 1 },
+    { "printk_format_line", NULL, printk_op, 1000000, NULL, 1 },
+    { "prng_next", prng_setup, prng_op, 10000000, NULL, 1 },
+    { "sim_boot_4harts", sim_setup, sim_op, 200, NULL, 1 },
+    { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once", 1 },
+    { "handle_get_unref", cap_setup, get_op, 2000000, NULL, 1 },
+    { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL, 1 },
+    { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL, 1 },
+    { "handle_derive_64_revoke", cap_setup, revoke_op, 20000, NULL, 1 },
+    { "sched_pick_next_8", pick_setup_8, pick_op, 10000000, "nx_rq_pick_locked", 1 },
+    { "sched_pick_next_64", pick_setup_64, pick_op, 10000000, "nx_rq_pick_locked", 1 },
+    { "sched_pick_next_1024", pick_setup_1024, pick_op, 10000000, "nx_rq_pick_locked", 1 },
+    { "sched_pick_next_4096", pick_setup_4096, pick_op, 10000000, "nx_rq_pick_locked", 1 },
+    /* One run: boot, then two threads yielding to each other on one hart;
+     * per switch, the boot's share included (under 1%). */
+    { "sim_context_switch", sim_setup, switch_op, 5, NULL, 2u * SWITCH_YIELDS },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
@@ -215,7 +311,8 @@ static double now_ns(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: nx_bench --list | --collect NAME | --run NAME (--iters N | --time)\n");
+    fprintf(stderr, "usage: nx_bench --list | --collect NAME | --unit NAME | --run NAME (--iters N "
+                    "| --time)\n");
     return 2;
 }
 
@@ -225,6 +322,14 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < BENCH_COUNT; i++)
             printf("%s\n", benches[i].name);
         return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "--unit") == 0) {
+        for (size_t i = 0; i < BENCH_COUNT; i++)
+            if (strcmp(argv[2], benches[i].name) == 0) {
+                printf("%llu\n", (unsigned long long)(benches[i].unit ? benches[i].unit : 1u));
+                return 0;
+            }
+        return usage();
     }
     if (argc == 3 && strcmp(argv[1], "--collect") == 0) {
         for (size_t i = 0; i < BENCH_COUNT; i++)
@@ -253,7 +358,8 @@ int main(int argc, char **argv)
         double t0 = now_ns();
         bench_measured(b, b->time_iters);
         double t1 = now_ns();
-        printf("%.2f\n", (t1 - t0) / (double)b->time_iters);
+        uint64_t unit = b->unit ? b->unit : 1u;
+        printf("%.2f\n", (t1 - t0) / (double)b->time_iters / (double)unit);
         return 0;
     }
     if (argc != 5 || strcmp(argv[3], "--iters") != 0)

@@ -150,7 +150,7 @@ NX_SIM_PROGRAM(prober)
     record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_COUNT, 0x3u));
     record(raw(NX_SYS_THREAD_CREATE, entry, 0, ~0ull, 0x3u));
     record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_INTERACTIVE, 0x3u));
-    nx_handle_t q1, q2;
+    nx_handle_t q1 = NX_HANDLE_INVALID, q2 = NX_HANDLE_INVALID;
     record(nx_thread_create(quick, 0, NX_QOS_NORMAL, 0x3u, &q1));
     record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, 0));
     record(raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, high | 1u));
@@ -166,7 +166,7 @@ NX_SIM_PROGRAM(prober)
     record(nx_sleep_until(nx_time_now() + NX_MAX_WAIT_NS, 0));
 
     /* join: handle, deadline */
-    nx_handle_t napper, event, weak;
+    nx_handle_t napper = NX_HANDLE_INVALID, event = NX_HANDLE_INVALID, weak = NX_HANDLE_INVALID;
     (void)nx_thread_create(naps, 50 * MS, NX_QOS_NORMAL, 0x3u, &napper);
     (void)nx_event_create(&event);
     (void)nx_handle_duplicate(napper, NX_RIGHT_READ, &weak);
@@ -174,7 +174,7 @@ NX_SIM_PROGRAM(prober)
     record(nx_thread_join(NX_HANDLE_INVALID, nx_time_now() + MS, &code));
     record(nx_thread_join(forged, nx_time_now() + MS, &code));
     record(raw(NX_SYS_THREAD_JOIN, high | napper.v, nx_time_now() + MS, 0, 0));
-    nx_handle_t gone;
+    nx_handle_t gone = NX_HANDLE_INVALID;
     (void)nx_handle_duplicate(napper, NX_RIGHTS_SAME, &gone);
     (void)nx_handle_close(gone);
     record(nx_thread_join(gone, nx_time_now() + MS, &code));
@@ -217,7 +217,7 @@ NX_SIM_PROGRAM(prober)
     record(nx_handle_close(NX_HANDLE_INVALID));
     record(raw(NX_SYS_HANDLE_REVOKE, high | event.v, 0, 0, 0));
     record(nx_handle_revoke(weak, NULL));
-    nx_handle_t e2;
+    nx_handle_t e2 = NX_HANDLE_INVALID;
     record(nx_event_create(&e2));
     record(raw(NX_SYS_OBJECT_SIGNAL, event.v, high, 0, 0));
     record(raw(NX_SYS_OBJECT_SIGNAL, event.v, 0, high, 0));

@@ -46,7 +46,8 @@ typedef struct nx_timer_stats {
     uint64_t fired;      /* callbacks run */
     uint64_t interrupts; /* hardware timer interrupts taken */
     uint64_t programmed; /* hardware programmings for a deadline */
-    uint64_t coalesced;  /* timers armed without a programming of their own */
+    uint64_t coalesced;  /* timers fired by an interrupt another timer needed:
+                            hardware programmings avoided */
 } nx_timer_stats_t;
 
 void nx_timer_init(nx_timer_t *timer, nx_timer_fn fn, void *arg);
