@@ -13,6 +13,7 @@
  * after an interrupt. Interrupt handlers only set need_resched.
  */
 #include "nx/kernel.h"
+#include "nx/task.h"
 #include "nx/panic.h"
 #include "nx/trace.h"
 #include "sched_internal.h"
@@ -65,11 +66,54 @@ static uint64_t budget_of(nx_qos_t qos)
     return UINT64_MAX;
 }
 
+void nx_qos_budget_init(nx_qos_budget_t *b)
+{
+    nx_spin_unlock(&b->lock);
+    b->period_start_ns = 0;
+    for (uint32_t c = 0; c < NX_QOS_COUNT; c++)
+        b->used_ns[c] = 0;
+}
+
+/* Start a new period when the current one is over (lock held). Periods
+ * are aligned to the first: no drift. Returns when the current one began. */
+static uint64_t budget_roll_locked(nx_qos_budget_t *b, uint64_t now)
+{
+    if (now - b->period_start_ns >= NX_QOS_PERIOD_NS) {
+        b->period_start_ns = now - (now - b->period_start_ns) % NX_QOS_PERIOD_NS;
+        for (uint32_t c = 0; c < NX_QOS_COUNT; c++)
+            b->used_ns[c] = 0;
+    }
+    return b->period_start_ns;
+}
+
+/* What `t`'s class has left of its budget this period (UINT64_MAX for a
+ * class without one); charges `ran` first when `charge`. */
+static uint64_t budget_left(nx_thread_t *t, uint64_t now, uint64_t ran, bool charge)
+{
+    nx_qos_t base = t->base_qos;
+    uint64_t budget = budget_of(base);
+    if (budget == UINT64_MAX)
+        return UINT64_MAX;
+    nx_qos_budget_t *b = t->budget;
+    nx_spin_lock(&b->lock);
+    if (b->period_start_ns == 0u)
+        b->period_start_ns = now - ran; /* the first period starts with its first run */
+    uint64_t start = budget_roll_locked(b, now);
+    /* Only the part of the run inside this period, and only while it ran
+     * above Normal, counts. */
+    if (charge && t->qos > NX_QOS_NORMAL)
+        b->used_ns[base] += ran < now - start ? ran : now - start;
+    uint64_t used = b->used_ns[base];
+    nx_spin_unlock(&b->lock);
+    return used < budget ? budget - used : 0u;
+}
+
 /*
  * Charge `t` (running here) for the time since it last started or was
- * charged. A new period restores its class; a class above Normal that used
- * its budget drops to Normal (it is re-queued there at its next switch).
- * A thread's class fields are guarded by its hart's run queue lock: held.
+ * charged, and set its class for what follows: its own class while its
+ * task's budget for it lasts, Normal after (re-queued there at its next
+ * switch), its own again from the next period. Its class fields are
+ * guarded by its hart's run queue lock: held.
  */
 static void account(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
 {
@@ -78,28 +122,17 @@ static void account(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
     uint64_t ran = now - t->run_start_ns;
     t->run_start_ns = now;
     t->cpu_ns += ran;
-    if (now - t->period_start_ns >= NX_QOS_PERIOD_NS) {
-        /* Periods are aligned to the first one: no drift. Only the part of
-         * the run inside the new period counts against its budget. */
-        t->period_start_ns = now - (now - t->period_start_ns) % NX_QOS_PERIOD_NS;
-        t->budget_used_ns = 0;
-        t->qos = t->base_qos;
-        if (ran > now - t->period_start_ns)
-            ran = now - t->period_start_ns;
-    }
-    if (t->qos <= NX_QOS_NORMAL)
-        return;
-    t->budget_used_ns += ran;
-    if (t->budget_used_ns >= budget_of(t->base_qos)) {
-        t->qos = NX_QOS_NORMAL;
+    nx_qos_t q = budget_left(t, now, ran, true) > 0u ? t->base_qos : NX_QOS_NORMAL;
+    if (q < t->qos)
         p->stats.demotions++;
-    }
+    t->qos = q;
 }
 
 static void slice_expired(nx_timer_t *timer, void *arg);
 
 /* Arm this hart's slice timer for `t`: the end of its slice, or sooner the
- * end of its budget. */
+ * end of its class's budget (shared with its task's other threads: one of
+ * them may use it up first, which the next charge notices). */
 static void arm_slice(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
 {
     if (t->is_idle) {
@@ -108,9 +141,8 @@ static void arm_slice(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
     }
     uint64_t end = now + NX_SCHED_SLICE_NS;
     if (t->qos > NX_QOS_NORMAL) {
-        uint64_t budget = budget_of(t->base_qos);
-        uint64_t left = t->budget_used_ns < budget ? budget - t->budget_used_ns : 0;
-        if (now + left < end)
+        uint64_t left = budget_left(t, now, 0, false);
+        if (left < NX_SCHED_SLICE_NS)
             end = now + left;
     }
     nx_timer_arm(&p->slice, end, NX_SLICE_SLACK_NS);
@@ -398,21 +430,29 @@ void nx_sched_set_qos(nx_thread_t *t, nx_qos_t qos)
 {
     nx_runqueue_t *rq = lock_thread_rq(t);
     uint32_t hart = rq->hart;
-    bool queued = atomic_load(&t->state) == NX_THREAD_READY;
-    if (queued)
-        nx_rq_remove_locked(rq, t);
+    /* The budget stays: its task's use this period still counts, whatever
+     * the class is set to, and a thread running as Normal for want of
+     * budget stays Normal (else setting its class again would refill it);
+     * its next charge decides, within a slice. */
+    bool out_of_budget = t->qos < t->base_qos;
+    nx_qos_t effective = qos > NX_QOS_NORMAL && out_of_budget ? NX_QOS_NORMAL : qos;
     __atomic_store_n(&t->base_qos, qos, __ATOMIC_RELAXED);
-    t->qos = qos;
-    t->budget_used_ns = 0;
-    if (queued)
+    bool changed = effective != t->qos;
+    uint32_t state = atomic_load(&t->state);
+    bool queued = state == NX_THREAD_READY;
+    if (changed && queued)
+        nx_rq_remove_locked(rq, t);
+    t->qos = effective;
+    if (changed && queued)
         nx_rq_push_locked(rq, t);
-    bool running_elsewhere = atomic_load(&t->state) == NX_THREAD_RUNNING;
     nx_rq_unlock(rq);
+    if (!changed || (!queued && state != NX_THREAD_RUNNING))
+        return; /* nothing to reconsider: same class, or blocked */
     nx_percpu_t *me = nx_percpu(nx_hart_self());
     if (hart == me->hart)
         me->need_resched = true;
-    else if (queued || running_elsewhere)
-        nx_ipi_send(hart, NX_IPI_BEST_EFFORT, NX_IPI_RESCHED);
+    else
+        (void)nx_ipi_send(hart, NX_IPI_BEST_EFFORT, NX_IPI_RESCHED);
 }
 
 void nx_sched_set_affinity(nx_thread_t *t, nx_affinity_t mask)

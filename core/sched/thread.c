@@ -75,7 +75,8 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     t->hart = nx_port_this_hart();
     atomic_store(&t->state, (uint32_t)NX_THREAD_BLOCKED); /* until nx_sched_start */
     atomic_store(&t->on_cpu, 0u);
-    t->period_start_ns = nx_port_time_ns();
+    nx_qos_budget_init(&t->own_budget);
+    t->budget = task != NULL ? &task->budget : &t->own_budget;
     nx_wait_queue_init(&t->exit_waiters);
     nx_timer_init(&t->timeout, NULL, t);
     if (nx_port_context_init(&t->ctx, thread_start, (uintptr_t)t) != NX_OK) {

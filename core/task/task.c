@@ -46,6 +46,7 @@ nx_status_t nx_task_create(nx_task_t **out)
     t->id = task_id_make(atomic_fetch_add_explicit(&next_task_id, 1u, memory_order_relaxed));
     t->dying = false;
     nx_handle_table_init(&t->handles);
+    nx_qos_budget_init(&t->budget);
     *out = t;
     return NX_OK;
 }

@@ -270,6 +270,76 @@ static void budget_bounds_a_perfburst_hog(void **state)
     assert_in_range(r->sched[0].demotions, 10, 11);
 }
 
+/* A PerfBurst task of `arg & 0xff` threads, all hogs; with bit 8 set its
+ * first thread sets its own class again every millisecond. */
+static void team_hog(uintptr_t arg)
+{
+    (void)arg;
+    nx_compute(5000 * MS);
+}
+
+NX_SIM_PROGRAM(burst_team)
+{
+    uint32_t n = (uint32_t)(arg & 0xffu);
+    bool reassert = (arg & 0x100u) != 0u;
+    for (uint32_t i = 1; i < n; i++) {
+        nx_handle_t h;
+        if (nx_thread_create(team_hog, i, NX_QOS_PERFBURST, NX_AFFINITY_ALL, &h) != NX_OK)
+            nx_thread_exit(1);
+    }
+    for (uint32_t i = 0; i < 5000u; i++) {
+        nx_compute(1 * MS);
+        if (reassert &&
+            nx_thread_set_qos(NX_START_SELF_THREAD, NX_QOS_PERFBURST, NX_HANDLE_INVALID) != NX_OK)
+            nx_thread_exit(2);
+    }
+}
+
+/* The Normal hog's share next to a PerfBurst task of `team` threads. */
+static void run_team(uint32_t team, bool reassert, uint64_t *normal_share)
+{
+    nx_sim_config_t cfg = nx_test_machine_config(1, 10 + team);
+    reset_observer(&cfg);
+    cfg.time_limit_ns = 1100 * MS;
+    assert_int_equal(nx_sim_add_program(&cfg, "burst_team", team | (reassert ? 0x100u : 0u),
+                                        NX_QOS_PERFBURST, 0),
+                     NX_OK);
+    assert_int_equal(nx_sim_add_program(&cfg, "hog", (5000u << 8) | 1u, NX_QOS_NORMAL, 0), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->stop, NX_SIM_STOP_TIME_LIMIT);
+    uint64_t origin = obs.first_wake[program_thread(r, "burst_team")];
+    uint32_t normal = program_thread(r, "hog");
+    for (uint32_t w = 0; w < 10u; w++) {
+        uint64_t from = origin + w * NX_QOS_PERIOD_NS;
+        normal_share[w] = cpu_between(normal, from, from + NX_QOS_PERIOD_NS);
+    }
+}
+
+/*
+ * The budget belongs to the task: three PerfBurst threads share one
+ * budget, then all four threads split the rest of the period as Normal
+ * (a quarter each). Setting its class again does not refill it either.
+ */
+static void more_threads_buy_no_more_budget(void **state)
+{
+    (void)state;
+    uint64_t share[10];
+    uint64_t rest = (NX_QOS_PERIOD_NS - NX_QOS_PERFBURST_BUDGET_NS) / 4u;
+    run_team(3, false, share);
+    for (uint32_t w = 0; w < 10u; w++)
+        if (share[w] + NX_SCHED_SLICE_NS < rest || share[w] > rest + NX_SCHED_SLICE_NS)
+            fail_msg("period %u: the Normal hog ran %llu ns next to 3 PerfBurst threads, "
+                     "expected %llu +- one slice",
+                     w, (unsigned long long)share[w], (unsigned long long)rest);
+    rest = (NX_QOS_PERIOD_NS - NX_QOS_PERFBURST_BUDGET_NS) / 2u;
+    run_team(1, true, share);
+    for (uint32_t w = 0; w < 10u; w++)
+        if (share[w] + NX_SCHED_SLICE_NS < rest || share[w] > rest + NX_SCHED_SLICE_NS)
+            fail_msg("period %u: the Normal hog ran %llu ns next to a hog that keeps "
+                     "setting its class, expected %llu +- one slice",
+                     w, (unsigned long long)share[w], (unsigned long long)rest);
+}
+
 /* --- affinity ---------------------------------------------------------------------- */
 
 /* xorshift64*: programs make their own random choices from their argument. */
@@ -792,6 +862,7 @@ int main(void)
         cmocka_unit_test(strict_priority_between_classes),
         cmocka_unit_test(round_robin_within_a_class),
         cmocka_unit_test(budget_bounds_a_perfburst_hog),
+        cmocka_unit_test(more_threads_buy_no_more_budget),
         cmocka_unit_test(affinity_never_violated_over_many_seeds),
         cmocka_unit_test(narrowing_a_running_thread_migrates_it),
         cmocka_unit_test(idle_harts_steal_a_constructed_imbalance),

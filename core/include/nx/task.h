@@ -9,6 +9,7 @@
 
 #include "nexus/status.h"
 #include "nexus/types.h"
+#include "nx/budget.h"
 #include "nx/cap.h"
 #include "nx/object.h"
 
@@ -18,6 +19,7 @@ struct nx_task {
     /* Guarded by the capability lock: */
     bool dying;
     nx_handle_table_t handles;
+    nx_qos_budget_t budget; /* its threads' CPU above Normal (nx/budget.h) */
 };
 
 /* A new task with an empty table; *out carries the creator's reference.

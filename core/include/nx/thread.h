@@ -20,6 +20,7 @@
 
 #include "nexus/sched.h"
 #include "nexus/types.h"
+#include "nx/budget.h"
 #include "nx/object.h"
 #include "nx/port.h"
 #include "nx/timer.h"
@@ -59,10 +60,10 @@ struct nx_thread {
     uint32_t rq_class; /* the class queue it is on (qos may change meanwhile) */
 
     /* CPU accounting (by the hart running it). */
-    uint64_t run_start_ns; /* when it last started running */
-    uint64_t cpu_ns;       /* total CPU time */
-    uint64_t period_start_ns;
-    uint64_t budget_used_ns; /* in the current period, while above Normal */
+    uint64_t run_start_ns;   /* when it last started running */
+    uint64_t cpu_ns;         /* total CPU time */
+    nx_qos_budget_t *budget; /* its task's, or own_budget for a kernel thread */
+    nx_qos_budget_t own_budget;
 
     /* Waiting (guarded by the wait queue's lock). */
     nx_wait_queue_t *waiting_on;
