@@ -46,10 +46,11 @@ rv_context_switch:
     ret
 
     /* First "return" of a new context (context.c laid out its frame):
-     * s0 = entry, s1 = its argument. The entry never returns. */
+     * s1 = the argument, s2 = the entry, s0 (the frame pointer) zero so a
+     * backtrace ends here. The entry never returns. */
     .globl rv_context_start
 rv_context_start:
     mv a0, s1
-    jalr s0
+    jalr s2
 1:  unimp
     j 1b

@@ -70,8 +70,8 @@ nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t
     for (uint32_t i = 0; i < RV_FRAME_WORDS; i++)
         frame[i] = 0;
     frame[0] = (uint64_t)(uintptr_t)rv_context_start; /* ra */
-    frame[1] = (uint64_t)(uintptr_t)entry;            /* s0 */
     frame[2] = (uint64_t)arg;                         /* s1 */
+    frame[3] = (uint64_t)(uintptr_t)entry;            /* s2 */
     ctx->word[0] = (uintptr_t)frame;
     ctx->word[1] = index + 1u;
     ctx->word[2] = 0;

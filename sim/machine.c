@@ -101,6 +101,20 @@ void nx_sim_yield(sim_machine_t *m)
         nx_fiber_switch(m->current->running, &m->scheduler);
 }
 
+/* Interleaving injection (nx_sim_config_t.interleave_per_mille): pause the
+ * running hart 1..64 ns so that harts due meanwhile run first. */
+void nx_sim_maybe_interleave(sim_machine_t *m)
+{
+    if (m->cfg.interleave_per_mille == 0u || m->harness || m->current == NULL)
+        return;
+    if (nx_prng_below(&m->rng, 1000u) >= m->cfg.interleave_per_mille)
+        return;
+    sim_hart_t *h = m->current;
+    h->state = SIM_HART_READY;
+    h->ready_ns = m->now_ns + 1u + nx_prng_below(&m->rng, 64u);
+    nx_sim_yield(m);
+}
+
 _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code)
 {
     m->stopped = true;

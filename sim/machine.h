@@ -81,6 +81,9 @@ void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n);
 /* Give the host thread back to the scheduler from a hart's fiber. */
 void nx_sim_yield(sim_machine_t *m);
 
+/* Maybe let other harts run first (interleaving injection). */
+void nx_sim_maybe_interleave(sim_machine_t *m);
+
 /* Stop the machine from a hart's fiber; never returns to that hart. */
 _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code);
 

@@ -87,7 +87,9 @@ nx_status_t nx_port_hart_start(uint32_t hart)
 
 uint64_t nx_port_time_ns(void)
 {
-    return machine()->now_ns;
+    sim_machine_t *m = machine();
+    nx_sim_maybe_interleave(m);
+    return m->now_ns;
 }
 
 void nx_port_timer_arm(uint64_t deadline_ns)

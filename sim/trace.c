@@ -15,4 +15,5 @@ void nx_port_trace(const nx_trace_event_t *ev)
         m->result->trace_events[ev->kind]++;
     if (m->cfg.observer != NULL)
         m->cfg.observer(ev, m->cfg.ctx);
+    nx_sim_maybe_interleave(m);
 }

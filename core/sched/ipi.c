@@ -26,12 +26,16 @@ static uint64_t trace_word(nx_ipi_class_t cls, uint32_t reasons)
     return ((uint64_t)cls << 16) | reasons;
 }
 
-/* May a best-effort IPI go to `target` now? (its window and in-flight flag) */
+/*
+ * May a best-effort IPI go to `target` now? (its in-flight flag and its
+ * window). The reasons are already in the mailbox: a sender that finds an
+ * IPI in flight knows the receiver has not yet emptied the mailbox (it
+ * clears the flag first, then empties it; both sequentially consistent),
+ * so that IPI carries these reasons too.
+ */
 static bool best_effort_allowed(nx_percpu_t *me, nx_percpu_t *target, uint32_t reasons)
 {
-    if (atomic_exchange_explicit(&target->be_in_flight, 1u, memory_order_acq_rel) != 0u) {
-        /* One is on its way: it carries these reasons too. */
-        atomic_fetch_or_explicit(&target->ipi_pending, reasons, memory_order_release);
+    if (atomic_exchange_explicit(&target->be_in_flight, 1u, memory_order_seq_cst) != 0u) {
         me->stats.ipi_coalesced[NX_IPI_BEST_EFFORT]++;
         nx_trace(NX_TRACE_IPI_COALESCED, target->hart, trace_word(NX_IPI_BEST_EFFORT, reasons));
         return false;
@@ -58,9 +62,9 @@ nx_status_t nx_ipi_send(uint32_t hart, nx_ipi_class_t cls, uint32_t reasons)
 {
     nx_percpu_t *me = nx_percpu(nx_hart_self());
     nx_percpu_t *target = nx_percpu_of(hart);
+    atomic_fetch_or_explicit(&target->ipi_pending, reasons, memory_order_seq_cst);
     if (cls == NX_IPI_BEST_EFFORT && !best_effort_allowed(me, target, reasons))
         return NX_OK;
-    atomic_fetch_or_explicit(&target->ipi_pending, reasons, memory_order_release);
     me->stats.ipi_sent[cls]++;
     nx_trace(NX_TRACE_IPI_SEND, hart, trace_word(cls, reasons));
     nx_status_t st = nx_port_ipi_send(hart, cls);
@@ -79,8 +83,8 @@ void nx_ipi_receive(nx_percpu_t *p)
 {
     /* Clear the in-flight flag first: a sender that still saw it set has
      * already put its reasons in the mailbox, which we empty next. */
-    atomic_store_explicit(&p->be_in_flight, 0u, memory_order_release);
-    uint32_t reasons = atomic_exchange_explicit(&p->ipi_pending, 0u, memory_order_acq_rel);
+    atomic_store_explicit(&p->be_in_flight, 0u, memory_order_seq_cst);
+    uint32_t reasons = atomic_exchange_explicit(&p->ipi_pending, 0u, memory_order_seq_cst);
     p->stats.ipi_received++;
     nx_trace(NX_TRACE_IPI_RECEIVE, reasons, 0);
     if ((reasons & (NX_IPI_RESCHED | NX_IPI_WAKE | NX_IPI_MIGRATE)) != 0u)

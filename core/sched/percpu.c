@@ -28,6 +28,7 @@ nx_percpu_t *nx_percpu_reset(uint32_t hart)
     nx_rq_init(&p->rq, hart);
     p->current = NULL;
     p->prev = NULL;
+    p->prev_migrates = false;
     p->need_resched = false;
     p->rq_locks_held = 0;
     atomic_store_explicit(&p->ipi_pending, 0u, memory_order_relaxed);

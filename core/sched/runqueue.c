@@ -30,8 +30,12 @@ void nx_rq_init(nx_runqueue_t *rq, uint32_t hart)
 void nx_rq_push_locked(nx_runqueue_t *rq, nx_thread_t *t)
 {
     assert_held(rq);
+    if (t->rq_hart != NX_RQ_NONE)
+        nx_panic("thread %u queued on hart %u while already on hart %u's queue", t->id.v, rq->hart,
+                 t->rq_hart);
     uint32_t c = (uint32_t)t->qos;
     t->rq_class = c;
+    t->rq_hart = rq->hart;
     t->rq_next = NULL;
     t->rq_prev = rq->tail[c];
     if (rq->tail[c] != NULL)
@@ -47,6 +51,7 @@ void nx_rq_push_locked(nx_runqueue_t *rq, nx_thread_t *t)
 static inline void unlink_thread(nx_runqueue_t *rq, nx_thread_t *t)
 {
     uint32_t c = t->rq_class;
+    t->rq_hart = NX_RQ_NONE;
     if (t->rq_prev != NULL)
         t->rq_prev->rq_next = t->rq_next;
     else
@@ -69,6 +74,10 @@ static inline int best_class(const nx_runqueue_t *rq)
 void nx_rq_remove_locked(nx_runqueue_t *rq, nx_thread_t *t)
 {
     assert_held(rq);
+    /* Unlinking from a queue it is not on would corrupt that queue. */
+    if (t->rq_hart != rq->hart)
+        nx_panic("thread %u removed from hart %u's queue but is on %d's", t->id.v, rq->hart,
+                 (int)t->rq_hart);
     unlink_thread(rq, t);
 }
 

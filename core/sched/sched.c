@@ -148,6 +148,21 @@ static void arm_slice(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
     nx_timer_arm(&p->slice, end, NX_SLICE_SLACK_NS);
 }
 
+/* Nudge one idle hart, other than `busy`, that may run a thread of
+ * `allowed` to come and steal (the first after `busy` in hart order).
+ * Best effort: if the nudge is dropped, the next slice tick of `busy`
+ * sends another while it still has work queued. */
+static void kick_idle(nx_affinity_t allowed, uint32_t busy)
+{
+    nx_affinity_t idle = __atomic_load_n(&idle_mask, __ATOMIC_ACQUIRE) & allowed & ~(1u << busy);
+    if (idle == 0u)
+        return;
+    nx_affinity_t after = idle & ~((2u << busy) - 1u);
+    uint32_t h = (uint32_t)__builtin_ctz(after != 0u ? after : idle);
+    if (h != nx_port_this_hart())
+        (void)nx_ipi_send(h, NX_IPI_BEST_EFFORT, NX_IPI_WAKE);
+}
+
 /* The slice (or budget) of the current thread ran out. */
 static void slice_expired(nx_timer_t *timer, void *arg)
 {
@@ -158,17 +173,23 @@ static void slice_expired(nx_timer_t *timer, void *arg)
     if (cur == NULL || cur->is_idle)
         return;
     uint64_t now = nx_port_time_ns();
-    nx_qos_t before = cur->qos;
     nx_runqueue_t *rq = nx_rq_lock(p->hart);
+    nx_qos_t before = cur->qos;
     account(p, cur, now);
+    nx_qos_t after = cur->qos;
     int best = nx_rq_best_class_locked(rq);
+    bool waiting = rq->count > 0u;
     nx_rq_unlock(rq);
-    if (best >= (int)cur->qos || cur->qos != before) {
+    if (best >= (int)after || after != before) {
         p->need_resched = true;
         p->stats.preemptions++;
     } else {
         arm_slice(p, cur, now);
     }
+    /* Work waits here: an idle hart missed its kick (kicks are best
+     * effort) or was busy then. Ask again, once a slice. */
+    if (waiting)
+        kick_idle(NX_AFFINITY_ALL, p->hart);
 }
 
 /* Where `t` should be queued: its last hart if allowed, else the lowest
@@ -176,37 +197,32 @@ static void slice_expired(nx_timer_t *timer, void *arg)
 static uint32_t place(const nx_thread_t *t)
 {
     nx_affinity_t allowed = nx_thread_affinity(t) & online_mask;
-    if (allowed & (1u << t->hart))
-        return t->hart;
+    uint32_t last = __atomic_load_n(&t->hart, __ATOMIC_RELAXED);
+    if (allowed & (1u << last))
+        return last;
     if (allowed == 0u)
         nx_panic("thread %u may run on no online hart (affinity 0x%x, online 0x%x)", t->id.v,
                  nx_thread_affinity(t), online_mask);
     return (uint32_t)__builtin_ctz(allowed);
 }
 
-/* `t` waits on busy hart `busy`: nudge one idle hart that may run it to
- * come and steal (the first after `busy` in hart order). Best effort: if
- * the nudge is dropped, `busy` runs it in turn. */
-static void kick_idle(const nx_thread_t *t, uint32_t busy)
-{
-    nx_affinity_t idle =
-        __atomic_load_n(&idle_mask, __ATOMIC_ACQUIRE) & nx_thread_affinity(t) & ~(1u << busy);
-    if (idle == 0u)
-        return;
-    nx_affinity_t after = idle & ~((2u << busy) - 1u);
-    uint32_t h = (uint32_t)__builtin_ctz(after != 0u ? after : idle);
-    if (h != nx_port_this_hart())
-        (void)nx_ipi_send(h, NX_IPI_BEST_EFFORT, NX_IPI_WAKE);
-}
-
-/* Queue `t` (not running anywhere it will be found: READY or being woken)
- * on `hart` and tell that hart if it should look. */
+/*
+ * Queue `t` (READY from now, on no queue) on `hart` and tell that hart if
+ * it should look. The caller holds t->sched_lock. A thread still being
+ * switched away from on its last hart (on_cpu) may only be queued there;
+ * elsewhere we first wait for the switch to finish, so that no hart ever
+ * picks a thread another hart is still running on. That hart does not
+ * wait for anything we hold: the wait is bounded by its switch.
+ */
 static void enqueue(nx_thread_t *t, uint32_t hart)
 {
+    if (hart != __atomic_load_n(&t->hart, __ATOMIC_RELAXED))
+        while (atomic_load_explicit(&t->on_cpu, memory_order_acquire) != 0u)
+            nx_port_relax();
     nx_percpu_t *me = nx_percpu(nx_hart_self());
     nx_percpu_t *target = nx_percpu_of(hart);
     nx_runqueue_t *rq = nx_rq_lock(hart);
-    t->hart = hart;
+    __atomic_store_n(&t->hart, hart, __ATOMIC_RELAXED);
     atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_READY, memory_order_release);
     nx_rq_push_locked(rq, t);
     nx_thread_t *cur = target->current;
@@ -224,81 +240,96 @@ static void enqueue(nx_thread_t *t, uint32_t hart)
         (void)nx_ipi_send(hart, NX_IPI_BEST_EFFORT, NX_IPI_RESCHED);
     }
     if (!idle)
-        kick_idle(t, hart);
+        kick_idle(nx_thread_affinity(t), hart);
 }
 
 void nx_sched_start(nx_thread_t *t)
 {
+    nx_spin_lock(&t->sched_lock);
     enqueue(t, place(t));
+    nx_spin_unlock(&t->sched_lock);
 }
 
 void nx_sched_wake(nx_thread_t *t, nx_status_t result)
 {
     atomic_store_explicit(&t->wait_result, (int32_t)result, memory_order_relaxed);
+    nx_spin_lock(&t->sched_lock);
     enqueue(t, place(t));
+    nx_spin_unlock(&t->sched_lock);
 }
 
 void nx_sched_finish_switch(void)
 {
     nx_percpu_t *p = nx_percpu(nx_hart_self());
     nx_thread_t *prev = p->prev;
+    bool migrate = p->prev_migrates;
     p->prev = NULL;
+    p->prev_migrates = false;
     if (prev == NULL)
         return;
     bool dead = atomic_load_explicit(&prev->state, memory_order_acquire) == NX_THREAD_DEAD;
-    /* From here another hart may switch to it. */
+    /* From here another hart may run it. */
     atomic_store_explicit(&prev->on_cpu, 0u, memory_order_release);
-    if (dead)
+    if (dead) {
         nx_thread_reap(prev);
+    } else if (migrate) {
+        /* Its mask no longer allows the hart it ran on: off that hart's
+         * books now, it can be queued where it may run. */
+        nx_spin_lock(&prev->sched_lock);
+        enqueue(prev, place(prev));
+        nx_spin_unlock(&prev->sched_lock);
+    }
 }
 
 /*
- * Choose what runs next on this hart and switch to it. The current thread
- * goes back to the queue if it is still RUNNING (yield, preemption), to
- * another hart's queue if its affinity no longer allows this one, nowhere
- * if it blocked or died. Called with no lock held; returns (perhaps on
- * another hart) when the current thread runs again.
+ * Choose what runs next on this hart and switch to it. With `requeue`
+ * (yield, preemption) the current thread, still RUNNING, goes back to this
+ * hart's queue, or, if its mask no longer allows this hart, to another
+ * once the switch is over. Without (it blocked or exited) it goes nowhere:
+ * whoever wakes it queues it. Called with no lock held; returns (perhaps
+ * on another hart) when the current thread runs again.
  */
-static void schedule(void)
+static void schedule(bool requeue)
 {
     nx_percpu_t *p = nx_percpu(nx_hart_self());
     nx_thread_t *cur = p->current;
     uint64_t now = nx_port_time_ns();
+    requeue = requeue && !cur->is_idle;
 
     bool migrate = false;
+    if (requeue)
+        nx_spin_lock(&cur->sched_lock); /* against set_qos / set_affinity */
     nx_runqueue_t *rq = nx_rq_lock(p->hart);
     account(p, cur, now);
-    if (!cur->is_idle && atomic_load(&cur->state) == NX_THREAD_RUNNING) {
-        if ((cur->affinity & (1u << p->hart)) != 0u) {
-            atomic_store(&cur->state, (uint32_t)NX_THREAD_READY);
+    if (requeue) {
+        atomic_store(&cur->state, (uint32_t)NX_THREAD_READY);
+        if ((nx_thread_affinity(cur) & (1u << p->hart)) != 0u)
             nx_rq_push_locked(rq, cur);
-        } else {
-            migrate = true; /* queued elsewhere once it is off this hart's books */
-        }
+        else
+            migrate = true;
     }
     nx_thread_t *next = nx_rq_pick_locked(rq);
     if (next == NULL)
         next = &p->idle;
     atomic_store(&next->state, (uint32_t)NX_THREAD_RUNNING);
-    next->hart = p->hart;
     p->need_resched = false;
     p->current = next;
     nx_rq_unlock(rq);
+    if (requeue)
+        nx_spin_unlock(&cur->sched_lock);
 
-    if (migrate) {
-        atomic_store(&cur->state, (uint32_t)NX_THREAD_READY);
-        enqueue(cur, place(cur));
-    }
     if (next == cur) {
         arm_slice(p, cur, now);
         return;
     }
-    /* Another hart may still be switching away from `next`. */
-    while (atomic_load_explicit(&next->on_cpu, memory_order_acquire) != 0u)
-        nx_port_relax();
+    /* Only threads off every hart are queued elsewhere (enqueue), and
+     * this hart's own current is `cur`: nothing picked can be running. */
+    if (atomic_load_explicit(&next->on_cpu, memory_order_acquire) != 0u)
+        nx_panic("hart %u picked thread %u while it still runs elsewhere", p->hart, next->id.v);
     atomic_store_explicit(&next->on_cpu, 1u, memory_order_relaxed);
     next->run_start_ns = now;
     p->prev = cur;
+    p->prev_migrates = migrate;
     p->stats.switches++;
     nx_trace(NX_TRACE_CONTEXT_SWITCH, cur->id.v, next->id.v);
     arm_slice(p, next, now);
@@ -309,12 +340,12 @@ static void schedule(void)
 void nx_sched_yield(void)
 {
     nx_percpu(nx_hart_self())->stats.yields++;
-    schedule();
+    schedule(true);
 }
 
 void nx_sched_block(void)
 {
-    schedule();
+    schedule(false);
 }
 
 _Noreturn void nx_sched_exit(int32_t code)
@@ -326,7 +357,7 @@ _Noreturn void nx_sched_exit(int32_t code)
     nx_wake_all_locked(&t->exit_waiters, NX_OK);
     nx_spin_unlock(&t->exit_waiters.lock);
     nx_trace(NX_TRACE_THREAD_EXIT, t->id.v, (uint64_t)(int64_t)code);
-    schedule();
+    schedule(false);
     nx_panic("thread %u ran after it exited", t->id.v);
 }
 
@@ -334,12 +365,19 @@ void nx_kernel_preempt(void)
 {
     nx_percpu_t *p = nx_percpu(nx_hart_self());
     if (p->need_resched && !p->current->is_idle)
-        schedule();
+        schedule(true);
 }
 
-/* Take one thread from another hart for this one (deterministic order:
- * the next harts up, wrapping). */
-static nx_thread_t *steal(nx_percpu_t *p)
+/*
+ * Take one thread from another hart's queue onto this hart's (victims in
+ * a fixed order: the next harts up, wrapping; in each, the best class
+ * first, at most NX_STEAL_SCAN_MAX threads a class). Never one its mask
+ * keeps off this hart, one still being switched away from, or one whose
+ * scheduling lock is busy (someone is changing it: the next look will
+ * do). The thread moves with its lock held, so nobody sees it between
+ * the two queues.
+ */
+static bool steal(nx_percpu_t *p)
 {
     for (uint32_t i = 1; i < NX_MAX_HARTS; i++) {
         uint32_t v = (p->hart + i) % NX_MAX_HARTS;
@@ -351,7 +389,12 @@ static nx_thread_t *steal(nx_percpu_t *p)
             uint32_t scanned = 0;
             for (nx_thread_t *t = rq->head[c]; t != NULL && scanned < NX_STEAL_SCAN_MAX;
                  t = t->rq_next, scanned++) {
-                if ((t->affinity & (1u << p->hart)) != 0u) {
+                if ((nx_thread_affinity(t) & (1u << p->hart)) == 0u ||
+                    atomic_load_explicit(&t->on_cpu, memory_order_acquire) != 0u)
+                    continue;
+                /* Out of the lock order (run queue, then thread): only a
+                 * try, never a wait. */
+                if (nx_spin_trylock(&t->sched_lock)) {
                     found = t;
                     break;
                 }
@@ -360,22 +403,27 @@ static nx_thread_t *steal(nx_percpu_t *p)
         if (found != NULL)
             nx_rq_remove_locked(rq, found);
         nx_rq_unlock(rq);
-        if (found != NULL)
-            return found;
+        if (found != NULL) {
+            enqueue(found, p->hart);
+            nx_spin_unlock(&found->sched_lock);
+            return true;
+        }
     }
-    return NULL;
+    return false;
 }
 
 void nx_sched_init_hart(void)
 {
     uint32_t hart = nx_port_this_hart();
-    nx_percpu_t *p = nx_percpu_reset(hart);
+    nx_percpu_t *p = nx_percpu(nx_hart_self());
     nx_thread_t *idle = &p->idle;
     idle->is_idle = true;
     idle->id.v = 0;
     idle->hart = hart;
+    idle->rq_hart = NX_RQ_NONE;
     idle->qos = idle->base_qos = NX_QOS_IDLE;
     idle->affinity = 1u << hart;
+    nx_spin_unlock(&idle->sched_lock);
     atomic_store(&idle->state, (uint32_t)NX_THREAD_RUNNING);
     atomic_store(&idle->on_cpu, 1u);
     nx_port_context_current(&idle->ctx);
@@ -391,43 +439,32 @@ _Noreturn void nx_sched_idle_loop(void)
         uint32_t bit = 1u << p->hart;
         /* Marked idle before looking for work: a kick sent after the look
          * finds nothing is an IPI pending, and nx_port_idle() returns. */
-        __atomic_fetch_or(&idle_mask, bit, __ATOMIC_ACQ_REL);
+        __atomic_fetch_or(&idle_mask, bit, __ATOMIC_SEQ_CST);
         nx_runqueue_t *rq = nx_rq_lock(p->hart);
         bool work = rq->count > 0u;
         nx_rq_unlock(rq);
-        if (!work) {
-            nx_thread_t *t = steal(p);
-            if (t != NULL) {
-                p->stats.steals++;
-                rq = nx_rq_lock(p->hart);
-                t->hart = p->hart;
-                nx_rq_push_locked(rq, t);
-                nx_rq_unlock(rq);
-                work = true;
-            }
+        if (!work && steal(p)) {
+            p->stats.steals++;
+            work = true;
         }
         if (!work)
             nx_port_idle();
-        __atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_ACQ_REL);
+        __atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_SEQ_CST);
         if (work || p->need_resched)
-            schedule();
+            schedule(false);
     }
 }
 
-/* Lock the run queue of the hart `t` is on (it may move until we hold it). */
+/* Lock the run queue of the hart `t` is on. The caller holds
+ * t->sched_lock, under which t->hart does not change. */
 static nx_runqueue_t *lock_thread_rq(nx_thread_t *t)
 {
-    for (;;) {
-        uint32_t hart = __atomic_load_n(&t->hart, __ATOMIC_ACQUIRE);
-        nx_runqueue_t *rq = nx_rq_lock(hart);
-        if (t->hart == hart)
-            return rq;
-        nx_rq_unlock(rq);
-    }
+    return nx_rq_lock(__atomic_load_n(&t->hart, __ATOMIC_RELAXED));
 }
 
 void nx_sched_set_qos(nx_thread_t *t, nx_qos_t qos)
 {
+    nx_spin_lock(&t->sched_lock);
     nx_runqueue_t *rq = lock_thread_rq(t);
     uint32_t hart = rq->hart;
     /* The budget stays: its task's use this period still counts, whatever
@@ -438,16 +475,17 @@ void nx_sched_set_qos(nx_thread_t *t, nx_qos_t qos)
     nx_qos_t effective = qos > NX_QOS_NORMAL && out_of_budget ? NX_QOS_NORMAL : qos;
     __atomic_store_n(&t->base_qos, qos, __ATOMIC_RELAXED);
     bool changed = effective != t->qos;
-    uint32_t state = atomic_load(&t->state);
-    bool queued = state == NX_THREAD_READY;
+    bool queued = t->rq_hart == hart;
+    bool running = atomic_load(&t->state) == NX_THREAD_RUNNING;
     if (changed && queued)
         nx_rq_remove_locked(rq, t);
     t->qos = effective;
     if (changed && queued)
         nx_rq_push_locked(rq, t);
     nx_rq_unlock(rq);
-    if (!changed || (!queued && state != NX_THREAD_RUNNING))
-        return; /* nothing to reconsider: same class, or blocked */
+    nx_spin_unlock(&t->sched_lock);
+    if (!changed || (!queued && !running))
+        return; /* nothing to reconsider: same class, or not runnable */
     nx_percpu_t *me = nx_percpu(nx_hart_self());
     if (hart == me->hart)
         me->need_resched = true;
@@ -457,25 +495,24 @@ void nx_sched_set_qos(nx_thread_t *t, nx_qos_t qos)
 
 void nx_sched_set_affinity(nx_thread_t *t, nx_affinity_t mask)
 {
+    nx_spin_lock(&t->sched_lock);
     nx_runqueue_t *rq = lock_thread_rq(t);
     uint32_t hart = rq->hart;
     __atomic_store_n(&t->affinity, mask, __ATOMIC_RELAXED);
     bool allowed = (mask & (1u << hart)) != 0u;
-    uint32_t state = atomic_load(&t->state);
-    bool queued = state == NX_THREAD_READY;
+    bool queued = t->rq_hart == hart;
+    bool running = atomic_load(&t->state) == NX_THREAD_RUNNING;
     if (queued && !allowed)
         nx_rq_remove_locked(rq, t);
     nx_rq_unlock(rq);
-    if (allowed)
-        return;
-    if (queued) {
-        enqueue(t, place(t));
-    } else if (state == NX_THREAD_RUNNING) {
-        nx_percpu_t *me = nx_percpu(nx_hart_self());
-        if (hart == me->hart)
-            me->need_resched = true; /* schedule() moves it */
-        else
-            nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_MIGRATE);
-    }
-    /* BLOCKED: it is placed by its new mask when woken. */
+    if (!allowed && queued)
+        enqueue(t, place(t)); /* still under its lock: nobody sees it unqueued */
+    nx_spin_unlock(&t->sched_lock);
+    if (allowed || !running)
+        return; /* blocked: placed by its new mask when woken */
+    nx_percpu_t *me = nx_percpu(nx_hart_self());
+    if (hart == me->hart)
+        me->need_resched = true; /* schedule() moves it */
+    else
+        (void)nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_MIGRATE);
 }

@@ -45,7 +45,7 @@ static void unlink_waiter(nx_wait_queue_t *q, nx_thread_t *t)
     else
         q->tail = t->wq_prev;
     t->wq_next = t->wq_prev = NULL;
-    t->waiting_on = NULL;
+    __atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
     q->count--;
 }
 

@@ -87,7 +87,7 @@ static void unlink_locked(struct timer_queue *q, nx_timer_t *timer)
         }
     }
     timer->next = NULL;
-    timer->hart = NX_TIMER_NONE;
+    __atomic_store_n(&timer->hart, NX_TIMER_NONE, __ATOMIC_RELEASE);
 }
 
 void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
@@ -106,7 +106,7 @@ void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
         pp = &(*pp)->next;
     timer->next = *pp;
     *pp = timer;
-    timer->hart = hart;
+    __atomic_store_n(&timer->hart, hart, __ATOMIC_RELEASE);
     q->stats.armed++;
     program_locked(q, target_locked(q));
     nx_spin_unlock(&q->lock);
@@ -152,8 +152,11 @@ void nx_timer_interrupt(void)
         nx_timer_t *due = q->head, *last = NULL;
         uint32_t count = 0;
         for (nx_timer_t *p = q->head; p != NULL && p->deadline <= now; p = p->next) {
+            /* firing before hart (release): a canceller that sees the
+             * timer off its queue (acquire) also sees it firing, and
+             * nx_timer_cancel_sync() waits for the callback. */
             atomic_store_explicit(&p->firing, 1u, memory_order_relaxed);
-            p->hart = NX_TIMER_NONE;
+            __atomic_store_n(&p->hart, NX_TIMER_NONE, __ATOMIC_RELEASE);
             last = p;
             count++;
         }

@@ -210,6 +210,7 @@ static void pick_setup_n(uint32_t n)
     pick_rq = nx_rq_lock(0); /* held for the run: single-threaded */
     for (uint32_t i = 0; i < n; i++) {
         pick_threads[i].qos = (nx_qos_t)(i % NX_QOS_COUNT);
+        pick_threads[i].rq_hart = NX_RQ_NONE;
         nx_rq_push_locked(pick_rq, &pick_threads[i]);
     }
 }

@@ -28,6 +28,7 @@ static nx_thread_t *thread(uint32_t i, nx_qos_t qos)
     fake[i].id.v = i + 1u;
     fake[i].qos = fake[i].base_qos = qos;
     fake[i].affinity = NX_AFFINITY_ALL;
+    fake[i].rq_hart = NX_RQ_NONE;
     return &fake[i];
 }
 
@@ -53,6 +54,38 @@ static void pick_is_by_class_then_fifo(void **state)
     assert_int_equal(rq->bitmap, 0);
     assert_int_equal(rq->count, 0);
     nx_rq_unlock(rq);
+}
+
+/* A thread on no queue cannot be removed, nor pushed twice: either would
+ * corrupt a queue, so both panic. */
+static void remove_unqueued(void *arg)
+{
+    (void)arg;
+    nx_runqueue_t *rq = nx_rq_lock(0);
+    nx_rq_remove_locked(rq, thread(0, NX_QOS_NORMAL));
+}
+
+static void push_twice(void *arg)
+{
+    (void)arg;
+    nx_runqueue_t *rq = nx_rq_lock(0);
+    nx_thread_t *t = thread(0, NX_QOS_NORMAL);
+    nx_rq_push_locked(rq, t);
+    nx_rq_push_locked(rq, t);
+}
+
+static void expect_panic(void (*fn)(void *arg), const char *words);
+
+static void queue_membership_is_checked(void **state)
+{
+    (void)state;
+    expect_panic(remove_unqueued, "removed from hart 0's queue");
+}
+
+static void a_second_push_panics(void **state)
+{
+    (void)state;
+    expect_panic(push_twice, "while already on hart 0's queue");
 }
 
 /* Removing from the middle, the head and the tail keeps the queue whole;
@@ -85,6 +118,7 @@ static void pick_with_thousands_queued(void **state)
     for (uint32_t i = 0; i < 4096u; i++) {
         memset(&many[i], 0, sizeof many[i]);
         many[i].qos = (nx_qos_t)(i % NX_QOS_COUNT);
+        many[i].rq_hart = NX_RQ_NONE;
         nx_rq_push_locked(rq, &many[i]);
     }
     for (uint32_t i = 0; i < 4096u; i++) {
@@ -289,6 +323,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         CORE_TEST(pick_is_by_class_then_fifo),
         CORE_TEST(remove_keeps_the_queue_whole),
+        CORE_TEST(queue_membership_is_checked),
+        CORE_TEST(a_second_push_panics),
         CORE_TEST(pick_with_thousands_queued),
         CORE_TEST(descending_lock_order_panics),
         CORE_TEST(taking_a_held_lock_again_panics),

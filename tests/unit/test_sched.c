@@ -429,9 +429,10 @@ NX_SIM_PROGRAM(chaos)
     }
 }
 
-static void run_chaos(uint64_t seed, uint32_t harts)
+static void run_chaos(uint64_t seed, uint32_t harts, uint32_t interleave)
 {
     nx_sim_config_t cfg = nx_test_machine_config(harts, seed);
+    cfg.interleave_per_mille = interleave;
     reset_observer(&cfg);
     assert_int_equal(nx_sim_add_program(&cfg, "chaos", (seed << 8) | harts, NX_QOS_NORMAL, 0),
                      NX_OK);
@@ -447,7 +448,22 @@ static void affinity_never_violated_over_many_seeds(void **state)
     (void)state;
     for (uint64_t seed = 1; seed <= 100u; seed++) {
         reset_records();
-        run_chaos(seed, 2u + (uint32_t)(seed % 7u));
+        run_chaos(seed, 2u + (uint32_t)(seed % 7u), 0);
+        assert_no_violation();
+        assert_affinity_kept();
+    }
+}
+
+/* The same with harts pausing inside the kernel at random points (clock
+ * reads, trace events), as truly parallel harts do: wakes race blocks,
+ * steals race moves and class changes. Nothing is lost, run twice or run
+ * where it must not. */
+static void chaos_with_interleaving_inside_the_kernel(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 150u; seed++) {
+        reset_records();
+        run_chaos(seed, 2u + (uint32_t)(seed % 7u), 50u + (uint32_t)(seed % 4u) * 100u);
         assert_no_violation();
         assert_affinity_kept();
     }
@@ -864,6 +880,7 @@ int main(void)
         cmocka_unit_test(budget_bounds_a_perfburst_hog),
         cmocka_unit_test(more_threads_buy_no_more_budget),
         cmocka_unit_test(affinity_never_violated_over_many_seeds),
+        cmocka_unit_test(chaos_with_interleaving_inside_the_kernel),
         cmocka_unit_test(narrowing_a_running_thread_migrates_it),
         cmocka_unit_test(idle_harts_steal_a_constructed_imbalance),
         cmocka_unit_test(sleepers_wake_inside_their_windows),

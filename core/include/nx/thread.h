@@ -27,6 +27,9 @@
 #include "nx/wait.h"
 
 typedef struct nx_task nx_task_t;
+
+/* nx_thread_t.rq_hart of a thread on no run queue. */
+#define NX_RQ_NONE UINT32_MAX
 typedef struct nx_thread nx_thread_t;
 
 typedef enum nx_thread_state {
@@ -45,10 +48,13 @@ struct nx_thread {
     uintptr_t entry; /* user program entry and argument */
     uintptr_t arg;
 
-    /* Scheduling. `state` changes under the run queue lock of `hart` (or,
-     * for BLOCKED <-> READY, under the wait queue's lock then the run
-     * queue's); `on_cpu` is set while some hart executes this context, so
-     * no other hart switches to it before it is fully switched out. */
+    /* Scheduling (docs/scheduler.md, "Locks"). sched_lock serialises
+     * whoever places the thread: a wake, a steal, a class or mask change,
+     * a requeue by its own hart. `hart` (the hart it runs, is queued on or
+     * last ran on) changes only under it; `rq_hart` (the queue it is on)
+     * and the class fields also need that queue's lock. `on_cpu` is set
+     * while a hart executes this context: no other hart may pick it then. */
+    nx_spinlock_t sched_lock;
     _Atomic uint32_t state; /* nx_thread_state_t */
     atomic_uint on_cpu;
     uint32_t hart;          /* hart it runs or is queued on, or ran last */
@@ -58,6 +64,7 @@ struct nx_thread {
     nx_thread_t *rq_next;   /* run queue links */
     nx_thread_t *rq_prev;
     uint32_t rq_class; /* the class queue it is on (qos may change meanwhile) */
+    uint32_t rq_hart;  /* the hart whose queue it is on, NX_RQ_NONE when none */
 
     /* CPU accounting (by the hart running it). */
     uint64_t run_start_ns;   /* when it last started running */

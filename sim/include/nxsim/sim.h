@@ -62,6 +62,12 @@ typedef struct nx_sim_config {
     /* Programs init starts (none: the kernel stops after its selftests). */
     nx_sim_program_spec_t programs[NX_MAX_BOOT_PROGRAMS];
     uint32_t program_count;
+    /* Per mille of clock reads and trace events at which the hart pauses
+     * for a few ns and lets other harts run first: on hardware harts run
+     * truly in parallel, and this puts interleavings into the kernel's
+     * critical windows (a wake racing a block, a steal racing a move)
+     * that whole-step scheduling would never produce. 0: off. */
+    uint32_t interleave_per_mille;
     /* Called with every kernel trace event as it happens, or NULL. */
     void (*observer)(const nx_trace_event_t *event, void *ctx);
     /* Checked after every hart step: true stops the run (NX_SIM_STOP_UNTIL). */
