@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nx/boot.h"
 #include "nx/core.h"
 #include "nxsim/harness.h"
 
@@ -48,6 +49,7 @@ nx_status_t nx_sim_harness_begin(void)
     harness_result = r;
     nx_sim_current_machine = m;
     nx_core_reset();
+    nx_boot_info_install(&m->harness_bi); /* what core code reads of the machine */
     return NX_OK;
 }
 
@@ -68,6 +70,15 @@ const char *nx_sim_harness_console(void)
         return "";
     harness_result->console[harness_result->console_len] = '\0';
     return harness_result->console;
+}
+
+void nx_sim_harness_set_observer(void (*observer)(const nx_trace_event_t *event, void *ctx),
+                                 void *ctx)
+{
+    if (harness != NULL) {
+        harness->cfg.observer = observer;
+        harness->cfg.ctx = ctx;
+    }
 }
 
 void nx_sim_harness_advance(uint64_t ns)

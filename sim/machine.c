@@ -85,7 +85,7 @@ static void harness_wait(sim_machine_t *m, sim_hart_t *h)
     uint64_t wake = wake_ns(m, h);
     if (wake == UINT64_MAX) {
         fprintf(stderr, "nexus-sim harness: the core waits for an interrupt that nothing will "
-                        "raise (no timer armed, no IPI pending)\n");
+                        "raise (no timer armed, no IPI or external interrupt pending)\n");
         abort();
     }
     if (wake > m->now_ns)

@@ -52,6 +52,11 @@ const nx_boot_info_t *nx_boot_info(void)
     return &boot.info;
 }
 
+void nx_boot_info_install(const nx_boot_info_t *bi)
+{
+    boot.info = *bi;
+}
+
 uint32_t nx_boot_online_mask(void)
 {
     return atomic_load_explicit(&boot.checkin, memory_order_acquire) & ~CHECKIN_CLOSED;

@@ -34,32 +34,18 @@ static struct {
     void *arg[LOG_MAX];
 } calls;
 
-static unsigned char dtb[NX_SIM_DTB_BYTES] __attribute__((aligned(8)));
-
-/* Core's boot info is written once by the boot hart; nothing else may
- * change it, but a test standing in for that boot hart does. */
-static nx_boot_info_t *core_boot_info(void)
-{
-    return (nx_boot_info_t *)nx_boot_info();
-}
-
 static int irq_setup(void **state)
 {
     memset(&calls, 0, sizeof calls);
     int rc = nx_test_core_setup(state);
-    size_t size = 0;
-    nx_dtb_diag_t diag;
-    assert_int_equal(nx_sim_dtb_build(dtb, sizeof dtb, 1, NX_SIM_DEFAULT_MEMORY, NULL, &size),
-                     NX_OK);
-    assert_int_equal(nx_bootinfo_parse(dtb, size, 0, core_boot_info(), &diag), NX_OK);
-    assert_true(core_boot_info()->plic.present);
-    assert_int_equal(core_boot_info()->plic_ndev, NDEV);
+    /* The harness installed its one-hart virt tree's boot info. */
+    assert_true(nx_boot_info()->plic.present);
+    assert_int_equal(nx_boot_info()->plic_ndev, NDEV);
     return rc;
 }
 
 static int irq_teardown(void **state)
 {
-    memset(core_boot_info(), 0, sizeof *core_boot_info());
     return nx_test_core_teardown(state);
 }
 
@@ -345,14 +331,16 @@ static void test_port_threshold(void **state)
 static void test_core_without_controller(void **state)
 {
     (void)state;
-    nx_boot_info_t saved = *core_boot_info();
-    core_boot_info()->plic.present = false;
+    nx_boot_info_t saved = *nx_boot_info(), changed = saved;
+    changed.plic.present = false;
+    nx_boot_info_install(&changed);
     assert_int_equal(nx_irq_register(1, 0, 1, record, NULL), NX_ERR_NOT_SUPPORTED);
     assert_int_equal(nx_irq_unregister(1), NX_ERR_NOT_SUPPORTED);
-    core_boot_info()->plic.present = true;
-    core_boot_info()->plic_ndev = 0;
+    changed.plic.present = true;
+    changed.plic_ndev = 0;
+    nx_boot_info_install(&changed);
     assert_int_equal(nx_irq_register(1, 0, 1, record, NULL), NX_ERR_NOT_SUPPORTED);
-    *core_boot_info() = saved;
+    nx_boot_info_install(&saved);
     assert_int_equal(source_state(1).priority, 0);
 }
 
@@ -469,6 +457,44 @@ static void test_core_dispatch_order_and_args(void **state)
     assert_int_equal(sim_stats().completed, 4);
     for (uint32_t i = 0; i < 4u; i++)
         assert_int_equal(nx_irq_unregister(src[i].source), NX_OK);
+}
+
+/* Each source taken is a trace event (source, whether a handler took it),
+ * recorded before its handler runs. */
+static uint32_t irq_events, irq_handled_events;
+static uint32_t first_event_source;
+static uint32_t calls_at_first_event;
+
+static void count_irq_events(const nx_trace_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    if (ev->kind != NX_TRACE_IRQ)
+        return;
+    if (irq_events++ == 0u) {
+        first_event_source = (uint32_t)ev->a;
+        calls_at_first_event = calls.n;
+    }
+    irq_handled_events += ev->b == 1u;
+}
+
+static void test_core_trace_events(void **state)
+{
+    (void)state;
+    irq_events = irq_handled_events = 0;
+    nx_sim_harness_set_observer(count_irq_events, NULL);
+    assert_int_equal(nx_irq_register(7, 0, 3, record, NULL), NX_OK);
+    assert_int_equal(nx_irq_register(8, 0, 5, record, NULL), NX_OK);
+    assert_int_equal(nx_sim_irq_raise(7), NX_OK);
+    assert_int_equal(nx_sim_irq_raise(8), NX_OK);
+    nx_port_interrupts_poll();
+    nx_sim_harness_set_observer(NULL, NULL);
+    assert_int_equal(calls.n, 2);
+    assert_int_equal(irq_events, 2);
+    assert_int_equal(irq_handled_events, 2);
+    assert_int_equal(first_event_source, 8);   /* priority 5 first */
+    assert_int_equal(calls_at_first_event, 0); /* before its handler */
+    assert_int_equal(nx_irq_unregister(7), NX_OK);
+    assert_int_equal(nx_irq_unregister(8), NX_OK);
 }
 
 static void test_core_spurious(void **state)
@@ -645,6 +671,7 @@ int main(void)
         IRQ_TEST(test_core_table_cap),
         IRQ_TEST(test_core_unregister),
         IRQ_TEST(test_core_dispatch_order_and_args),
+        IRQ_TEST(test_core_trace_events),
         IRQ_TEST(test_core_spurious),
         IRQ_TEST(test_core_claim_bound_at),
         IRQ_TEST(test_core_claim_bound_one_past),

@@ -32,6 +32,11 @@ void nx_boot_advance(nx_boot_stage_t from, nx_boot_stage_t to);
 /* The validated boot info; valid from NX_BOOT_STAGE_BOOTINFO on. */
 const nx_boot_info_t *nx_boot_info(void);
 
+/* Make a copy of `bi` (already validated) the boot info, as a boot's parse
+ * would: for hosts that run core without booting it (the simulator's
+ * harness). Never called on a booted kernel. */
+void nx_boot_info_install(const nx_boot_info_t *bi);
+
 /* Mask of logical harts that checked in (bit i = hart i). */
 uint32_t nx_boot_online_mask(void);
 

@@ -135,7 +135,8 @@ nx_status_t nx_port_irq_enable(uint32_t irq, uint32_t hart, bool enable);
  * nx_kernel_external_interrupt(). */
 uint32_t nx_port_irq_claim(void);
 
-/* Complete a source this hart claimed. */
+/* Complete a source this hart claimed; the claim is released even if the
+ * source was disabled since. */
 void nx_port_irq_complete(uint32_t irq);
 
 /* --- Thread contexts ----------------------------------------------------- */

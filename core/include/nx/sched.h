@@ -9,9 +9,10 @@
  * lock: nx_rq_lock() takes it, checking the lock order, and every run
  * queue operation checks that the calling hart holds that lock.
  *
- * Lock order (docs/scheduler.md): wait queue locks, then run queue locks in
- * ascending hart order, then timer queue and IPI window locks (leaves). No
- * spin lock is held across a context switch.
+ * Lock order (docs/scheduler.md): a wait queue lock, then a thread's
+ * sched_lock, then run queue locks in ascending hart order, then leaves
+ * (timer queue, task budget, IPI window locks). No spin lock is held
+ * across a context switch.
  */
 #ifndef NX_SCHED_H
 #define NX_SCHED_H

@@ -14,8 +14,8 @@
  * the waker passed (NX_ERR_PEER_CLOSED, NX_ERR_CANCELED...). Wakers take
  * q->lock and call nx_wake_*_locked().
  *
- * Lock order: a wait queue lock is taken before run queue locks and timer
- * queue locks; never the reverse.
+ * Lock order: a wait queue lock is taken before a thread's sched_lock, run
+ * queue locks and timer queue locks; never the reverse.
  */
 #ifndef NX_WAIT_H
 #define NX_WAIT_H

@@ -3,8 +3,9 @@
  *
  * Unit tests of core modules need the port (time, console, the audit
  * clock) but not a booted machine. The harness makes the calling host
- * thread hart 0 of a one-hart simulated machine, with the core reset, so a
- * test can call core functions directly. Virtual time only moves when the
+ * thread hart 0 of a one-hart simulated machine, with the core reset and the
+ * machine's boot info installed (nx_boot_info()), so a test can call core
+ * functions directly. Virtual time only moves when the
  * test (nx_sim_harness_advance) or the core (a spin step, a wait for a
  * timer) moves it.
  */
@@ -25,6 +26,10 @@ void nx_sim_harness_end(void);
 
 /* The console written so far (NUL-terminated). */
 const char *nx_sim_harness_console(void);
+
+/* See every kernel trace event from here on (NULL: stop). */
+void nx_sim_harness_set_observer(void (*observer)(const nx_trace_event_t *event, void *ctx),
+                                 void *ctx);
 
 /* Move virtual time forward. */
 void nx_sim_harness_advance(uint64_t ns);

@@ -77,7 +77,7 @@ typedef struct nx_sim_config {
 
 typedef enum nx_sim_stop {
     NX_SIM_STOP_SHUTDOWN = 0,   /* the kernel called nx_port_shutdown */
-    NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no IPI pending */
+    NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no interrupt pending */
     NX_SIM_STOP_TIME_LIMIT = 2, /* virtual time passed time_limit_ns */
     NX_SIM_STOP_HOST_ERROR = 3, /* the host could not give a hart its stack */
     NX_SIM_STOP_UNTIL = 4,      /* the config's until() said so */
