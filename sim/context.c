@@ -36,6 +36,13 @@ static nx_fiber_t *fiber_of(const nx_port_context_t *ctx)
     return (nx_fiber_t *)ctx->word[0];
 }
 
+/* Contexts whose threads are gone, stacks kept for the next thread, in
+ * this run or a later one: mapping and faulting in a stack per thread
+ * cost more than the rest of a short run. */
+#define SIM_SPARE_CONTEXTS 64u
+static sim_context_t *spare;
+static uint32_t spare_count;
+
 static void context_entry(void *arg)
 {
     sim_context_t *c = arg;
@@ -49,13 +56,22 @@ nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t
     sim_machine_t *m = running_machine();
     if (m->context_count >= NX_SIM_MAX_CONTEXTS)
         return NX_ERR_NO_RESOURCES;
-    sim_context_t *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return NX_ERR_NO_RESOURCES;
-    if (nx_fiber_create(&c->fiber, context_entry, c) != 0) {
-        free(c);
-        return NX_ERR_NO_RESOURCES;
+    sim_context_t *c = spare;
+    if (c != NULL) {
+        spare = c->next;
+        spare_count--;
+        (void)nx_fiber_reuse(&c->fiber, context_entry, c);
+    } else {
+        c = calloc(1, sizeof *c);
+        if (c == NULL)
+            return NX_ERR_NO_RESOURCES;
+        if (nx_fiber_create(&c->fiber, context_entry, c) != 0) {
+            free(c);
+            return NX_ERR_NO_RESOURCES;
+        }
     }
+    c->user = false;
+    c->prev = NULL;
     c->entry = entry;
     c->arg = arg;
     c->next = m->contexts;
@@ -103,6 +119,12 @@ static void unlink_context(sim_machine_t *m, sim_context_t *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     m->context_count--;
+    if (spare_count < SIM_SPARE_CONTEXTS) {
+        c->next = spare;
+        spare = c;
+        spare_count++;
+        return;
+    }
     nx_fiber_destroy(&c->fiber);
     free(c);
 }

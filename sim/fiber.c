@@ -126,6 +126,22 @@ int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
     return 0;
 }
 
+int nx_fiber_reuse(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
+{
+    if (f->stack == NULL)
+        return -1;
+#if NX_ASAN
+    /* The last user's frames never returned: clear their poison. */
+    ASAN_UNPOISON_MEMORY_REGION(f->asan_bottom, f->asan_size);
+#endif
+    f->asan_fake_stack = NULL;
+    f->entry = entry;
+    f->arg = arg;
+    f->started = 0;
+    prepare_stack(f, (void *)(uintptr_t)f->asan_bottom, f->asan_size);
+    return 0;
+}
+
 static void prepare(nx_fiber_t *from, nx_fiber_t *to)
 {
     if (to->stack != NULL && !to->started) {

@@ -52,6 +52,10 @@ void nx_fiber_init_main(nx_fiber_t *f);
  * `entry` must never return. Returns 0, or -1 when no stack could be mapped. */
 int nx_fiber_create(nx_fiber_t *f, void (*entry)(void *arg), void *arg);
 
+/* Make a fiber that will not run again (not running) start over at
+ * entry(arg) on its same stack: no mapping work. 0, or -1 without a stack. */
+int nx_fiber_reuse(nx_fiber_t *f, void (*entry)(void *arg), void *arg);
+
 /* Suspend `from` and run `to`; returns when something switches back to `from`. */
 void nx_fiber_switch(nx_fiber_t *from, nx_fiber_t *to);
 
