@@ -15,24 +15,19 @@
 
 #include "machine.h"
 
-static _Noreturn void misuse(const char *what)
-{
-    fprintf(stderr, "nexus-sim: %s\n", what);
-    abort();
-}
-
 static sim_machine_t *running_machine(void)
 {
     sim_machine_t *m = nx_sim_current_machine;
     if (m == NULL || m->current == NULL || m->harness)
-        misuse("thread contexts need a running machine (not the harness, not the scheduler)");
+        nx_sim_misuse(
+            "thread contexts need a running machine (not the harness, not the scheduler)");
     return m;
 }
 
 static nx_fiber_t *fiber_of(const nx_port_context_t *ctx)
 {
     if (ctx == NULL || ctx->word[0] == 0u)
-        misuse("switch to a context that was never initialised");
+        nx_sim_misuse("switch to a context that was never initialised");
     return (nx_fiber_t *)ctx->word[0];
 }
 
@@ -47,7 +42,7 @@ static void context_entry(void *arg)
 {
     sim_context_t *c = arg;
     c->entry(c->arg);
-    misuse("a thread's entry function returned; it must exit through the scheduler");
+    nx_sim_misuse("a thread's entry function returned; it must exit through the scheduler");
 }
 
 nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t arg),
@@ -101,10 +96,10 @@ void nx_port_context_switch(nx_port_context_t *from, nx_port_context_t *to)
     sim_hart_t *h = m->current;
     nx_fiber_t *f = fiber_of(from), *t = fiber_of(to);
     if (f != h->running)
-        misuse("context switch away from a context that is not running on this hart");
+        nx_sim_misuse("context switch away from a context that is not running on this hart");
     for (uint32_t i = 0; i < m->cfg.harts; i++)
         if (m->harts[i].running == t)
-            misuse("context switch to a context that runs on a hart");
+            nx_sim_misuse("context switch to a context that runs on a hart");
     h->running = t;
     h->spin_streak = 0;
     nx_fiber_switch(f, t);
@@ -134,10 +129,10 @@ void nx_port_context_destroy(nx_port_context_t *ctx)
     sim_machine_t *m = running_machine();
     sim_context_t *c = (sim_context_t *)ctx->word[1];
     if (c == NULL)
-        misuse("a hart's boot context cannot be destroyed");
+        nx_sim_misuse("a hart's boot context cannot be destroyed");
     for (uint32_t i = 0; i < m->cfg.harts; i++)
         if (m->harts[i].running == &c->fiber)
-            misuse("destroying a context that is running");
+            nx_sim_misuse("destroying a context that is running");
     unlink_context(m, c);
     ctx->word[0] = ctx->word[1] = 0;
 }

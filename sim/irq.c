@@ -198,26 +198,6 @@ nx_status_t nx_sim_irq_stats(nx_sim_irq_stats_t *out)
 
 /* --- Core's port interface ------------------------------------------------ */
 
-static _Noreturn void misuse(const char *what)
-{
-    fprintf(stderr, "nexus-sim: %s\n", what);
-    abort();
-}
-
-static sim_machine_t *machine(void)
-{
-    if (nx_sim_current_machine == NULL)
-        misuse("a port function was called outside a running simulated machine");
-    return nx_sim_current_machine;
-}
-
-static sim_hart_t *self(sim_machine_t *m)
-{
-    if (m->current == NULL)
-        misuse("a port function was called from the scheduler, not from a hart");
-    return m->current;
-}
-
 /* Sources core may use: the device tree's riscv,ndev, capped by the model.
  * 0 when the boot info names no controller (or before machine init). */
 static uint32_t sources(const sim_machine_t *m)
@@ -229,7 +209,7 @@ static uint32_t sources(const sim_machine_t *m)
 
 nx_status_t nx_port_irq_set_priority(uint32_t irq, uint32_t priority)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     uint32_t n = sources(m);
     if (n == 0u)
         return NX_ERR_NOT_SUPPORTED;
@@ -240,7 +220,7 @@ nx_status_t nx_port_irq_set_priority(uint32_t irq, uint32_t priority)
 
 nx_status_t nx_port_irq_enable(uint32_t irq, uint32_t hart, bool enable)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     uint32_t n = sources(m);
     if (n == 0u)
         return NX_ERR_NOT_SUPPORTED;
@@ -256,8 +236,8 @@ nx_status_t nx_port_irq_enable(uint32_t irq, uint32_t hart, bool enable)
 
 uint32_t nx_port_irq_claim(void)
 {
-    sim_machine_t *m = machine();
-    sim_hart_t *h = self(m);
+    sim_machine_t *m = nx_sim_machine();
+    sim_hart_t *h = nx_sim_self(m);
     if (sources(m) == 0u)
         return 0;
     return nx_sim_irq_model_claim(&m->irq, h->hartid);
@@ -265,6 +245,6 @@ uint32_t nx_port_irq_claim(void)
 
 void nx_port_irq_complete(uint32_t irq)
 {
-    sim_machine_t *m = machine();
-    (void)nx_sim_irq_model_complete(&m->irq, irq, self(m)->hartid);
+    sim_machine_t *m = nx_sim_machine();
+    (void)nx_sim_irq_model_complete(&m->irq, irq, nx_sim_self(m)->hartid);
 }

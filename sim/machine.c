@@ -22,6 +22,12 @@
 
 sim_machine_t *nx_sim_current_machine;
 
+_Noreturn void nx_sim_misuse(const char *what)
+{
+    fprintf(stderr, "nexus-sim: %s\n", what);
+    abort();
+}
+
 static uint64_t wake_ns(const sim_machine_t *m, const sim_hart_t *h);
 
 #define FNV_OFFSET 0xcbf29ce484222325ull

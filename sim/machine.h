@@ -71,6 +71,27 @@ typedef struct sim_machine {
 /* The machine being run; port.c reaches it through this. */
 extern sim_machine_t *nx_sim_current_machine;
 
+/* A port function was used wrongly (a bug in the caller, not a state the
+ * machine can be in): say what, on stderr, and abort. */
+_Noreturn void nx_sim_misuse(const char *what);
+
+/* The running machine, for a port function (misuse outside one). Inline:
+ * every port call starts here, some thousands of times a simulated ms. */
+static inline sim_machine_t *nx_sim_machine(void)
+{
+    if (nx_sim_current_machine == NULL)
+        nx_sim_misuse("a port function was called outside a running simulated machine");
+    return nx_sim_current_machine;
+}
+
+/* The hart running the calling port function (misuse from the scheduler). */
+static inline sim_hart_t *nx_sim_self(sim_machine_t *m)
+{
+    if (m->current == NULL)
+        nx_sim_misuse("a port function was called from the scheduler, not from a hart");
+    return m->current;
+}
+
 /* Fold bytes (console output) into the run's digest: FNV-1a, 64 bit. */
 void nx_sim_digest(sim_machine_t *m, const void *data, size_t len);
 

@@ -17,37 +17,17 @@
 /* Rounds of handlers one poll runs before returning (handlers may re-arm). */
 #define SIM_MAX_DELIVERY_ROUNDS 16
 
-static _Noreturn void misuse(const char *what)
-{
-    fprintf(stderr, "nexus-sim: %s\n", what);
-    abort();
-}
-
-static sim_machine_t *machine(void)
-{
-    if (nx_sim_current_machine == NULL)
-        misuse("a port function was called outside a running simulated machine");
-    return nx_sim_current_machine;
-}
-
-static sim_hart_t *self(sim_machine_t *m)
-{
-    if (m->current == NULL)
-        misuse("a port function was called from the scheduler, not from a hart");
-    return m->current;
-}
-
 /* The hart did something besides spinning: its next spin step is short again. */
 static sim_hart_t *working(sim_machine_t *m)
 {
-    sim_hart_t *h = self(m);
+    sim_hart_t *h = nx_sim_self(m);
     h->spin_streak = 0;
     return h;
 }
 
 nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     sim_hart_t *h = working(m);
     if (bi == NULL || boot_hart >= bi->hart_count || bi->harts[boot_hart].hartid != h->hartid)
         return NX_ERR_INVALID_ARGS;
@@ -58,15 +38,15 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
 
 uint32_t nx_port_this_hart(void)
 {
-    sim_hart_t *h = self(machine());
+    sim_hart_t *h = nx_sim_self(nx_sim_machine());
     if (h->logical < 0)
-        misuse("nx_port_this_hart() before nx_port_machine_init()");
+        nx_sim_misuse("nx_port_this_hart() before nx_port_machine_init()");
     return (uint32_t)h->logical;
 }
 
 nx_status_t nx_port_hart_start(uint32_t hart)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     if (m->bi == NULL || hart >= m->bi->hart_count)
         return NX_ERR_INVALID_ARGS;
     sim_hart_t *h = nx_sim_hart_by_id(m, m->bi->harts[hart].hartid);
@@ -87,20 +67,20 @@ nx_status_t nx_port_hart_start(uint32_t hart)
 
 uint64_t nx_port_time_ns(void)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     nx_sim_maybe_interleave(m);
     return m->now_ns;
 }
 
 void nx_port_timer_arm(uint64_t deadline_ns)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     working(m)->timer_deadline_ns = deadline_ns;
 }
 
 nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     if (m->bi == NULL || hart >= m->bi->hart_count)
         return NX_ERR_INVALID_ARGS;
     sim_hart_t *h = nx_sim_hart_by_id(m, m->bi->harts[hart].hartid);
@@ -114,7 +94,7 @@ nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
 
 void nx_port_console_write(const char *buf, size_t len)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     nx_sim_result_t *r = m->result;
     (void)working(m);
     size_t room = sizeof r->console - 1u - r->console_len;
@@ -166,13 +146,13 @@ static void deliver(sim_machine_t *m, sim_hart_t *h)
 
 void nx_port_interrupts_poll(void)
 {
-    sim_machine_t *m = machine();
-    deliver(m, self(m));
+    sim_machine_t *m = nx_sim_machine();
+    deliver(m, nx_sim_self(m));
 }
 
 void nx_port_idle(void)
 {
-    sim_machine_t *m = machine();
+    sim_machine_t *m = nx_sim_machine();
     sim_hart_t *h = working(m);
     if (!h->ipi_pending && h->timer_deadline_ns > m->now_ns &&
         !nx_sim_irq_signalled(&m->irq, h->hartid)) {
@@ -190,8 +170,8 @@ void nx_port_idle(void)
  */
 void nx_port_relax(void)
 {
-    sim_machine_t *m = machine();
-    sim_hart_t *h = self(m);
+    sim_machine_t *m = nx_sim_machine();
+    sim_hart_t *h = nx_sim_self(m);
     uint32_t shift =
         h->spin_streak < NX_SIM_RELAX_MAX_SHIFT ? h->spin_streak : NX_SIM_RELAX_MAX_SHIFT;
     uint64_t step = (uint64_t)NX_SIM_RELAX_NS << shift;
@@ -203,7 +183,7 @@ void nx_port_relax(void)
 
 _Noreturn void nx_port_shutdown(nx_exit_code_t code)
 {
-    sim_machine_t *m = machine();
-    (void)self(m);
+    sim_machine_t *m = nx_sim_machine();
+    (void)nx_sim_self(m);
     nx_sim_stop_from_hart(m, NX_SIM_STOP_SHUTDOWN, code);
 }

@@ -16,12 +16,6 @@
 #include "nx/syscall.h"
 #include "nxsim/program.h"
 
-static _Noreturn void misuse(const char *what)
-{
-    fprintf(stderr, "nexus-sim: %s\n", what);
-    abort();
-}
-
 /* The running machine, checked to be in a user program. */
 static sim_machine_t *user_machine(const char *call)
 {
@@ -87,10 +81,10 @@ _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg)
     sim_machine_t *m = nx_sim_current_machine;
     sim_context_t *c = m != NULL ? nx_sim_context_running(m) : NULL;
     if (c == NULL || entry == 0u)
-        misuse("nx_port_enter_user() needs a thread context and an entry");
+        nx_sim_misuse("nx_port_enter_user() needs a thread context and an entry");
     c->user = true;
     ((nx_sim_program_fn)entry)(arg);
     /* Returning from a program exits its thread, as crt0 would. */
     (void)nx_syscall(NX_SYS_THREAD_EXIT, 0, 0, 0, 0, 0, 0);
-    misuse("a thread ran after its exit system call");
+    nx_sim_misuse("a thread ran after its exit system call");
 }
