@@ -100,7 +100,11 @@ static uint32_t best_source(const nx_sim_irq_state_t *s, uint64_t hartid)
 
 bool nx_sim_irq_signalled(const nx_sim_irq_state_t *s, uint64_t hartid)
 {
-    return best_source(s, hartid) != 0u;
+    /* Asked at every wake-up decision; almost always nothing is pending. */
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < NX_SIM_IRQ_WORDS; w++)
+        any |= s->pending[w];
+    return any != 0u && best_source(s, hartid) != 0u;
 }
 
 uint32_t nx_sim_irq_model_claim(nx_sim_irq_state_t *s, uint64_t hartid)

@@ -109,9 +109,9 @@ void nx_sim_yield(sim_machine_t *m)
 
 /* Interleaving injection (nx_sim_config_t.interleave_per_mille): pause the
  * running hart 1..64 ns so that harts due meanwhile run first. */
-void nx_sim_maybe_interleave(sim_machine_t *m)
+void nx_sim_interleave_draw(sim_machine_t *m)
 {
-    if (m->cfg.interleave_per_mille == 0u || m->harness || m->current == NULL)
+    if (m->harness || m->current == NULL)
         return;
     if (nx_prng_below(&m->rng, 1000u) >= m->cfg.interleave_per_mille)
         return;
@@ -198,10 +198,11 @@ static uint64_t wake_ns(const sim_machine_t *m, const sim_hart_t *h)
 /* The next hart to run, or NULL (and the stop reason) when none will. */
 static sim_hart_t *pick_next(sim_machine_t *m)
 {
+    uint64_t wake[NX_SIM_MAX_HARTS];
     uint64_t earliest = UINT64_MAX;
     uint32_t ties = 0;
     for (uint32_t i = 0; i < m->cfg.harts; i++) {
-        uint64_t t = wake_ns(m, &m->harts[i]);
+        uint64_t t = wake[i] = wake_ns(m, &m->harts[i]);
         if (t < earliest) {
             earliest = t;
             ties = 1;
@@ -217,9 +218,10 @@ static sim_hart_t *pick_next(sim_machine_t *m)
         m->result->stop = NX_SIM_STOP_TIME_LIMIT;
         return NULL;
     }
+    /* The pick-th of the harts due first, in hart order. */
     uint64_t pick = ties > 1u ? nx_prng_below(&m->rng, ties) : 0u;
     for (uint32_t i = 0; i < m->cfg.harts; i++) {
-        if (wake_ns(m, &m->harts[i]) != earliest)
+        if (wake[i] != earliest)
             continue;
         if (pick-- == 0u) {
             m->now_ns = earliest > m->now_ns ? earliest : m->now_ns;

@@ -102,8 +102,15 @@ void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n);
 /* Give the host thread back to the scheduler from a hart's fiber. */
 void nx_sim_yield(sim_machine_t *m);
 
-/* Maybe let other harts run first (interleaving injection). */
-void nx_sim_maybe_interleave(sim_machine_t *m);
+/* Maybe let other harts run first (interleaving injection); inline so that
+ * with injection off it costs one test. */
+void nx_sim_interleave_draw(sim_machine_t *m);
+
+static inline void nx_sim_maybe_interleave(sim_machine_t *m)
+{
+    if (m->cfg.interleave_per_mille != 0u)
+        nx_sim_interleave_draw(m);
+}
 
 /* Stop the machine from a hart's fiber; never returns to that hart. */
 _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exit_code_t code);

@@ -36,8 +36,13 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
     return NX_OK;
 }
 
+/* The most frequent port call (every per-hart access and lock check):
+ * one test on the fast path, the misuse diagnosis out of it. */
 uint32_t nx_port_this_hart(void)
 {
+    const sim_machine_t *m = nx_sim_current_machine;
+    if (__builtin_expect(m != NULL && m->current != NULL && m->current->logical >= 0, 1))
+        return (uint32_t)m->current->logical;
     sim_hart_t *h = nx_sim_self(nx_sim_machine());
     if (h->logical < 0)
         nx_sim_misuse("nx_port_this_hart() before nx_port_machine_init()");
