@@ -835,6 +835,47 @@ static void raising_needs_the_policy_services_authority(void **state)
     assert_int_equal(missing, 2); /* 1, 10: task handles without MANAGE */
 }
 
+/* --- the fixture: run until a condition ------------------------------------------------- */
+
+static uint32_t ticks;
+
+/* Never exits: counts its 1 ms steps. */
+NX_SIM_PROGRAM(ticker)
+{
+    (void)arg;
+    for (;;) {
+        nx_compute(1 * MS);
+        ticks++;
+    }
+}
+
+static bool ten_ticks(void *ctx)
+{
+    (void)ctx;
+    return ticks >= 10u;
+}
+
+/* until() ends a run that would never power off, as soon as it holds, with
+ * the counters of that moment. */
+static void a_run_stops_when_until_holds(void **state)
+{
+    (void)state;
+    ticks = 0;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 14);
+    cfg.until = ten_ticks;
+    assert_int_equal(nx_sim_add_program(&cfg, "ticker", 0, NX_QOS_NORMAL, 0), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->stop, NX_SIM_STOP_UNTIL);
+    assert_int_equal(ticks, 10);
+    assert_string_equal(nx_sim_stop_name(r->stop), "until");
+    assert_true(r->trace_events[NX_TRACE_CONTEXT_SWITCH] > 0u);
+    assert_int_equal(r->hart_count, 2);
+    /* Ten 1 ms steps after boot: the run stopped right there. */
+    uint64_t switches = r->sched[0].switches + r->sched[1].switches;
+    assert_true(switches > 0u);
+    assert_true(r->end_time_ns < 100 * MS);
+}
+
 /* --- determinism ------------------------------------------------------------------------ */
 
 /* The same seed replays the same run, bit for bit; other seeds give other
@@ -899,6 +940,7 @@ int main(void)
         cmocka_unit_test(joiners_all_see_the_exit_code),
         cmocka_unit_test(threads_are_bounded_and_come_back),
         cmocka_unit_test(raising_needs_the_policy_services_authority),
+        cmocka_unit_test(a_run_stops_when_until_holds),
         cmocka_unit_test(same_seed_same_run_other_seeds_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
