@@ -36,6 +36,7 @@ static struct {
 } rv;
 
 static rv_hart_local_t locals[RV_MAX_HARTS];
+uint64_t rv_hart_start_ids[RV_MAX_HARTS];
 
 nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
 {
@@ -88,7 +89,8 @@ nx_status_t nx_port_hart_start(uint32_t hart)
         return NX_ERR_NOT_SUPPORTED;
     locals[hart].hartid = rv.bi->harts[hart].hartid;
     locals[hart].logical = hart;
-    rv_fence_all(); /* the new hart must see locals[hart] when it starts */
+    rv_hart_start_ids[hart] = locals[hart].hartid + 1u;
+    rv_fence_all(); /* the new hart must see locals[hart] and its id when it starts */
     sbi_ret_t r =
         sbi_hart_start(locals[hart].hartid, (uint64_t)(uintptr_t)rv_secondary_start, hart);
     switch (r.error) {

@@ -20,6 +20,10 @@ typedef struct rv_hart_local {
     uint32_t logical; /* index in the kernel's boot info */
 } rv_hart_local_t;
 
+/* Hart id + 1 of each logical hart nx_port_hart_start() asked SBI to start
+ * (0: none), for a started hart that arrives at _start (entry.S). */
+extern uint64_t rv_hart_start_ids[RV_MAX_HARTS];
+
 static inline rv_hart_local_t *rv_hart_local(void)
 {
     rv_hart_local_t *l;
