@@ -66,6 +66,7 @@ nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t
         }
     }
     c->user = false;
+    c->program = false;
     c->prev = NULL;
     c->entry = entry;
     c->arg = arg;

@@ -31,9 +31,17 @@ typedef struct sim_hart {
     bool ipi_pending;
     uint32_t spin_streak; /* nx_port_relax() calls since the hart last did real work */
     bool has_fiber;
-    nx_fiber_t fiber;    /* the hart's boot stack: later its idle thread */
-    nx_fiber_t *running; /* the fiber executing on this hart (a thread's) */
+    nx_fiber_t fiber;          /* the hart's boot stack: later its idle thread */
+    nx_fiber_t *running;       /* the fiber executing on this hart (a thread's) */
+    struct sim_aspace *aspace; /* active user address space, NULL: none */
 } sim_hart_t;
+
+/* User address spaces (aspace.c): the user range (as rv64's) and the
+ * mappings one space may hold. */
+#define NX_SIM_USER_BASE       0x1000000000ull
+#define NX_SIM_USER_TOP        0x2000000000ull
+#define NX_SIM_ASPACE_MAPPINGS 64u
+typedef struct sim_aspace sim_aspace_t;
 
 /* A thread context (nx_port_context_t.word[1]): a fiber of its own, on the
  * machine's list until destroyed, so a run's end can free them all. */
@@ -41,7 +49,8 @@ typedef struct sim_context {
     nx_fiber_t fiber;
     void (*entry)(uintptr_t arg);
     uintptr_t arg;
-    bool user; /* entered its user program (nx_syscall is allowed) */
+    bool user;    /* in its user program now (not inside a system call) */
+    bool program; /* a user program's thread: its stack is user memory */
     struct sim_context *next;
     struct sim_context *prev;
 } sim_context_t;
@@ -59,6 +68,8 @@ typedef struct sim_machine {
     bool stopped;
     sim_context_t *contexts; /* every live thread context */
     uint32_t context_count;
+    sim_aspace_t *aspaces; /* every live address space */
+    uint64_t user_bytes;   /* mapped in them */
     /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
     bool harness;
     jmp_buf *harness_catch;
@@ -117,6 +128,9 @@ _Noreturn void nx_sim_stop_from_hart(sim_machine_t *m, nx_sim_stop_t why, nx_exi
 
 /* Hart by hardware id, NULL when the machine has none. */
 sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid);
+
+/* Free every address space left (end of a run). */
+void nx_sim_aspaces_free(sim_machine_t *m);
 
 /* Free every thread context left (end of a run). */
 void nx_sim_contexts_free(sim_machine_t *m);

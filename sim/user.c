@@ -76,13 +76,17 @@ nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, 
     return r;
 }
 
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg)
+/* The program runs on its thread's own stack (a fiber): `stack_top`, the
+ * user stack core mapped for it, stays unused here. */
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
 {
+    (void)stack_top;
     sim_machine_t *m = nx_sim_current_machine;
     sim_context_t *c = m != NULL ? nx_sim_context_running(m) : NULL;
     if (c == NULL || entry == 0u)
         nx_sim_misuse("nx_port_enter_user() needs a thread context and an entry");
     c->user = true;
+    c->program = true;
     ((nx_sim_program_fn)entry)(arg);
     /* Returning from a program exits its thread, as crt0 would. */
     (void)nx_syscall(NX_SYS_THREAD_EXIT, 0, 0, 0, 0, 0, 0);

@@ -283,7 +283,7 @@ out:
 static const struct selftest tests[] = {
     { "bootinfo", NULL, check_bootinfo },    { "smp", smp_on_hart, check_smp },
     { "timer", timer_on_hart, check_timer }, { "ipi", ipi_on_hart, check_ipi },
-    { "handles", NULL, check_handles },
+    { "handles", NULL, check_handles },      { "aspace", NULL, nx_selftest_check_aspace },
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 _Static_assert(TEST_COUNT < PHASE_DONE, "phase numbers must not reach PHASE_DONE");

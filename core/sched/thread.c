@@ -57,7 +57,7 @@ static _Noreturn void thread_start(uintptr_t arg)
         ((void (*)(uintptr_t))t->entry)(t->arg);
         nx_sched_exit(0);
     }
-    nx_port_enter_user(t->entry, t->arg);
+    nx_port_enter_user(t->entry, t->arg, t->user_stack_top);
 }
 
 nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qos_t qos,

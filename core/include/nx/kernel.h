@@ -42,4 +42,19 @@ void nx_kernel_external_interrupt(void);
  */
 void nx_kernel_preempt(void);
 
+/* What a user program did that ends it. */
+typedef enum nx_user_fault {
+    NX_USER_FAULT_PAGE = 1,       /* load, store or fetch of an address it may not use */
+    NX_USER_FAULT_ILLEGAL = 2,    /* an illegal or privileged instruction */
+    NX_USER_FAULT_MISALIGNED = 3, /* a misaligned access the hardware does not do */
+    NX_USER_FAULT_BREAKPOINT = 4, /* ebreak */
+} nx_user_fault_t;
+
+/*
+ * The current thread's user program faulted (`addr`: the address it used,
+ * `pc`: where). Core ends the thread's task (an audit record says why);
+ * never returns: the hart goes on with other threads.
+ */
+_Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintptr_t pc);
+
 #endif /* NX_KERNEL_H */

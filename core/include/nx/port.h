@@ -172,10 +172,70 @@ void nx_port_context_destroy(nx_port_context_t *ctx);
 
 /*
  * Leave the kernel for the current thread's user program at `entry` with
- * `arg` (sim: call the program's C function; rv64: sret to U-mode). Never
- * returns: the program ends with the exit system call.
+ * `arg` in its first argument register and `stack_top` as its stack
+ * pointer, in the active address space (sim: call the program's C function
+ * on the thread's own stack; rv64: sret to U-mode). Never returns: the
+ * thread comes back only through traps (a system call, an interrupt, a
+ * fault), and ends with the exit system call or a fault.
  */
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg);
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top);
+
+/* --- User address spaces ------------------------------------------------------ */
+
+/* Page size of user mappings; every user address and size below is a
+ * multiple of it. */
+#define NX_PAGE_SIZE 4096u
+
+/* Permissions of a user mapping. A mapping is never both writable and
+ * executable (W^X): such a request is refused. */
+#define NX_PROT_READ  (1u << 0)
+#define NX_PROT_WRITE (1u << 1)
+#define NX_PROT_EXEC  (1u << 2)
+
+/* A task's address space: opaque to core. Every address space also maps
+ * the kernel, never user-accessible. */
+typedef struct nx_port_aspace {
+    uintptr_t word[2];
+} nx_port_aspace_t;
+
+/* The user part of every address space: [*base, *top), page aligned. */
+void nx_port_user_range(uintptr_t *base, uintptr_t *top);
+
+/* A new, empty address space. NX_OK or NX_ERR_NO_RESOURCES. */
+nx_status_t nx_port_aspace_create(nx_port_aspace_t *as);
+
+/* Release an address space and all its memory. It must not be active on
+ * any hart (core switches every thread of its task out first). */
+void nx_port_aspace_destroy(nx_port_aspace_t *as);
+
+/*
+ * Map `size` bytes of fresh memory at user address `va` with `prot`:
+ * zeroed, then the first `init_len` bytes (at most `size`) copied from the
+ * kernel buffer `init`. NX_OK; NX_ERR_INVALID_ARGS (va or size not page
+ * aligned, size 0, prot 0 or with bits outside NX_PROT_*, init_len > size,
+ * writable and executable together); NX_ERR_OUT_OF_RANGE (outside
+ * nx_port_user_range); NX_ERR_ALREADY_EXISTS (overlaps a mapping);
+ * NX_ERR_NO_RESOURCES (no memory; nothing is left mapped).
+ */
+nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                               const void *init, size_t init_len);
+
+/* Make `as` the calling hart's user address space (NULL: none, kernel
+ * mappings only). Called by the scheduler when it switches to a thread of
+ * another task, before the context switch. */
+void nx_port_aspace_activate(nx_port_aspace_t *as);
+
+/*
+ * Copy between the kernel and the user memory of the calling hart's active
+ * address space, for system call arguments. NX_OK, or NX_ERR_BAD_ADDRESS
+ * when any byte of [user, user + len) is not user memory mapped with the
+ * permission the copy needs (read for from_user, write for to_user),
+ * including kernel addresses and ranges that wrap: a bad pointer gets a
+ * status, never a kernel fault. len 0 is NX_OK. Nothing else reads or
+ * writes user memory.
+ */
+nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len);
+nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len);
 
 /* --- Boot programs ---------------------------------------------------------- */
 

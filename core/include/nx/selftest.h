@@ -12,6 +12,7 @@
 #ifndef NX_SELFTEST_H
 #define NX_SELFTEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,10 @@ void nx_selftest_secondary(uint32_t hart);
 
 /* IPI hook (NX_IPI_SELFTEST), called on the hart that took the IPI. */
 void nx_selftest_on_ipi(uint32_t hart);
+
+/* The boot-hart check of the port's user address spaces (selftest_aspace.c):
+ * true when passed, else `why` says what failed. */
+bool nx_selftest_check_aspace(char *why, size_t len);
 
 /* Both tables in the order they run, for tests that check the markers. */
 size_t nx_selftest_count(void);

@@ -1,0 +1,203 @@
+/*
+ * aspace.c - user address spaces and user copies on the simulated machine
+ * (nx_port_aspace_*, nx_port_copy_*).
+ *
+ * The model: an address space is a list of mappings in the user range
+ * [NX_SIM_USER_BASE, NX_SIM_USER_TOP), each backed by host memory, with
+ * permissions and W^X checked as the rv64 page tables check them; a hart
+ * has one active space. Mapped memory counts against the machine's RAM.
+ *
+ * Simulated programs are host functions: their stack is their thread's
+ * fiber and their pointers are host pointers. So a copy accepts, besides
+ * mapped user addresses, a range that lies wholly inside the calling
+ * program thread's own stack (user programs pass buffers on their stack;
+ * the user API copies a string there before a call that takes one).
+ * Everything else (kernel statics, kernel threads' stacks, another
+ * thread's stack, wrapping ranges) is NX_ERR_BAD_ADDRESS, as on rv64.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+typedef struct sim_mapping {
+    uintptr_t va;
+    size_t size;
+    uint32_t prot;
+    unsigned char *mem;
+} sim_mapping_t;
+
+struct sim_aspace {
+    sim_mapping_t map[NX_SIM_ASPACE_MAPPINGS];
+    uint32_t count;
+    struct sim_aspace *next; /* the machine's list, freed at the run's end */
+    struct sim_aspace *prev;
+};
+
+void nx_port_user_range(uintptr_t *base, uintptr_t *top)
+{
+    *base = NX_SIM_USER_BASE;
+    *top = NX_SIM_USER_TOP;
+}
+
+static sim_aspace_t *aspace_of(const nx_port_aspace_t *as)
+{
+    sim_aspace_t *a = as != NULL ? (sim_aspace_t *)as->word[0] : NULL;
+    if (a == NULL)
+        nx_sim_misuse("an address space that was never created (or was destroyed)");
+    return a;
+}
+
+nx_status_t nx_port_aspace_create(nx_port_aspace_t *as)
+{
+    sim_machine_t *m = nx_sim_machine();
+    sim_aspace_t *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return NX_ERR_NO_RESOURCES;
+    a->next = m->aspaces;
+    if (m->aspaces != NULL)
+        m->aspaces->prev = a;
+    m->aspaces = a;
+    as->word[0] = (uintptr_t)a;
+    as->word[1] = 0;
+    return NX_OK;
+}
+
+static void free_aspace(sim_machine_t *m, sim_aspace_t *a)
+{
+    for (uint32_t i = 0; i < a->count; i++) {
+        m->user_bytes -= a->map[i].size;
+        free(a->map[i].mem);
+    }
+    if (a->prev != NULL)
+        a->prev->next = a->next;
+    else
+        m->aspaces = a->next;
+    if (a->next != NULL)
+        a->next->prev = a->prev;
+    free(a);
+}
+
+void nx_port_aspace_destroy(nx_port_aspace_t *as)
+{
+    sim_machine_t *m = nx_sim_machine();
+    sim_aspace_t *a = aspace_of(as);
+    for (uint32_t i = 0; i < m->cfg.harts; i++)
+        if (m->harts[i].aspace == a)
+            nx_sim_misuse("destroying an address space that is active on a hart");
+    free_aspace(m, a);
+    as->word[0] = 0;
+}
+
+void nx_sim_aspaces_free(sim_machine_t *m)
+{
+    while (m->aspaces != NULL)
+        free_aspace(m, m->aspaces);
+}
+
+nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                               const void *init, size_t init_len)
+{
+    sim_machine_t *m = nx_sim_machine();
+    sim_aspace_t *a = aspace_of(as);
+    const uint32_t all = NX_PROT_READ | NX_PROT_WRITE | NX_PROT_EXEC;
+    if (va % NX_PAGE_SIZE != 0u || size == 0u || size % NX_PAGE_SIZE != 0u || prot == 0u ||
+        (prot & ~all) != 0u ||
+        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC) ||
+        init_len > size || (init_len > 0u && init == NULL))
+        return NX_ERR_INVALID_ARGS;
+    if (va < NX_SIM_USER_BASE || va >= NX_SIM_USER_TOP || size > NX_SIM_USER_TOP - va)
+        return NX_ERR_OUT_OF_RANGE;
+    for (uint32_t i = 0; i < a->count; i++)
+        if (va < a->map[i].va + a->map[i].size && a->map[i].va < va + size)
+            return NX_ERR_ALREADY_EXISTS;
+    /* User memory is what the machine's RAM leaves for it: half of it. */
+    if (a->count == NX_SIM_ASPACE_MAPPINGS || size > m->cfg.memory_bytes / 2u - m->user_bytes)
+        return NX_ERR_NO_RESOURCES;
+    unsigned char *mem = calloc(1, size);
+    if (mem == NULL)
+        return NX_ERR_NO_RESOURCES;
+    if (init_len > 0u)
+        memcpy(mem, init, init_len);
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem };
+    m->user_bytes += size;
+    return NX_OK;
+}
+
+void nx_port_aspace_activate(nx_port_aspace_t *as)
+{
+    sim_machine_t *m = nx_sim_machine();
+    nx_sim_self(m)->aspace = as != NULL ? aspace_of(as) : NULL;
+}
+
+/* The mapping of `a` holding `va`, or NULL. */
+static sim_mapping_t *mapping_at(sim_aspace_t *a, uintptr_t va)
+{
+    for (uint32_t i = 0; a != NULL && i < a->count; i++)
+        if (va >= a->map[i].va && va - a->map[i].va < a->map[i].size)
+            return &a->map[i];
+    return NULL;
+}
+
+/* Is [p, p + len) inside the calling program thread's own stack? */
+static bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
+{
+    sim_context_t *c = nx_sim_context_running(m);
+    if (c == NULL || !c->program)
+        return false;
+    uintptr_t lo = (uintptr_t)c->fiber.asan_bottom, hi = lo + c->fiber.asan_size;
+    return p >= lo && p <= hi && len <= hi - p;
+}
+
+/*
+ * Copy `len` bytes between kernel memory `k` and user address `u` (to_user
+ * chooses the direction and the permission needed). All or nothing: the
+ * whole range is checked before a byte moves.
+ */
+static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
+{
+    sim_machine_t *m = nx_sim_machine();
+    if (len == 0u)
+        return NX_OK;
+    if (u + len < u)
+        return NX_ERR_BAD_ADDRESS;
+    if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP) {
+        if (!on_own_stack(m, u, len))
+            return NX_ERR_BAD_ADDRESS;
+        if (to_user)
+            memcpy((void *)u, k, len);
+        else
+            memcpy(k, (const void *)u, len);
+        return NX_OK;
+    }
+    sim_aspace_t *a = nx_sim_self(m)->aspace;
+    uint32_t need = to_user ? NX_PROT_WRITE : NX_PROT_READ;
+    for (uintptr_t p = u; p < u + len;) {
+        sim_mapping_t *map = mapping_at(a, p);
+        if (map == NULL || (map->prot & need) == 0u)
+            return NX_ERR_BAD_ADDRESS;
+        p = map->va + map->size < u + len ? map->va + map->size : u + len;
+    }
+    for (uintptr_t p = u; p < u + len;) {
+        sim_mapping_t *map = mapping_at(a, p);
+        size_t n = (size_t)((map->va + map->size < u + len ? map->va + map->size : u + len) - p);
+        unsigned char *mem = map->mem + (p - map->va);
+        unsigned char *kp = (unsigned char *)k + (p - u);
+        if (to_user)
+            memcpy(mem, kp, n);
+        else
+            memcpy(kp, mem, n);
+        p += n;
+    }
+    return NX_OK;
+}
+
+nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len)
+{
+    return user_copy(dst, user, len, false);
+}
+
+nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len)
+{
+    return user_copy((void *)(uintptr_t)src, user, len, true);
+}
