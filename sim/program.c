@@ -50,6 +50,7 @@ nx_status_t nx_sim_add_program(nx_sim_config_t *cfg, const char *name, uintptr_t
     p->qos = qos;
     p->affinity = affinity;
     p->policy = false;
+    p->expect_exit = 0;
     return NX_OK;
 }
 
@@ -67,6 +68,10 @@ uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
         out[i].qos = (uint32_t)spec->qos;
         out[i].affinity = spec->affinity;
         out[i].policy = spec->policy;
+        out[i].image = NULL;
+        out[i].image_size = 0;
+        out[i].expect_exit = spec->expect_exit;
+        out[i].expect_refused = false;
     }
     return n;
 }

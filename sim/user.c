@@ -76,6 +76,14 @@ nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, 
     return r;
 }
 
+_Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
+{
+    sim_machine_t *m = user_machine("nx_sim_user_fault()");
+    spend(m, NX_SIM_SYSCALL_NS); /* the trap */
+    nx_sim_context_running(m)->user = false;
+    nx_kernel_user_fault(kind, addr, (uintptr_t)__builtin_return_address(0));
+}
+
 /* The program runs on its thread's own stack (a fiber): `stack_top`, the
  * user stack core mapped for it, stays unused here. */
 _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)

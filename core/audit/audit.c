@@ -103,6 +103,10 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "not-authority";
     case NX_AUDIT_UNKNOWN_SYSCALL:
         return "unknown-syscall";
+    case NX_AUDIT_USER_FAULT:
+        return "user-fault";
+    case NX_AUDIT_BAD_ADDRESS:
+        return "bad-address";
     case NX_AUDIT_REASON_COUNT:
         break;
     }
@@ -136,6 +140,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "sched";
     case NX_AUDIT_OP_SYSCALL:
         return "syscall";
+    case NX_AUDIT_OP_FAULT:
+        return "fault";
     case NX_AUDIT_OP_COUNT:
         break;
     }

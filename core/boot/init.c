@@ -12,6 +12,8 @@
  */
 #include "nexus/start.h"
 #include "nx/boot.h"
+#include "nx/elf.h"
+#include "nx/user.h"
 #include "nx/panic.h"
 #include "nx/printk.h"
 #include "nx/sched.h"
@@ -40,18 +42,42 @@ static nx_status_t install_at(nx_task_t *task, nx_object_t *obj, nx_rights_t rig
     return st;
 }
 
-/* Task, first thread and start handles of program i (not yet runnable). */
+/* What program i's first thread runs: its image loaded into its task's
+ * address space, or the port's entry. */
+static nx_status_t load(uint32_t i, uintptr_t *entry)
+{
+    const nx_port_program_t *prog = &init.programs[i];
+    nx_status_t st = nx_task_user_init(init.tasks[i]);
+    if (st != NX_OK || prog->image == NULL) {
+        *entry = prog->entry;
+        return st;
+    }
+    nx_elf_reason_t why;
+    st = nx_elf_load(prog->image, prog->image_size, nx_task_aspace(init.tasks[i]), entry, &why);
+    if (st != NX_OK)
+        nx_printk("init: %s refused: %s (%s)\n", prog->name, nx_elf_reason_name(why),
+                  nx_status_name(st));
+    return st;
+}
+
+/* Task, first thread and start handles of program i (not yet runnable).
+ * NX_ERR_MALFORMED: its image was refused (said on the console). */
 static nx_status_t prepare(uint32_t i)
 {
     const nx_port_program_t *prog = &init.programs[i];
     nx_affinity_t online = nx_sched_online();
     nx_affinity_t affinity = prog->affinity != 0u ? prog->affinity & online : online;
-    if (prog->name == NULL || prog->entry == 0u || prog->qos >= NX_QOS_COUNT || affinity == 0u)
+    if (prog->name == NULL || (prog->image == NULL && prog->entry == 0u) ||
+        prog->qos >= NX_QOS_COUNT || affinity == 0u)
         return NX_ERR_INVALID_ARGS;
     nx_status_t st = nx_task_create(&init.tasks[i]);
     if (st != NX_OK)
         return st;
-    st = nx_thread_new(init.tasks[i], prog->entry, prog->arg, (nx_qos_t)prog->qos, affinity,
+    uintptr_t entry = 0;
+    st = load(i, &entry);
+    if (st != NX_OK)
+        return st;
+    st = nx_thread_new(init.tasks[i], entry, prog->arg, (nx_qos_t)prog->qos, affinity,
                        &init.threads[i]);
     if (st != NX_OK)
         return st;
@@ -63,13 +89,28 @@ static nx_status_t prepare(uint32_t i)
     return st;
 }
 
+/* Undo a prepare() that did not finish. */
+static void abandon(uint32_t i)
+{
+    if (init.threads[i] != NULL) {
+        nx_thread_discard(init.threads[i]);
+        nx_object_unref(&init.threads[i]->obj);
+        init.threads[i] = NULL;
+    }
+    if (init.tasks[i] != NULL) {
+        nx_task_kill(init.tasks[i]);
+        nx_object_unref(&init.tasks[i]->obj);
+        init.tasks[i] = NULL;
+    }
+}
+
 /* The policy service's MANAGE handles to its fellows' tasks, and their
- * first threads. */
+ * first threads: the started ones, in order. */
 static nx_status_t grant_policy(uint32_t i)
 {
     uint32_t n = 0;
     for (uint32_t j = 0; j < init.count; j++) {
-        if (j == i)
+        if (j == i || init.threads[j] == NULL)
             continue;
         nx_status_t st = install_at(init.tasks[i], &init.tasks[j]->obj, NX_DEFAULT_TASK_RIGHTS,
                                     NX_START_MANAGED_TASK(n));
@@ -96,30 +137,55 @@ static int32_t wait_exit(nx_thread_t *t)
     return code;
 }
 
-/* Start every program, wait for each, and say how many failed. */
+/* Start every program, wait for each, and say how many did not do what
+ * they were expected to (exit with their code, or be refused). */
 static uint32_t run_programs(void)
 {
+    uint32_t failed = 0;
+    for (uint32_t i = 0; i < init.count; i++) {
+        init.tasks[i] = NULL;
+        init.threads[i] = NULL;
+    }
     for (uint32_t i = 0; i < init.count; i++) {
         nx_status_t st = prepare(i);
-        if (st == NX_OK && init.programs[i].policy)
-            st = grant_policy(i);
+        if (st == NX_ERR_MALFORMED) {
+            abandon(i);
+            failed += init.programs[i].expect_refused ? 0u : 1u;
+            continue;
+        }
         if (st != NX_OK)
             nx_panic_exit(NX_EXIT_FAIL, "init: cannot start program %u (%s): %s", i,
                           init.programs[i].name != NULL ? init.programs[i].name : "?",
                           nx_status_name(st));
+        if (init.programs[i].expect_refused) {
+            nx_printk("init: %s was expected to be refused\n", init.programs[i].name);
+            failed++;
+        }
     }
+    for (uint32_t i = 0; i < init.count; i++)
+        if (init.threads[i] != NULL && init.programs[i].policy && grant_policy(i) != NX_OK)
+            nx_panic_exit(NX_EXIT_FAIL, "init: cannot hand %s its handles", init.programs[i].name);
     for (uint32_t i = 0; i < init.count; i++) {
+        if (init.threads[i] == NULL)
+            continue;
         nx_printk("init: starting %s (thread %u)\n", init.programs[i].name, init.threads[i]->id.v);
         nx_sched_start(init.threads[i]);
     }
-    uint32_t failed = 0;
     for (uint32_t i = 0; i < init.count; i++) {
+        if (init.threads[i] == NULL)
+            continue;
         int32_t code = wait_exit(init.threads[i]);
-        nx_printk("init: %s exited with %d\n", init.programs[i].name, (int)code);
-        if (code != 0)
-            failed++;
+        int32_t want = init.programs[i].expect_exit;
+        if (code == want)
+            nx_printk("init: %s exited with %d\n", init.programs[i].name, (int)code);
+        else
+            nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].name, (int)code,
+                      (int)want);
+        failed += code != want;
     }
     for (uint32_t i = 0; i < init.count; i++) {
+        if (init.threads[i] == NULL)
+            continue;
         nx_task_kill(init.tasks[i]);
         nx_object_unref(&init.threads[i]->obj);
         nx_object_unref(&init.tasks[i]->obj);

@@ -229,6 +229,13 @@ void nx_printk(const char *fmt, ...)
     nx_spin_unlock(&console_lock);
 }
 
+void nx_console_write_raw(const char *buf, size_t len)
+{
+    nx_spin_lock(&console_lock);
+    nx_port_console_write(buf, len);
+    nx_spin_unlock(&console_lock);
+}
+
 void nx_printk_reset(void)
 {
     atomic_store_explicit(&console_lock.locked, 0u, memory_order_relaxed);

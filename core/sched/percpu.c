@@ -29,6 +29,7 @@ nx_percpu_t *nx_percpu_reset(uint32_t hart)
     p->current = NULL;
     p->prev = NULL;
     p->prev_migrates = false;
+    p->active_aspace = NULL;
     p->need_resched = false;
     p->rq_locks_held = 0;
     atomic_store_explicit(&p->ipi_pending, 0u, memory_order_relaxed);

@@ -14,6 +14,8 @@
  */
 #include "nx/kernel.h"
 #include "nx/task.h"
+#include "nx/thread_api.h"
+#include "nx/user.h"
 #include "nx/panic.h"
 #include "nx/trace.h"
 #include "sched_internal.h"
@@ -333,6 +335,13 @@ static void schedule(bool requeue)
     p->stats.switches++;
     nx_trace(NX_TRACE_CONTEXT_SWITCH, cur->id.v, next->id.v);
     arm_slice(p, next, now);
+    /* Its task's address space (none for kernel threads: the kernel is
+     * mapped in every space, but a dead task's must not stay active). */
+    nx_port_aspace_t *as = nx_task_aspace(next->task);
+    if (as != p->active_aspace) {
+        nx_port_aspace_activate(as);
+        p->active_aspace = as;
+    }
     nx_port_context_switch(&cur->ctx, &next->ctx);
     nx_sched_finish_switch();
 }
@@ -364,6 +373,7 @@ _Noreturn void nx_sched_exit(int32_t code)
 void nx_kernel_preempt(void)
 {
     nx_percpu_t *p = nx_percpu(nx_hart_self());
+    nx_thread_exit_if_killed(p->current);
     if (p->need_resched && !p->current->is_idle)
         schedule(true);
 }

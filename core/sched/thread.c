@@ -5,11 +5,15 @@
  * given up), each handle's, and the scheduler's from creation until the
  * thread has exited and its context has been released (nx_thread_reap).
  */
+#include "nexus/syscall.h"
 #include "nx/audit.h"
+#include "nx/kernel.h"
+#include "nx/printk.h"
 #include "nx/cap.h"
 #include "nx/panic.h"
 #include "nx/pool.h"
 #include "nx/task.h"
+#include "nx/user.h"
 #include "nx/thread_api.h"
 #include "sched_internal.h"
 
@@ -29,8 +33,10 @@ static nx_thread_id_t thread_id_make(uint32_t v)
 static void thread_destroy(nx_object_t *obj)
 {
     nx_thread_t *t = (nx_thread_t *)obj;
-    if (t->task != NULL)
+    if (t->task != NULL) {
+        nx_task_user_stack_release(t->task, t->stack_slot);
         nx_object_unref(&t->task->obj);
+    }
     nx_pool_free(&threads, t);
 }
 
@@ -81,13 +87,21 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     t->budget = task != NULL ? &task->budget : &t->own_budget;
     nx_wait_queue_init(&t->exit_waiters);
     nx_timer_init(&t->timeout, NULL, t);
+    t->stack_slot = NX_USER_NO_STACK;
+    t->user_stack_top = 0;
+    if (task != NULL) {
+        /* A user thread: a stack in its task's address space. */
+        nx_status_t st = nx_task_user_stack(task, &t->user_stack_top, &t->stack_slot);
+        if (st != NX_OK) {
+            nx_object_unref(&t->obj);
+            return st;
+        }
+        nx_object_ref(&task->obj);
+        t->task = task; /* from here destroy releases the slot */
+    }
     if (nx_port_context_init(&t->ctx, thread_start, (uintptr_t)t) != NX_OK) {
         nx_object_unref(&t->obj);
         return NX_ERR_NO_RESOURCES;
-    }
-    if (task != NULL) {
-        nx_object_ref(&task->obj);
-        t->task = task;
     }
     nx_object_ref(&t->obj); /* the scheduler's, until reaped */
     *out = t;
@@ -108,10 +122,51 @@ nx_status_t nx_thread_wait_exit(nx_thread_t *t, uint64_t deadline, int32_t *code
     return st;
 }
 
+void nx_thread_discard(nx_thread_t *t)
+{
+    nx_thread_reap(t);
+}
+
 void nx_thread_reap(nx_thread_t *t)
 {
     nx_port_context_destroy(&t->ctx);
     nx_object_unref(&t->obj);
+}
+
+void nx_thread_exit_if_killed(nx_thread_t *t)
+{
+    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_ACQUIRE))
+        nx_sched_exit(NX_EXIT_CODE_KILLED);
+}
+
+static const char *fault_name(nx_user_fault_t kind)
+{
+    switch (kind) {
+    case NX_USER_FAULT_PAGE:
+        return "page fault";
+    case NX_USER_FAULT_ILLEGAL:
+        return "illegal instruction";
+    case NX_USER_FAULT_MISALIGNED:
+        return "misaligned access";
+    case NX_USER_FAULT_BREAKPOINT:
+        return "breakpoint";
+    }
+    return "fault";
+}
+
+_Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintptr_t pc)
+{
+    nx_thread_t *t = nx_thread_current();
+    if (t->task == NULL)
+        nx_panic("kernel thread %u took a user fault (%s at 0x%llx)", t->id.v, fault_name(kind),
+                 (unsigned long long)addr);
+    nx_audit(t->task->id, NX_AUDIT_OP_FAULT, NX_HANDLE_INVALID, NX_AUDIT_USER_FAULT);
+    nx_printk("nexus: task %u killed: %s at 0x%llx (pc 0x%llx, thread %u)\n", t->task->id.v,
+              fault_name(kind), (unsigned long long)addr, (unsigned long long)pc, t->id.v);
+    /* The task ends: its handles close now, its other threads on their next
+     * way into or out of the kernel. */
+    nx_task_kill(t->task);
+    nx_sched_exit(NX_EXIT_CODE_FAULT(kind));
 }
 
 nx_thread_t *nx_thread_from_object(nx_object_t *obj)
@@ -154,7 +209,7 @@ nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t
     if (st == NX_OK)
         nx_sched_start(t);
     else
-        nx_thread_reap(t); /* never ran: drop the scheduler's reference too */
+        nx_thread_discard(t); /* never ran: drop the scheduler's reference too */
     nx_object_unref(&t->obj);
     return st;
 }

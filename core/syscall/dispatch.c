@@ -8,6 +8,7 @@
 #include "nx/audit.h"
 #include "nx/cap.h"
 #include "nx/event.h"
+#include "nx/printk.h"
 #include "nx/sched.h"
 #include "nx/syscall.h"
 #include "nx/task.h"
@@ -163,6 +164,21 @@ static nx_syscall_ret_t sys_object_signal(nx_thread_t *self, const uint64_t a[6]
     return ret(nx_sys_object_signal(self->task, h, (uint32_t)a[1], (uint32_t)a[2]), 0);
 }
 
+static nx_syscall_ret_t sys_debug_write(nx_thread_t *self, const uint64_t a[6])
+{
+    char buf[NX_DEBUG_WRITE_MAX];
+    if (a[1] > NX_DEBUG_WRITE_MAX)
+        return bad_args(self);
+    size_t len = (size_t)a[1];
+    nx_status_t st = nx_port_copy_from_user(buf, (uintptr_t)a[0], len);
+    if (st != NX_OK) {
+        nx_audit(self->task->id, NX_AUDIT_OP_SYSCALL, NX_HANDLE_INVALID, NX_AUDIT_BAD_ADDRESS);
+        return ret(st, 0);
+    }
+    nx_console_write_raw(buf, len);
+    return ret(NX_OK, len);
+}
+
 static const struct {
     const char *name;
     nx_syscall_fn fn;
@@ -183,6 +199,7 @@ static const struct {
     [NX_SYS_HANDLE_REVOKE] = { "handle_revoke", sys_handle_revoke },
     [NX_SYS_EVENT_CREATE] = { "event_create", sys_event_create },
     [NX_SYS_OBJECT_SIGNAL] = { "object_signal", sys_object_signal },
+    [NX_SYS_DEBUG_WRITE] = { "debug_write", sys_debug_write },
 };
 
 const char *nx_syscall_name(uint32_t nr)
@@ -193,6 +210,7 @@ const char *nx_syscall_name(uint32_t nr)
 nx_syscall_ret_t nx_kernel_syscall(uint32_t nr, const uint64_t a[6])
 {
     nx_thread_t *self = nx_thread_current();
+    nx_thread_exit_if_killed(self);
     nx_trace(NX_TRACE_SYSCALL_ENTER, nr, self->id.v);
     nx_syscall_fn fn = nr < NX_SYS_COUNT ? table[nr].fn : sys_none;
     nx_syscall_ret_t r = fn(self, a);

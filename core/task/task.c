@@ -21,6 +21,7 @@ static void task_destroy(nx_object_t *obj)
 {
     nx_task_t *t = (nx_task_t *)obj;
     nx_task_kill(t);
+    nx_task_user_destroy(t); /* its threads are gone: the space is active nowhere */
     nx_pool_free(&tasks, t);
 }
 
@@ -47,6 +48,9 @@ nx_status_t nx_task_create(nx_task_t **out)
     t->dying = false;
     nx_handle_table_init(&t->handles);
     nx_qos_budget_init(&t->budget);
+    t->has_aspace = false;
+    nx_spin_unlock(&t->user_lock);
+    t->stacks_used = t->stacks_mapped = 0;
     *out = t;
     return NX_OK;
 }

@@ -10,6 +10,7 @@
 #ifndef NEXUS_SYSCALL_H
 #define NEXUS_SYSCALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nexus/rights.h"
@@ -34,8 +35,18 @@ typedef enum nx_syscall_nr {
     NX_SYS_HANDLE_REVOKE = 13,      /* handle -> capabilities revoked */
     NX_SYS_EVENT_CREATE = 14,       /* -> handle */
     NX_SYS_OBJECT_SIGNAL = 15,      /* handle, clear, set */
+    NX_SYS_DEBUG_WRITE = 16,        /* pointer, length: bytes to the kernel console */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
+
+/* Bytes one debug write may carry. */
+#define NX_DEBUG_WRITE_MAX 256u
+
+/* Exit codes the kernel gives a thread it ends: its task was killed (its
+ * program ended, or another of its threads faulted), or it faulted itself
+ * (kind: nx_user_fault_t, 1..4). Programs' own codes should stay above. */
+#define NX_EXIT_CODE_KILLED      (-256)
+#define NX_EXIT_CODE_FAULT(kind) (-256 - (int32_t)(kind))
 
 typedef struct nx_syscall_ret {
     int64_t status; /* nx_status_t */
@@ -148,6 +159,29 @@ static inline nx_status_t nx_event_create(nx_handle_t *out)
 static inline nx_status_t nx_object_signal(nx_handle_t h, uint32_t clear, uint32_t set)
 {
     return (nx_status_t)nx_syscall(NX_SYS_OBJECT_SIGNAL, h.v, clear, set, 0, 0, 0).status;
+}
+
+/* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.
+ * NX_ERR_INVALID_ARGS (too long), NX_ERR_BAD_ADDRESS (not the caller's
+ * memory). */
+static inline nx_status_t nx_debug_write(const void *buf, size_t len)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_DEBUG_WRITE, (uint64_t)(uintptr_t)buf, len, 0, 0, 0, 0)
+        .status;
+}
+
+/* Write a string: copied to the stack first, so the kernel reads it from
+ * memory every port counts as the program's own (a string literal of a
+ * simulated program is host memory). Longer strings are cut. */
+static inline nx_status_t nx_print(const char *s)
+{
+    char line[NX_DEBUG_WRITE_MAX];
+    size_t n = 0;
+    while (n < sizeof line && s[n] != '\0') {
+        line[n] = s[n];
+        n++;
+    }
+    return nx_debug_write(line, n);
 }
 
 #endif /* NEXUS_SYSCALL_H */

@@ -25,6 +25,7 @@ static const struct {
     { NX_AUDIT_OP_TRANSFER, 6, "transfer" },   { NX_AUDIT_OP_REVOKE, 7, "revoke" },
     { NX_AUDIT_OP_CREATE, 8, "create" },       { NX_AUDIT_OP_SIGNAL, 9, "signal" },
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
+    { NX_AUDIT_OP_FAULT, 12, "fault" },
 };
 
 static const struct {
@@ -48,6 +49,8 @@ static const struct {
     { NX_AUDIT_TASK_DEAD, 13, "task-dead" },
     { NX_AUDIT_NOT_AUTHORITY, 14, "not-authority" },
     { NX_AUDIT_UNKNOWN_SYSCALL, 15, "unknown-syscall" },
+    { NX_AUDIT_USER_FAULT, 16, "user-fault" },
+    { NX_AUDIT_BAD_ADDRESS, 17, "bad-address" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -93,7 +96,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 12);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 13);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }
@@ -102,7 +105,7 @@ static void reason_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(reasons), NX_AUDIT_REASON_COUNT);
-    assert_int_equal(NX_AUDIT_REASON_COUNT, 16);
+    assert_int_equal(NX_AUDIT_REASON_COUNT, 18);
     for (size_t i = 0; i < COUNT(reasons); i++)
         assert_int_equal((int)reasons[i].reason, reasons[i].value);
 }

@@ -311,7 +311,8 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_THREAD_SLEEP_UNTIL, 6);
     assert_int_equal(NX_SYS_THREAD_SET_AFFINITY, 9);
     assert_int_equal(NX_SYS_OBJECT_SIGNAL, 15);
-    assert_int_equal(NX_SYS_COUNT, 16);
+    assert_int_equal(NX_SYS_DEBUG_WRITE, 16);
+    assert_int_equal(NX_SYS_COUNT, 17);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);
 }

@@ -22,6 +22,7 @@
 #include "nx/audit.h"
 #include "nx/sched.h"
 #include "nx/thread.h"
+#include "nx/user.h"
 #include "nxsim/prng.h"
 #include "nxsim/program.h"
 
@@ -726,11 +727,10 @@ static void naps(uintptr_t arg)
     nx_sleep_until(nx_time_now() + 10 * MS, 0);
 }
 
-/* Threads up to NX_MAX_THREADS, then NX_ERR_NO_RESOURCES; the pool is
- * whole again once they have exited. */
+/* Threads until NX_ERR_NO_RESOURCES (arg: this program's record); then,
+ * once they have exited, one more. */
 NX_SIM_PROGRAM(multiplier)
 {
-    (void)arg;
     uint32_t made = 0;
     nx_status_t st = NX_OK;
     while (made <= NX_MAX_THREADS) {
@@ -741,28 +741,45 @@ NX_SIM_PROGRAM(multiplier)
         (void)nx_handle_close(h); /* the table is not the bound under test */
         made++;
     }
-    rec.value[0] = made;
-    rec.status[0] = st;
+    rec.value[arg] = made;
+    rec.status[3 * arg] = st;
     nx_sleep_until(nx_time_now() + 20 * MS, 0);
     nx_handle_t h;
-    rec.status[1] = nx_thread_create(naps, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h);
+    rec.status[3 * arg + 1] = nx_thread_create(naps, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h);
     int32_t code;
-    rec.status[2] = nx_thread_join(h, nx_time_now() + 100 * MS, &code);
+    rec.status[3 * arg + 2] = nx_thread_join(h, nx_time_now() + 100 * MS, &code);
 }
 
+/* Two bounds: NX_USER_STACK_SLOTS user threads per task (one program
+ * alone), NX_MAX_THREADS in all (five programs together); each refusal is
+ * NX_ERR_NO_RESOURCES and the threads come back once exited. */
 static void threads_are_bounded_and_come_back(void **state)
 {
     (void)state;
     reset_records();
     nx_sim_config_t cfg = nx_test_machine_config(2, 8);
     assert_int_equal(nx_sim_add_program(&cfg, "multiplier", 0, NX_QOS_NORMAL, 0), NX_OK);
-    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
-    nx_test_assert_machine_passed(r);
-    /* Alive besides: init and the program's own thread. */
-    assert_int_equal(rec.value[0], NX_MAX_THREADS - 2u);
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    assert_int_equal(rec.value[0], NX_USER_STACK_SLOTS - 1u); /* and its first thread */
     assert_int_equal(rec.status[0], NX_ERR_NO_RESOURCES);
     assert_int_equal(rec.status[1], NX_OK);
     assert_int_equal(rec.status[2], NX_OK);
+
+    reset_records();
+    cfg = nx_test_machine_config(2, 9);
+    for (uintptr_t i = 0; i < 5u; i++)
+        assert_int_equal(nx_sim_add_program(&cfg, "multiplier", i, NX_QOS_NORMAL, 0), NX_OK);
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    uint64_t all = 0;
+    for (uint32_t i = 0; i < 5u; i++) {
+        all += rec.value[i];
+        assert_true(rec.value[i] <= NX_USER_STACK_SLOTS - 1u);
+        assert_int_equal(rec.status[3 * i], NX_ERR_NO_RESOURCES);
+        assert_int_equal(rec.status[3 * i + 1], NX_OK);
+        assert_int_equal(rec.status[3 * i + 2], NX_OK);
+    }
+    /* Alive besides: init and the five programs' own threads. */
+    assert_int_equal(all, NX_MAX_THREADS - 6u);
 }
 
 /* --- authority (decision point 1) -------------------------------------------------------- */

@@ -284,7 +284,7 @@ static void exit_codes_reach_init(void **state)
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     assert_int_equal(r->stop, NX_SIM_STOP_SHUTDOWN);
     assert_int_equal(r->exit_code, NX_EXIT_FAIL);
-    assert_true(nx_test_has_line(r->console, "init: fails exited with -2147483648"));
+    assert_true(nx_test_has_line(r->console, "init: fails exited with -2147483648 (expected 0)"));
 }
 
 /* Configurations the machine refuses: unknown programs, too many. */
@@ -306,6 +306,113 @@ static void bad_program_lists_are_refused(void **state)
     free(r);
 }
 
+/* --- pointers: the debug write -------------------------------------------------- */
+
+static const char not_on_the_stack[] = "a host static: kernel memory to the simulator";
+static nx_status_t writes[6];
+
+NX_SIM_PROGRAM(writer)
+{
+    (void)arg;
+    char line[NX_DEBUG_WRITE_MAX + 1];
+    memset(line, 'x', sizeof line);
+    writes[0] = nx_print("writer: hello from user mode\n");
+    writes[1] = nx_debug_write(not_on_the_stack, 8);
+    writes[2] = nx_debug_write(line, NX_DEBUG_WRITE_MAX + 1u); /* one past the bound */
+    writes[3] = nx_debug_write((const void *)(UINTPTR_MAX - 3u), 8);
+    writes[4] = nx_debug_write(NULL, 0);
+    line[NX_DEBUG_WRITE_MAX - 1u] = '\n';
+    writes[5] = nx_debug_write(line, NX_DEBUG_WRITE_MAX); /* at the bound */
+}
+
+/* A pointer that is not the program's memory gets a status (and an audit
+ * record), never a kernel fault; the bound holds at and one past it. */
+static void debug_write_checks_its_pointer(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 15);
+    assert_int_equal(nx_sim_add_program(&cfg, "writer", 0, NX_QOS_NORMAL, 0), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_int_equal(writes[0], NX_OK);
+    assert_true(nx_test_has_line(r->console, "writer: hello from user mode"));
+    assert_int_equal(writes[1], NX_ERR_BAD_ADDRESS);
+    assert_int_equal(writes[2], NX_ERR_INVALID_ARGS);
+    assert_int_equal(writes[3], NX_ERR_BAD_ADDRESS);
+    assert_int_equal(writes[4], NX_OK);
+    assert_int_equal(writes[5], NX_OK);
+    nx_audit_record_t out[NX_AUDIT_CAPACITY];
+    uint32_t n = nx_audit_read(out, NX_AUDIT_CAPACITY), bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += out[i].op == NX_AUDIT_OP_SYSCALL && out[i].reason == NX_AUDIT_BAD_ADDRESS;
+    assert_int_equal(bad, 2);
+}
+
+/* --- faults ----------------------------------------------------------------------- */
+
+static int sibling_came_back;
+
+static void sibling(uintptr_t arg)
+{
+    (void)arg;
+    nx_sleep_until(nx_time_now() + 5000000, 0);
+    sibling_came_back = 1; /* never: its task ended while it slept */
+}
+
+NX_SIM_PROGRAM(faulter)
+{
+    (void)arg;
+    nx_handle_t h;
+    if (nx_thread_create(sibling, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h) != NX_OK)
+        nx_thread_exit(1);
+    nx_sleep_until(nx_time_now() + 1000000, 0);
+    nx_sim_user_fault(NX_USER_FAULT_PAGE, 0xdead0);
+}
+
+NX_SIM_PROGRAM(bystander)
+{
+    (void)arg;
+    for (int i = 0; i < 20; i++)
+        nx_compute(500000);
+}
+
+/* A faulting program's task ends: an audit record, a console line, the
+ * fault's exit code for init, its other thread gone before it runs user
+ * code again; the other program finishes normally. */
+static void a_fault_ends_the_task_only(void **state)
+{
+    (void)state;
+    sibling_came_back = 0;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 16);
+    assert_int_equal(nx_sim_add_program(&cfg, "faulter", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].expect_exit = NX_EXIT_CODE_FAULT(NX_USER_FAULT_PAGE);
+    assert_int_equal(nx_sim_add_program(&cfg, "bystander", 0, NX_QOS_NORMAL, 0), NX_OK);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_non_null(strstr(r->console, "killed: page fault at 0xdead0"));
+    assert_true(nx_test_has_line(r->console, "init: faulter exited with -257"));
+    assert_true(nx_test_has_line(r->console, "init: bystander exited with 0"));
+    assert_int_equal(sibling_came_back, 0);
+    nx_audit_record_t out[NX_AUDIT_CAPACITY];
+    uint32_t n = nx_audit_read(out, NX_AUDIT_CAPACITY), faults = 0;
+    for (uint32_t i = 0; i < n; i++)
+        faults += out[i].op == NX_AUDIT_OP_FAULT && out[i].reason == NX_AUDIT_USER_FAULT;
+    assert_int_equal(faults, 1);
+}
+
+/* A program that does not exit with the code it was expected to fails the
+ * machine, and init says which. */
+static void an_unexpected_exit_code_fails(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 17);
+    assert_int_equal(nx_sim_add_program(&cfg, "bystander", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].expect_exit = 5;
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+    assert_true(nx_test_has_line(r->console, "init: bystander exited with 0 (expected 5)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +420,9 @@ int main(void)
         cmocka_unit_test(unknown_numbers_are_audited),
         cmocka_unit_test(exit_codes_reach_init),
         cmocka_unit_test(bad_program_lists_are_refused),
+        cmocka_unit_test(debug_write_checks_its_pointer),
+        cmocka_unit_test(a_fault_ends_the_task_only),
+        cmocka_unit_test(an_unexpected_exit_code_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,13 +245,22 @@ nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len);
 /* A user program to start at boot (core/boot/init.c starts each in a task
  * of its own; include/nexus/start.h lists the handles it starts with). */
 typedef struct nx_port_program {
-    const char *name;  /* for the console and the trace; not NULL */
-    uintptr_t entry;   /* passed to nx_port_enter_user() */
+    const char *name; /* for the console and the trace; not NULL */
+    /* What to run: an ELF image init loads (nx/elf.h) into the program's
+     * address space, or, with image NULL, an entry the port understands
+     * (the simulator's registered function). */
+    const void *image;
+    size_t image_size;
+    uintptr_t entry;
     uintptr_t arg;     /* its first thread's argument */
     uint32_t qos;      /* nx_qos_t of its first thread */
     uint32_t affinity; /* harts of its first thread; 0: every online hart */
     bool policy;       /* the policy service: it also gets MANAGE handles to
-                          every other program's task */
+                          every other started program's task */
+    /* What passing means for it: its first thread's exit code, or that
+     * init refuses its image (a test of the loader's checks). */
+    int32_t expect_exit;
+    bool expect_refused;
 } nx_port_program_t;
 
 /* Fill out[0..max) with the programs to start; returns how many (0: the

@@ -35,6 +35,10 @@ size_t nx_printk_clip(char *line, size_t wanted);
 /* Format and write to the console as one unit. */
 void nx_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Write bytes as they are (a user program's debug output) under the
+ * console lock. */
+void nx_console_write_raw(const char *buf, size_t len);
+
 /* Reset the console lock; core reset only. */
 void nx_printk_reset(void);
 

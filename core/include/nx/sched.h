@@ -71,8 +71,9 @@ typedef struct nx_percpu {
     nx_runqueue_t rq;
     nx_thread_t *current;
     nx_thread_t idle;
-    nx_thread_t *prev;  /* switched away from; released by the next context */
-    bool prev_migrates; /* prev must be queued on another hart once off this one */
+    nx_thread_t *prev;               /* switched away from; released by the next context */
+    bool prev_migrates;              /* prev must be queued on another hart once off this one */
+    nx_port_aspace_t *active_aspace; /* the user space this hart has active */
     bool need_resched;
     nx_timer_t slice;
     uint32_t rq_locks_held; /* bit h: this hart holds hart h's run queue lock */

@@ -12,6 +12,9 @@
 #include "nx/budget.h"
 #include "nx/cap.h"
 #include "nx/object.h"
+#include "nx/port.h"
+#include "nx/spinlock.h"
+#include "nx/user.h"
 
 struct nx_task {
     nx_object_t obj;
@@ -20,7 +23,14 @@ struct nx_task {
     bool dying;
     nx_handle_table_t handles;
     nx_qos_budget_t budget; /* its threads' CPU above Normal (nx/budget.h) */
+    /* Its user side (nx/user.h), for a task that runs user code. */
+    bool has_aspace;
+    nx_port_aspace_t aspace;
+    nx_spinlock_t user_lock; /* guards the stack bitmaps */
+    uint64_t stacks_used;    /* bit i: stack slot i belongs to a thread */
+    uint64_t stacks_mapped;  /* bit i: slot i's memory is mapped */
 };
+_Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
 
 /* A new task with an empty table; *out carries the creator's reference.
  * Returns NX_OK or NX_ERR_NO_RESOURCES (NX_MAX_TASKS alive). */

@@ -47,7 +47,8 @@ struct nx_thread {
     nx_port_context_t ctx;
     uintptr_t entry; /* user program entry and argument */
     uintptr_t arg;
-    uintptr_t user_stack_top; /* its user stack, mapped by its creator */
+    uintptr_t user_stack_top; /* its user stack (nx/user.h), for a user thread */
+    uint32_t stack_slot;      /* that stack's slot, NX_USER_NO_STACK for none */
 
     /* Scheduling (docs/scheduler.md, "Locks"). sched_lock serialises
      * whoever places the thread: a wake, a steal, a class or mask change,

@@ -19,9 +19,17 @@
 nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qos_t qos,
                           nx_affinity_t affinity, nx_thread_t **out);
 
+/* Release a thread that was made but never started (its context and the
+ * scheduler's reference; the caller still drops its own). */
+void nx_thread_discard(nx_thread_t *t);
+
 /* Wait until `t` has exited (its code in *code) or `deadline` (at most
  * NX_MAX_WAIT_NS away). NX_OK, NX_ERR_TIMED_OUT, NX_ERR_INVALID_ARGS. */
 nx_status_t nx_thread_wait_exit(nx_thread_t *t, uint64_t deadline, int32_t *code);
+
+/* A user thread whose task was killed (its program ended or faulted) ends
+ * here, on its way into or out of the kernel, with NX_EXIT_CODE_KILLED. */
+void nx_thread_exit_if_killed(nx_thread_t *t);
 
 /* The thread a thread object is, or NULL for another type. */
 nx_thread_t *nx_thread_from_object(nx_object_t *obj);

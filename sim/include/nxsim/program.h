@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "nx/kernel.h"
+
 /* Programs one host process may register. */
 #define NX_SIM_MAX_PROGRAMS 256u
 
@@ -24,6 +26,10 @@ void nx_sim_program_register(const char *name, nx_sim_program_fn fn);
 
 /* The program registered under `name`, or NULL. */
 nx_sim_program_fn nx_sim_program_find(const char *name);
+
+/* Model a fault of the calling program thread (what a bad load, an illegal
+ * instruction... is on RISC-V): the kernel ends its task. Never returns. */
+_Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr);
 
 #define NX_SIM_PROGRAM(fn_name)                                                                    \
     static void fn_name(uintptr_t arg);                                                            \

@@ -41,10 +41,11 @@
  * (nxsim/program.h), found by name. */
 typedef struct nx_sim_program_spec {
     const char *name;
-    uintptr_t arg;     /* its first thread's argument */
-    nx_qos_t qos;      /* its first thread's class */
-    uint32_t affinity; /* its first thread's harts; 0: all */
-    bool policy;       /* the policy service (nexus/start.h) */
+    uintptr_t arg;       /* its first thread's argument */
+    nx_qos_t qos;        /* its first thread's class */
+    uint32_t affinity;   /* its first thread's harts; 0: all */
+    bool policy;         /* the policy service (nexus/start.h) */
+    int32_t expect_exit; /* the exit code that means it passed (default 0) */
 } nx_sim_program_spec_t;
 
 typedef struct nx_sim_config {

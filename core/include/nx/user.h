@@ -1,0 +1,47 @@
+/*
+ * nx/user.h - a task's user side: its address space and its threads' user
+ * stacks (core/task/user.c).
+ *
+ * A task that runs user code has an address space (nx_port_aspace_t). Each
+ * of its user threads gets a stack of NX_USER_STACK_BYTES in one of
+ * NX_USER_STACK_SLOTS slots at the top of the user range, each slot below
+ * the previous with an unmapped guard page between them: a stack overflow
+ * faults instead of running into the next stack. A slot's memory stays
+ * mapped for the task's next thread (same protection domain), and goes
+ * with the address space when the task is destroyed.
+ */
+#ifndef NX_USER_H
+#define NX_USER_H
+
+#include <stdint.h>
+
+#include "nexus/status.h"
+#include "nx/port.h"
+
+#define NX_USER_STACK_BYTES (64u << 10)
+#define NX_USER_STACK_SLOTS 64u /* user threads of one task alive at once */
+
+/* No stack slot. */
+#define NX_USER_NO_STACK UINT32_MAX
+
+typedef struct nx_task nx_task_t;
+
+/* Give `task` an empty address space. NX_OK, NX_ERR_BAD_STATE (it has
+ * one), NX_ERR_NO_RESOURCES. */
+nx_status_t nx_task_user_init(nx_task_t *task);
+
+/* The task's address space, or NULL for a task without user code. */
+nx_port_aspace_t *nx_task_aspace(nx_task_t *task);
+
+/* Claim a stack slot of `task` (mapping it the first time): its top in
+ * *top, the slot in *slot. NX_OK, NX_ERR_BAD_STATE (no address space),
+ * NX_ERR_NO_RESOURCES (every slot taken, or no memory). */
+nx_status_t nx_task_user_stack(nx_task_t *task, uintptr_t *top, uint32_t *slot);
+
+/* Give a slot back (its thread is gone). */
+void nx_task_user_stack_release(nx_task_t *task, uint32_t slot);
+
+/* Release the address space; task destruction only. */
+void nx_task_user_destroy(nx_task_t *task);
+
+#endif /* NX_USER_H */

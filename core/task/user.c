@@ -1,0 +1,76 @@
+/*
+ * user.c - a task's address space and user stacks (see nx/user.h).
+ */
+#include "nx/task.h"
+#include "nx/user.h"
+
+/* Lowest address of slot `slot`'s stack: slots go down from the top of the
+ * user range, each with a guard page below it. */
+static uintptr_t slot_base(uint32_t slot)
+{
+    uintptr_t base, top;
+    nx_port_user_range(&base, &top);
+    return top - (uintptr_t)(slot + 1u) * (NX_USER_STACK_BYTES + NX_PAGE_SIZE) + NX_PAGE_SIZE;
+}
+
+nx_status_t nx_task_user_init(nx_task_t *task)
+{
+    if (task->has_aspace)
+        return NX_ERR_BAD_STATE;
+    nx_status_t st = nx_port_aspace_create(&task->aspace);
+    if (st != NX_OK)
+        return st;
+    task->stacks_used = 0;
+    task->stacks_mapped = 0;
+    task->has_aspace = true;
+    return NX_OK;
+}
+
+nx_port_aspace_t *nx_task_aspace(nx_task_t *task)
+{
+    return task != NULL && task->has_aspace ? &task->aspace : NULL;
+}
+
+nx_status_t nx_task_user_stack(nx_task_t *task, uintptr_t *top, uint32_t *slot)
+{
+    if (!task->has_aspace)
+        return NX_ERR_BAD_STATE;
+    nx_spin_lock(&task->user_lock);
+    uint64_t free = ~task->stacks_used;
+    if (free == 0u) {
+        nx_spin_unlock(&task->user_lock);
+        return NX_ERR_NO_RESOURCES;
+    }
+    uint32_t s = (uint32_t)__builtin_ctzll(free);
+    nx_status_t st = NX_OK;
+    if ((task->stacks_mapped & (1ull << s)) == 0u) {
+        st = nx_port_aspace_map(&task->aspace, slot_base(s), NX_USER_STACK_BYTES,
+                                NX_PROT_READ | NX_PROT_WRITE, NULL, 0);
+        if (st == NX_OK)
+            task->stacks_mapped |= 1ull << s;
+    }
+    if (st == NX_OK) {
+        task->stacks_used |= 1ull << s;
+        *slot = s;
+        *top = slot_base(s) + NX_USER_STACK_BYTES;
+    }
+    nx_spin_unlock(&task->user_lock);
+    return st;
+}
+
+void nx_task_user_stack_release(nx_task_t *task, uint32_t slot)
+{
+    if (slot >= NX_USER_STACK_SLOTS)
+        return;
+    nx_spin_lock(&task->user_lock);
+    task->stacks_used &= ~(1ull << slot);
+    nx_spin_unlock(&task->user_lock);
+}
+
+void nx_task_user_destroy(nx_task_t *task)
+{
+    if (!task->has_aspace)
+        return;
+    nx_port_aspace_destroy(&task->aspace);
+    task->has_aspace = false;
+}
