@@ -12,6 +12,7 @@
 #include "nx/sched.h"
 #include "nx/syscall.h"
 #include "nx/task.h"
+#include "nx/timer.h"
 #include "nx/thread_api.h"
 #include "nx/trace.h"
 
@@ -179,6 +180,58 @@ static nx_syscall_ret_t sys_debug_write(nx_thread_t *self, const uint64_t a[6])
     return ret(NX_OK, len);
 }
 
+static nx_syscall_ret_t sys_kernel_stat(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_affinity_t online = nx_sched_online();
+    if (a[0] == NX_STAT_HARTS_ONLINE)
+        return ret(NX_OK, online);
+    if (a[0] >= NX_STAT_COUNT || a[1] >= NX_MAX_HARTS || (online & (1u << a[1])) == 0u)
+        return bad_args(self);
+    uint32_t hart = (uint32_t)a[1];
+    nx_sched_stats_t s = nx_sched_stats(hart);
+    nx_timer_stats_t t = nx_timer_stats(hart);
+    uint64_t v = 0;
+    switch ((nx_kernel_stat_t)a[0]) {
+    case NX_STAT_CONTEXT_SWITCHES:
+        v = s.switches;
+        break;
+    case NX_STAT_TIMERS_ARMED:
+        v = t.armed;
+        break;
+    case NX_STAT_TIMERS_FIRED:
+        v = t.fired;
+        break;
+    case NX_STAT_TIMER_PROGRAMMED:
+        v = t.programmed;
+        break;
+    case NX_STAT_TIMERS_COALESCED:
+        v = t.coalesced;
+        break;
+    case NX_STAT_IPI_SENT_CORRECTNESS:
+        v = s.ipi_sent[NX_IPI_CORRECTNESS];
+        break;
+    case NX_STAT_IPI_SENT_BEST_EFFORT:
+        v = s.ipi_sent[NX_IPI_BEST_EFFORT];
+        break;
+    case NX_STAT_IPI_COALESCED:
+        v = s.ipi_coalesced[NX_IPI_BEST_EFFORT];
+        break;
+    case NX_STAT_IPI_THROTTLED:
+        v = s.ipi_throttled[NX_IPI_BEST_EFFORT];
+        break;
+    case NX_STAT_IPI_RECEIVED:
+        v = s.ipi_received;
+        break;
+    case NX_STAT_STEALS:
+        v = s.steals;
+        break;
+    case NX_STAT_HARTS_ONLINE:
+    case NX_STAT_COUNT:
+        break;
+    }
+    return ret(NX_OK, v);
+}
+
 static const struct {
     const char *name;
     nx_syscall_fn fn;
@@ -200,6 +253,7 @@ static const struct {
     [NX_SYS_EVENT_CREATE] = { "event_create", sys_event_create },
     [NX_SYS_OBJECT_SIGNAL] = { "object_signal", sys_object_signal },
     [NX_SYS_DEBUG_WRITE] = { "debug_write", sys_debug_write },
+    [NX_SYS_KERNEL_STAT] = { "kernel_stat", sys_kernel_stat },
 };
 
 const char *nx_syscall_name(uint32_t nr)

@@ -36,8 +36,27 @@ typedef enum nx_syscall_nr {
     NX_SYS_EVENT_CREATE = 14,       /* -> handle */
     NX_SYS_OBJECT_SIGNAL = 15,      /* handle, clear, set */
     NX_SYS_DEBUG_WRITE = 16,        /* pointer, length: bytes to the kernel console */
+    NX_SYS_KERNEL_STAT = 17,        /* nx_kernel_stat_t, hart -> the counter */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
+
+/* Kernel counters a program may read (NX_SYS_KERNEL_STAT), per hart
+ * except HARTS_ONLINE (a mask). Values are frozen. */
+typedef enum nx_kernel_stat {
+    NX_STAT_HARTS_ONLINE = 0,
+    NX_STAT_CONTEXT_SWITCHES = 1,
+    NX_STAT_TIMERS_ARMED = 2,
+    NX_STAT_TIMERS_FIRED = 3,
+    NX_STAT_TIMER_PROGRAMMED = 4,
+    NX_STAT_TIMERS_COALESCED = 5, /* hardware programmings avoided */
+    NX_STAT_IPI_SENT_CORRECTNESS = 6,
+    NX_STAT_IPI_SENT_BEST_EFFORT = 7,
+    NX_STAT_IPI_COALESCED = 8, /* best effort */
+    NX_STAT_IPI_THROTTLED = 9, /* best effort */
+    NX_STAT_IPI_RECEIVED = 10,
+    NX_STAT_STEALS = 11,
+    NX_STAT_COUNT
+} nx_kernel_stat_t;
 
 /* Bytes one debug write may carry. */
 #define NX_DEBUG_WRITE_MAX 256u
@@ -159,6 +178,15 @@ static inline nx_status_t nx_event_create(nx_handle_t *out)
 static inline nx_status_t nx_object_signal(nx_handle_t h, uint32_t clear, uint32_t set)
 {
     return (nx_status_t)nx_syscall(NX_SYS_OBJECT_SIGNAL, h.v, clear, set, 0, 0, 0).status;
+}
+
+/* A kernel counter; NX_ERR_INVALID_ARGS for an unknown one or a hart that
+ * is not online. */
+static inline nx_status_t nx_kernel_stat(nx_kernel_stat_t stat, uint32_t hart, uint64_t *value)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_KERNEL_STAT, (uint64_t)stat, hart, 0, 0, 0, 0);
+    *value = r.value;
+    return (nx_status_t)r.status;
 }
 
 /* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.

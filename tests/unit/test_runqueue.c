@@ -312,7 +312,9 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_THREAD_SET_AFFINITY, 9);
     assert_int_equal(NX_SYS_OBJECT_SIGNAL, 15);
     assert_int_equal(NX_SYS_DEBUG_WRITE, 16);
-    assert_int_equal(NX_SYS_COUNT, 17);
+    assert_int_equal(NX_SYS_KERNEL_STAT, 17);
+    assert_int_equal(NX_SYS_COUNT, 18);
+    assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);
 }

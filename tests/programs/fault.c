@@ -1,0 +1,30 @@
+/* fault: a program that stores to an address it may not use is killed
+ * (its exit code says so to init) while the others finish; its second
+ * thread, asleep, never runs user code again. */
+#include "selftest.h"
+
+static volatile uint32_t came_back;
+
+static void sibling(uintptr_t arg)
+{
+    (void)arg;
+    (void)nx_sleep_until(nx_time_now() + 20 * MS, 0);
+    came_back = 1;
+    (void)nx_print("SELFTEST: fault FAILED: a killed task's thread ran on\n");
+}
+
+NX_PROGRAM(fault)
+{
+    (void)arg;
+    came_back = 0; /* globals outlive a simulated run */
+    nx_handle_t h;
+    if (nx_thread_create(sibling, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h) != NX_OK)
+        nx_thread_exit(verdict("fault", "create", 0));
+    nx_compute(1 * MS);
+#ifdef NX_SIM
+    nx_sim_user_fault(NX_USER_FAULT_PAGE, 0x10);
+#else
+    *(volatile uint32_t *)0x10ul = 1u; /* not user memory: a store page fault */
+#endif
+    nx_thread_exit(verdict("fault", "the store did not fault", came_back));
+}

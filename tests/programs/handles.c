@@ -1,0 +1,36 @@
+/* handles: create, duplicate with fewer rights, use, refuse, close, stale. */
+#include "nexus/start.h"
+#include "selftest.h"
+
+#define FAIL(why, d) nx_thread_exit(verdict("handles", why, (uint64_t)(d)))
+
+NX_PROGRAM(handles)
+{
+    (void)arg;
+    nx_handle_t ev, weak, stale;
+    nx_status_t st = nx_event_create(&ev);
+    if (st != NX_OK)
+        FAIL("create", -st);
+    if ((st = nx_handle_duplicate(ev, NX_RIGHT_SIGNAL, &weak)) != NX_OK)
+        FAIL("duplicate", -st);
+    if ((st = nx_object_signal(weak, 0, 1u << 24)) != NX_OK)
+        FAIL("signal through the duplicate", -st);
+    if ((st = nx_handle_duplicate(weak, NX_RIGHTS_SAME, &stale)) != NX_ERR_ACCESS_DENIED)
+        FAIL("duplicate without the right", -st);
+    if ((st = nx_handle_duplicate(ev, NX_RIGHT_SIGNAL | NX_RIGHT_MAP, &stale)) !=
+        NX_ERR_INVALID_ARGS)
+        FAIL("rights grew", -st); /* an event handle never has MAP */
+    if ((st = nx_handle_close(weak)) != NX_OK)
+        FAIL("close", -st);
+    if ((st = nx_object_signal(weak, 0, 1u << 24)) != NX_ERR_BAD_HANDLE)
+        FAIL("a closed handle worked", -st);
+    if ((st = nx_handle_close(weak)) != NX_ERR_BAD_HANDLE)
+        FAIL("closed twice", -st);
+    nx_handle_t forged = { 0x00abcd00u | 9u };
+    if ((st = nx_handle_close(forged)) != NX_ERR_BAD_HANDLE)
+        FAIL("a forged handle worked", -st);
+    if ((st = nx_object_signal(NX_START_SELF_THREAD, 0, 1u << 24)) != NX_ERR_WRONG_TYPE)
+        FAIL("signalled a thread", -st);
+    (void)nx_handle_close(ev);
+    nx_thread_exit(verdict("handles", 0, 0));
+}

@@ -1,0 +1,86 @@
+/*
+ * selftest.h - what the selftest programs share: reporting a verdict as a
+ * "SELFTEST: <name> ok|FAILED: <why>" console line, and small helpers,
+ * using only the user API (these programs run on every port).
+ */
+#ifndef NX_PROGRAMS_SELFTEST_H
+#define NX_PROGRAMS_SELFTEST_H
+
+#include "nexus/program.h"
+#include "nexus/syscall.h"
+
+#define US 1000ull
+#define MS 1000000ull
+
+/* An address that is kernel memory, never the program's: a system call
+ * given it must return a status. On rv64 the kernel's first page; in the
+ * simulator a host static, which is not on the program's stack. */
+#ifdef NX_SIM
+static const char nx_test_kernel_memory[16] = "kernel";
+#define NX_TEST_KERNEL_ADDRESS ((const void *)nx_test_kernel_memory)
+#else
+#define NX_TEST_KERNEL_ADDRESS ((const void *)0x80200000ul)
+#endif
+
+/* Append `s` to buf at *n (bounded). */
+static inline void put(char *buf, uint32_t *n, uint32_t max, const char *s)
+{
+    while (*s != '\0' && *n + 1u < max)
+        buf[(*n)++] = *s++;
+}
+
+/* Append a decimal number. */
+static inline void put_u(char *buf, uint32_t *n, uint32_t max, uint64_t v)
+{
+    char digits[20];
+    uint32_t k = 0;
+    do {
+        digits[k++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u && k < sizeof digits);
+    while (k > 0u && *n + 1u < max)
+        buf[(*n)++] = digits[--k];
+}
+
+/* Print the verdict line and return the exit code it stands for. */
+static inline int32_t verdict(const char *name, const char *why, uint64_t detail)
+{
+    char line[160];
+    uint32_t n = 0;
+    put(line, &n, sizeof line, "SELFTEST: ");
+    put(line, &n, sizeof line, name);
+    if (why == 0) {
+        put(line, &n, sizeof line, " ok\n");
+    } else {
+        put(line, &n, sizeof line, " FAILED: ");
+        put(line, &n, sizeof line, why);
+        put(line, &n, sizeof line, " (");
+        put_u(line, &n, sizeof line, detail);
+        put(line, &n, sizeof line, ")\n");
+    }
+    (void)nx_debug_write(line, n);
+    return why == 0 ? 0 : 1;
+}
+
+/* The mask of online harts. */
+static inline uint32_t online_harts(void)
+{
+    uint64_t mask = 0;
+    (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &mask);
+    return (uint32_t)mask;
+}
+
+/* A counter summed over every online hart. */
+static inline uint64_t stat_sum(nx_kernel_stat_t stat)
+{
+    uint32_t online = online_harts();
+    uint64_t sum = 0;
+    for (uint32_t h = 0; h < 32u; h++) {
+        uint64_t v = 0;
+        if ((online & (1u << h)) != 0u && nx_kernel_stat(stat, h, &v) == NX_OK)
+            sum += v;
+    }
+    return sum;
+}
+
+#endif /* NX_PROGRAMS_SELFTEST_H */

@@ -1,0 +1,25 @@
+/* sleep: a sleep ends at its deadline, not before, and close after. */
+#include "selftest.h"
+
+/* How late a wake-up may be: the simulator is exact; under QEMU a vCPU can
+ * be descheduled by the host for a while. */
+#define SLEEP_LATE_MAX (50 * MS)
+
+NX_PROGRAM(sleep)
+{
+    (void)arg;
+    for (int i = 0; i < 5; i++) {
+        uint64_t deadline = nx_time_now() + 2 * MS;
+        nx_status_t st = nx_sleep_until(deadline, 0);
+        uint64_t woke = nx_time_now();
+        if (st != NX_OK)
+            nx_thread_exit(verdict("sleep", "status", (uint64_t)-st));
+        if (woke < deadline)
+            nx_thread_exit(verdict("sleep", "woke early by ns", deadline - woke));
+        if (woke - deadline > SLEEP_LATE_MAX)
+            nx_thread_exit(verdict("sleep", "woke late by ns", woke - deadline));
+    }
+    if (nx_sleep_until(nx_time_now() + NX_MAX_WAIT_NS + MS, 0) != NX_ERR_INVALID_ARGS)
+        nx_thread_exit(verdict("sleep", "an over-long sleep was accepted", 0));
+    nx_thread_exit(verdict("sleep", 0, 0));
+}

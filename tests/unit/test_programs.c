@@ -1,0 +1,84 @@
+/*
+ * test_programs.c - the selftest programs (tests/programs, the same sources
+ * the rv64 port links into its boot bundle), run on the simulated machine
+ * with 1, 2, 4 and 8 harts: every program reports ok, the faulting one is
+ * killed with its fault code while the others finish, nothing leaks.
+ */
+#include "nx_test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nexus/syscall.h"
+#include "nx/kernel.h"
+#include "nxsim/sim.h"
+
+static const struct {
+    const char *name;
+    nx_qos_t qos;
+    int32_t expect;
+} bundle[] = {
+#define NX_BUNDLE(name, qos, expect) { #name, qos, expect },
+#include "../programs/bundle.def"
+#undef NX_BUNDLE
+};
+
+#define COUNT (sizeof bundle / sizeof bundle[0])
+
+static void run_bundle(uint32_t harts, uint64_t seed)
+{
+    nx_sim_config_t cfg = nx_test_machine_config(harts, seed);
+    for (size_t i = 0; i < COUNT; i++) {
+        assert_int_equal(nx_sim_add_program(&cfg, bundle[i].name, 0, bundle[i].qos, 0), NX_OK);
+        cfg.programs[i].expect_exit = bundle[i].expect;
+    }
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    for (size_t i = 0; i < COUNT; i++) {
+        char line[96];
+        if (bundle[i].expect == 0)
+            snprintf(line, sizeof line, "SELFTEST: %s ok", bundle[i].name);
+        else
+            snprintf(line, sizeof line, "init: %s exited with %d", bundle[i].name,
+                     (int)bundle[i].expect);
+        if (!nx_test_has_line(r->console, line))
+            fail_msg("%u harts: missing \"%s\"; console:\n%s", harts, line, r->console);
+    }
+    assert_null(strstr(r->console, "FAILED"));
+}
+
+static void bundle_on_1_hart(void **state)
+{
+    (void)state;
+    run_bundle(1, 1);
+}
+
+static void bundle_on_2_harts(void **state)
+{
+    (void)state;
+    run_bundle(2, 2);
+}
+
+static void bundle_on_4_harts(void **state)
+{
+    (void)state;
+    run_bundle(4, 4);
+}
+
+static void bundle_on_8_harts_many_seeds(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10u; seed++)
+        run_bundle(8, seed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bundle_on_1_hart),
+        cmocka_unit_test(bundle_on_2_harts),
+        cmocka_unit_test(bundle_on_4_harts),
+        cmocka_unit_test(bundle_on_8_harts_many_seeds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
