@@ -130,7 +130,8 @@ static nx_elf_reason_t validate(const unsigned char *img, size_t size, segment_t
     for (uint32_t i = 0; i < eh.e_phnum; i++) {
         elf64_phdr_t ph;
         nx_memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
-        if (ph.p_type != PT_LOAD)
+        /* An empty loadable segment (linkers emit them) loads nothing. */
+        if (ph.p_type != PT_LOAD || (ph.p_memsz == 0u && ph.p_filesz == 0u))
             continue;
         if (*count == NX_ELF_MAX_SEGMENTS)
             return NX_ELF_TOO_MANY_SEGMENTS;

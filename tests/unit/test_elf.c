@@ -173,7 +173,7 @@ BAD(segment_unaligned_offset, NX_ELF_SEGMENT_UNALIGNED,
     phdr(1, 1, 6, 2 * PAGE + 8, BASE + 2 * PAGE, 16, PAGE))
 BAD(filesz_above_memsz, NX_ELF_SEGMENT_SIZES,
     phdr(1, 1, 6, 2 * PAGE, BASE + 2 * PAGE, 2 * PAGE, PAGE))
-BAD(memsz_zero, NX_ELF_SEGMENT_SIZES, phdr(1, 1, 6, 2 * PAGE, BASE + 2 * PAGE, 0, 0))
+BAD(memsz_zero, NX_ELF_SEGMENT_SIZES, phdr(1, 1, 6, 2 * PAGE, BASE + 2 * PAGE, 16, 0))
 BAD(segment_below_user, NX_ELF_SEGMENT_RANGE, phdr(1, 1, 6, 2 * PAGE, 0x80200000ull, 16, PAGE))
 BAD(segment_past_user_top, NX_ELF_SEGMENT_RANGE,
     phdr(1, 1, 6, 2 * PAGE, 0x2000000000ull - PAGE, 16, 2 * PAGE))
@@ -185,6 +185,19 @@ BAD(no_access, NX_ELF_SEGMENT_FLAGS, phdr(1, 1, 2, 2 * PAGE, BASE + 2 * PAGE, 16
 BAD(no_loadable, NX_ELF_NO_SEGMENTS, phdr(0, 4, 5, PAGE, BASE, 32, 32); phdr(1, 4, 6, 0, 0, 0, 0))
 BAD(entry_in_data, NX_ELF_BAD_ENTRY, put64(24, BASE + 2 * PAGE))
 BAD(entry_nowhere, NX_ELF_BAD_ENTRY, put64(24, BASE + 6 * PAGE))
+
+/* An empty loadable segment is skipped, not refused. */
+static void empty_segment_skipped(void **state)
+{
+    (void)state;
+    phdr(2, 1, 4, 0, BASE + 6 * PAGE, 0, 0);
+    uintptr_t entry = 0;
+    nx_elf_reason_t why;
+    assert_int_equal(nx_elf_load(img, sizeof img, &as, &entry, &why), NX_OK);
+    nx_port_aspace_activate(&as);
+    unsigned char b;
+    assert_int_equal(nx_port_copy_from_user(&b, BASE + 6 * PAGE, 1), NX_ERR_BAD_ADDRESS);
+}
 
 /* More loadable segments than the bound (one past it). */
 static void too_many_loadable(void **state)
@@ -269,6 +282,7 @@ int main(void)
         T(max_loadable),
         T(null_arguments),
         T(reason_names),
+        T(empty_segment_skipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,8 @@
  * (magic, class, byte order, version, type, machine), program header table
  * bounds, each loadable segment (inside the image, page aligned, memory
  * size not below file size, inside the user range, no overlap, never
- * writable and executable), and the entry point (inside an executable
- * segment). A refused image gets a reason; nothing stays mapped.
+ * writable and executable; an empty one is skipped), and the entry point
+ * (inside an executable segment). A refused image gets a reason; nothing stays mapped.
  */
 #ifndef NX_ELF_H
 #define NX_ELF_H

@@ -1,0 +1,5 @@
+# The selftest programs (tests/programs/<name>.c), in the order of
+# bundle.def: built for the simulator by tests/unit and for U-mode by
+# port-rv64/user into the kernel's boot bundle.
+set(NX_PROGRAMS syscalls handles every_hart affinity qos_order sleep coalescing ipis
+    kernel_pointer fault)
