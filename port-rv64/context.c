@@ -110,14 +110,14 @@ void nx_port_context_destroy(nx_port_context_t *ctx)
 }
 
 /*
- * User mode needs user address spaces, which this port does not build yet:
- * it starts no programs (nx_port_boot_programs lists none), so no thread
+ * User address spaces exist (aspace.c) but U-mode traps do not yet: the
+ * port starts no programs (nx_port_boot_programs lists none), so no thread
  * ever gets here. Reaching it is a kernel bug, reported as one.
  */
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg)
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
 {
-    nx_panic("rv64: no user mode yet; thread asked to enter 0x%llx (arg 0x%llx)",
-             (unsigned long long)entry, (unsigned long long)arg);
+    nx_panic("rv64: no user mode yet; thread asked to enter 0x%llx (arg 0x%llx, stack 0x%llx)",
+             (unsigned long long)entry, (unsigned long long)arg, (unsigned long long)stack_top);
 }
 
 uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)

@@ -4,15 +4,19 @@
  * Console: SBI's legacy putchar until the boot info names a 16550 UART.
  * Time: the time CSR, converted with the DTB's timebase-frequency.
  * Timer: SBI TIME. IPIs: SBI IPI. Harts: SBI HSM. Power-off: the
- * sifive,test finisher from the DTB, else SBI SRST.
+ * sifive,test finisher from the DTB, else SBI SRST. Memory: Sv39 paging
+ * on every hart from its first C code on (vm.c), frames (frames.c).
  */
 #include "nx/kernel.h"
 #include "nx/port.h"
+#include "nx/printk.h"
 #include "rv/csr.h"
+#include "rv/frames.h"
 #include "rv/hart.h"
 #include "rv/plic.h"
 #include "rv/sbi.h"
 #include "rv/uart.h"
+#include "rv/vm.h"
 
 _Static_assert(RV_MAX_HARTS == NX_MAX_HARTS, "rv/hart.h and nexus/limits.h disagree");
 
@@ -24,6 +28,9 @@ _Static_assert(RV_MAX_HARTS == NX_MAX_HARTS, "rv/hart.h and nexus/limits.h disag
 
 /* Entry point of started harts (entry.S). */
 void rv_secondary_start(void);
+
+/* The kernel image (linker.ld). */
+extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 
 static struct {
     const nx_boot_info_t *bi;
@@ -37,6 +44,57 @@ static struct {
 
 static rv_hart_local_t locals[RV_MAX_HARTS];
 uint64_t rv_hart_start_ids[RV_MAX_HARTS];
+
+/* Frames, the kernel page tables, paging on for the boot hart and the
+ * check of its tables (which panics on a W+X page); the leaf counts come
+ * back for the report. The boot info stays reachable: the kernel is
+ * identity mapped. */
+static nx_status_t memory_init(const nx_boot_info_t *bi, uint32_t leaves[2])
+{
+    nx_status_t st =
+        rv_frames_init(bi, (uintptr_t)__kernel_start, (uintptr_t)__kernel_end, rv_boot_dtb);
+    if (st != NX_OK) {
+        nx_printk("rv64: no memory range holds the kernel with frames to spare\n");
+        return st;
+    }
+    rv_frame_stats_t fs;
+    rv_frames_stats(&fs);
+    st = rv_vm_init(bi, fs.top);
+    if (st != NX_OK) {
+        nx_printk("rv64: RAM or a device reaches the user range at 0x%llx\n",
+                  (unsigned long long)RV_USER_BASE);
+        return st;
+    }
+    rv_vm_enable_hart();
+    rv_vm_check_kernel(&leaves[0], &leaves[1]);
+    return NX_OK;
+}
+
+static void memory_report(const uint32_t leaves[2])
+{
+    rv_frame_stats_t fs;
+    rv_frames_stats(&fs);
+    uint64_t k0 = (uintptr_t)__kernel_start, k1 = (uintptr_t)__kernel_end;
+    nx_printk("rv64: Sv39 on; kernel 0x%llx..0x%llx (%llu KiB: text %llu R+X, rodata %llu R, "
+              "rest R+W), RAM R+W to 0x%llx; %u 4 KiB + %u 2 MiB leaves\n",
+              (unsigned long long)k0, (unsigned long long)(k1 - 1u),
+              (unsigned long long)((k1 - k0) >> 10),
+              (unsigned long long)(((uintptr_t)__text_end - k0) >> 10),
+              (unsigned long long)(((uintptr_t)__rodata_end - (uintptr_t)__text_end) >> 10),
+              (unsigned long long)fs.top, leaves[0], leaves[1]);
+    nx_printk("rv64: frames 0x%llx..0x%llx: %llu free, %llu used, %llu bitmap, %llu in holes\n",
+              (unsigned long long)fs.base, (unsigned long long)(fs.top - 1u),
+              (unsigned long long)fs.free, (unsigned long long)fs.used, (unsigned long long)fs.meta,
+              (unsigned long long)(((fs.top - fs.base) >> RV_FRAME_SHIFT) - fs.total));
+}
+
+int32_t rv_aspace_active_hart(uint64_t root)
+{
+    for (uint32_t i = 0; i < RV_MAX_HARTS; i++)
+        if (__atomic_load_n(&locals[i].aspace_root, __ATOMIC_SEQ_CST) == root)
+            return (int32_t)i;
+    return -1;
+}
 
 nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
 {
@@ -54,15 +112,24 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
     locals[boot_hart].hartid = early->hartid;
     locals[boot_hart].logical = boot_hart;
     rv_set_hart_local(&locals[boot_hart]);
+    /* Known before paging goes on, so a panic there still exits QEMU with
+     * its status (identity mapped both ways). */
+    if (bi->test_finisher.present) {
+        rv.has_finisher = true;
+        rv.finisher = (uintptr_t)bi->test_finisher.base;
+    }
+
+    uint32_t leaves[2];
+    nx_status_t st = memory_init(bi, leaves);
+    if (st != NX_OK)
+        return st;
+    rv_csr_set(scounteren, RV_SCOUNTEREN_TM);
 
     if (bi->uart.present) {
         rv_uart_init((uintptr_t)bi->uart.base, bi->uart_reg_shift, bi->uart_reg_io_width);
         rv.uart = true;
     }
-    if (bi->test_finisher.present) {
-        rv.has_finisher = true;
-        rv.finisher = (uintptr_t)bi->test_finisher.base;
-    }
+    memory_report(leaves);
 
     rv_plic_init(bi);
 
@@ -108,7 +175,9 @@ _Noreturn void rv_secondary_main(uint64_t hartid, uint64_t logical);
 _Noreturn void rv_secondary_main(uint64_t hartid, uint64_t logical)
 {
     (void)hartid;
-    rv_set_hart_local(&locals[logical]);
+    rv_set_hart_local(&locals[logical]); /* first: a panic names the hart through it */
+    rv_vm_enable_hart();
+    rv_csr_set(scounteren, RV_SCOUNTEREN_TM);
     sbi_set_timer(UINT64_MAX);
     uint64_t sei = rv_plic_hart_init((uint32_t)logical) ? RV_SIE_SEIE : 0u;
     rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE | sei);

@@ -9,6 +9,10 @@
 #define RV_SSTATUS_SIE  (1ull << 1)
 #define RV_SSTATUS_SPIE (1ull << 5)
 #define RV_SSTATUS_SPP  (1ull << 8)
+#define RV_SSTATUS_SUM  (1ull << 18) /* S-mode may access U pages */
+
+/* scounteren.TM: U-mode may read the time CSR. */
+#define RV_SCOUNTEREN_TM (1ull << 1)
 
 /* Interrupt bits of sie/sip: supervisor software (IPI), timer, external. */
 #define RV_IRQ_SSI  1u

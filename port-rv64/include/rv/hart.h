@@ -18,11 +18,18 @@
 typedef struct rv_hart_local {
     uint64_t hartid;  /* hardware id (mhartid) */
     uint32_t logical; /* index in the kernel's boot info */
+    /* Root table (physical) of the active user address space, 0: kernel
+     * only. Written by its hart only; read by others (atomically) when a
+     * space is destroyed. */
+    uint64_t aspace_root;
 } rv_hart_local_t;
 
 /* Hart id + 1 of each logical hart nx_port_hart_start() asked SBI to start
  * (0: none), for a started hart that arrives at _start (entry.S). */
 extern uint64_t rv_hart_start_ids[RV_MAX_HARTS];
+
+/* The logical hart whose active user space has root table `root`, or -1. */
+int32_t rv_aspace_active_hart(uint64_t root);
 
 static inline rv_hart_local_t *rv_hart_local(void)
 {

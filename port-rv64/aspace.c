@@ -1,0 +1,238 @@
+/*
+ * aspace.c - user address spaces (nx_port_aspace_*) and the user copies
+ * (nx_port_copy_*) on Sv39.
+ *
+ * A space is a root table (one frame). Its entries outside the user range
+ * are copies of the kernel root's: the kernel root is complete before any
+ * space exists and never changes, so every space reaches the kernel through
+ * the same shared tables, which are never freed here. Its entries for the
+ * user range [64 GiB, 128 GiB) (root entries 64..127, 1 GiB each) lead to
+ * level-1 and level-0 tables the space owns; user pages are 4 KiB frames
+ * with U. Words: word[0] the root's physical address (0: none), word[1]
+ * the user pages mapped.
+ *
+ * Core serialises the calls on one space (its task's); calls on different
+ * spaces may run on several harts at once: they share only the frame
+ * allocator, which has its own lock.
+ */
+#include "nx/mem.h"
+#include "nx/panic.h"
+#include "nx/port.h"
+#include "rv/csr.h"
+#include "rv/frames.h"
+#include "rv/hart.h"
+#include "rv/vm.h"
+
+#define GIB             (1ull << 30)
+#define MEGA            (2ull << 20)
+#define PAGE            ((uint64_t)NX_PAGE_SIZE)
+#define USER_ROOT_FIRST ((unsigned)(RV_USER_BASE / GIB))
+#define USER_ROOT_END   ((unsigned)(RV_USER_TOP / GIB))
+
+_Static_assert(NX_PAGE_SIZE == RV_FRAME_SIZE, "user pages are frames");
+_Static_assert(RV_USER_BASE % GIB == 0u && RV_USER_TOP % GIB == 0u && RV_USER_TOP <= (1ull << 38),
+               "the user range is whole root entries in Sv39's lower half");
+
+void nx_port_user_range(uintptr_t *base, uintptr_t *top)
+{
+    *base = (uintptr_t)RV_USER_BASE;
+    *top = (uintptr_t)RV_USER_TOP;
+}
+
+static uint64_t root_of(const nx_port_aspace_t *as)
+{
+    if (as == NULL || as->word[0] == 0u)
+        nx_panic("rv64: an address space that was never created (or was destroyed)");
+    return as->word[0];
+}
+
+nx_status_t nx_port_aspace_create(nx_port_aspace_t *as)
+{
+    uintptr_t root = rv_frame_alloc();
+    if (root == 0u)
+        return NX_ERR_NO_RESOURCES;
+    /* The kernel root has nothing in the user range (rv_vm_check_kernel). */
+    nx_memcpy(rv_table(root), rv_table(rv_vm_kernel_root()), RV_FRAME_SIZE);
+    as->word[0] = root;
+    as->word[1] = 0;
+    return NX_OK;
+}
+
+void nx_port_aspace_destroy(nx_port_aspace_t *as)
+{
+    uint64_t root = root_of(as);
+    int32_t hart = rv_aspace_active_hart(root);
+    if (hart >= 0)
+        nx_panic("rv64: destroying an address space active on hart %d", (int)hart);
+    /* No TLB flush: no hart has it active, and every activation flushes. */
+    const rv_pte_t *r = rv_table(root);
+    for (unsigned i = USER_ROOT_FIRST; i < USER_ROOT_END; i++) {
+        if ((r[i] & RV_PTE_V) == 0u)
+            continue;
+        const rv_pte_t *l1 = rv_table(rv_pte_pa(r[i]));
+        for (unsigned j = 0; j < RV_PTES; j++) {
+            if ((l1[j] & RV_PTE_V) == 0u)
+                continue;
+            const rv_pte_t *l0 = rv_table(rv_pte_pa(l1[j]));
+            for (unsigned k = 0; k < RV_PTES; k++)
+                if ((l0[k] & RV_PTE_V) != 0u)
+                    rv_frame_free((uintptr_t)rv_pte_pa(l0[k]));
+            rv_frame_free((uintptr_t)rv_pte_pa(l1[j]));
+        }
+        rv_frame_free((uintptr_t)rv_pte_pa(r[i]));
+    }
+    rv_frame_free((uintptr_t)root);
+    as->word[0] = 0;
+    as->word[1] = 0;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/*
+ * Is [va, end) (page aligned, in the user range) free of mappings in the
+ * space at `root`? If so, *tables is how many level-1 and level-0 tables
+ * mapping it would add. Skips a missing table's whole span at once.
+ */
+static bool range_unmapped(uint64_t root, uint64_t va, uint64_t end, uint64_t *tables)
+{
+    const rv_pte_t *r = rv_table(root);
+    uint64_t need = 0;
+    for (uint64_t p = va; p < end;) {
+        uint64_t gib_end = min_u64(end, (p & ~(GIB - 1u)) + GIB);
+        rv_pte_t e = r[rv_vpn(p, 2)];
+        if ((e & RV_PTE_V) == 0u) {
+            /* A level-1 table, and a level-0 table per 2 MiB it spans. */
+            need += 1u + (gib_end - 1u) / MEGA - p / MEGA + 1u;
+            p = gib_end;
+            continue;
+        }
+        uint64_t mega_end = min_u64(end, (p & ~(MEGA - 1u)) + MEGA);
+        rv_pte_t m = rv_table(rv_pte_pa(e))[rv_vpn(p, 1)];
+        if ((m & RV_PTE_V) == 0u) {
+            need++;
+            p = mega_end;
+            continue;
+        }
+        const rv_pte_t *l0 = rv_table(rv_pte_pa(m));
+        for (; p < mega_end; p += PAGE)
+            if ((l0[rv_vpn(p, 0)] & RV_PTE_V) != 0u)
+                return false;
+    }
+    *tables = need;
+    return true;
+}
+
+/*
+ * Check everything, change nothing; then reserve every frame the mapping
+ * needs (pages and tables) in one step, so a shortage is found before
+ * anything changes and there is never a half mapping to undo.
+ */
+nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                               const void *init, size_t init_len)
+{
+    uint64_t root = root_of(as);
+    const uint32_t all = NX_PROT_READ | NX_PROT_WRITE | NX_PROT_EXEC;
+    if (va % PAGE != 0u || size == 0u || size % PAGE != 0u || prot == 0u || (prot & ~all) != 0u ||
+        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC) ||
+        init_len > size || (init_len > 0u && init == NULL))
+        return NX_ERR_INVALID_ARGS;
+    if (va < RV_USER_BASE || va >= RV_USER_TOP || size > RV_USER_TOP - va)
+        return NX_ERR_OUT_OF_RANGE;
+    uint64_t end = (uint64_t)va + size, tables = 0;
+    if (!range_unmapped(root, va, end, &tables))
+        return NX_ERR_ALREADY_EXISTS;
+    if (!rv_frames_reserve((size_t)(size / PAGE + tables)))
+        return NX_ERR_NO_RESOURCES;
+
+    /* W without R is reserved in Sv39: a write-only request gets R in the
+     * PTE (hardware reads succeed) and NOREAD for the user copies. */
+    rv_pte_t leaf = RV_PTE_V | RV_PTE_U | RV_PTE_A | RV_PTE_D;
+    if ((prot & (NX_PROT_READ | NX_PROT_WRITE)) != 0u)
+        leaf |= RV_PTE_R;
+    if ((prot & NX_PROT_WRITE) != 0u)
+        leaf |= RV_PTE_W;
+    if ((prot & NX_PROT_EXEC) != 0u)
+        leaf |= RV_PTE_X;
+    if ((prot & (NX_PROT_READ | NX_PROT_WRITE)) == NX_PROT_WRITE)
+        leaf |= RV_PTE_NOREAD;
+
+    const unsigned char *src = init;
+    for (uint64_t p = va; p < end; p += PAGE) {
+        rv_pte_t *slot = rv_vm_slot(root, p, rv_frame_alloc_reserved);
+        uintptr_t frame = rv_frame_alloc_reserved();
+        uint64_t off = p - va;
+        if (off < init_len)
+            nx_memcpy((void *)frame, src + off, (size_t)min_u64(PAGE, init_len - off));
+        rv_pte_publish(slot, rv_pte_make(frame, leaf));
+    }
+    as->word[1] += size / PAGE;
+    if (rv_hart_local()->aspace_root == root)
+        rv_sfence_vma();
+    return NX_OK;
+}
+
+void nx_port_aspace_activate(nx_port_aspace_t *as)
+{
+    uint64_t root = as != NULL ? root_of(as) : 0u;
+    /* Recorded before the hart can use it, for destroy's check. */
+    __atomic_store_n(&rv_hart_local()->aspace_root, root, __ATOMIC_SEQ_CST);
+    /* ASID 0 for every space: the full flush drops the previous one. */
+    rv_csr_write(satp, RV_SATP_SV39 | ((root != 0u ? root : rv_vm_kernel_root()) >> 12));
+    rv_sfence_vma();
+}
+
+/*
+ * Is every page of [user, user + len) mapped in this hart's active space
+ * with V, U and `need`, and without `forbid`? A software walk, so a bad
+ * address is an answer, never a fault. len > 0.
+ */
+static bool user_range_ok(uintptr_t user, size_t len, rv_pte_t need, rv_pte_t forbid)
+{
+    uint64_t root = rv_hart_local()->aspace_root;
+    if (root == 0u || user < RV_USER_BASE || user >= RV_USER_TOP || len > RV_USER_TOP - user)
+        return false; /* no space, a kernel address, past the top, or wrapping */
+    need |= RV_PTE_V | RV_PTE_U;
+    for (uint64_t p = user & ~(PAGE - 1u); p < (uint64_t)user + len; p += PAGE) {
+        const rv_pte_t *e = rv_vm_slot(root, p, NULL);
+        if (e == NULL || (*e & need) != need || (*e & forbid) != 0u)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Copy with sstatus.SUM set, the only time the kernel may touch U pages.
+ * The walk saw every page valid, but a page another hart just mapped may
+ * still be cached as invalid here (the privileged spec lets a hart use the
+ * old entry until it fences), so fence first: the copy cannot fault.
+ */
+static void copy_with_sum(void *dst, const void *src, size_t len)
+{
+    rv_sfence_vma();
+    rv_csr_set(sstatus, RV_SSTATUS_SUM);
+    nx_memcpy(dst, src, len);
+    rv_csr_clear(sstatus, RV_SSTATUS_SUM);
+}
+
+nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len)
+{
+    if (len == 0u)
+        return NX_OK;
+    if (!user_range_ok(user, len, RV_PTE_R, RV_PTE_NOREAD))
+        return NX_ERR_BAD_ADDRESS;
+    copy_with_sum(dst, (const void *)user, len);
+    return NX_OK;
+}
+
+nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len)
+{
+    if (len == 0u)
+        return NX_OK;
+    if (!user_range_ok(user, len, RV_PTE_W, 0))
+        return NX_ERR_BAD_ADDRESS;
+    copy_with_sum((void *)user, src, len);
+    return NX_OK;
+}
