@@ -114,8 +114,10 @@ void nx_port_context_destroy(nx_port_context_t *ctx)
  * port starts no programs (nx_port_boot_programs lists none), so no thread
  * ever gets here. Reaching it is a kernel bug, reported as one.
  */
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top,
+                                  uintptr_t return_to)
 {
+    (void)return_to;
     nx_panic("rv64: no user mode yet; thread asked to enter 0x%llx (arg 0x%llx, stack 0x%llx)",
              (unsigned long long)entry, (unsigned long long)arg, (unsigned long long)stack_top);
 }

@@ -84,11 +84,20 @@ _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
     nx_kernel_user_fault(kind, addr, (uintptr_t)__builtin_return_address(0));
 }
 
+/* A simulated thread's function returns into nx_port_enter_user, which
+ * exits it: nothing ever comes here. */
+void nx_thread_return(void)
+{
+    nx_sim_misuse("nx_thread_return() called: a simulated thread returns by itself");
+}
+
 /* The program runs on its thread's own stack (a fiber): `stack_top`, the
  * user stack core mapped for it, stays unused here. */
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top,
+                                  uintptr_t return_to)
 {
     (void)stack_top;
+    (void)return_to; /* a returning C function lands below, as the stub would */
     sim_machine_t *m = nx_sim_current_machine;
     sim_context_t *c = m != NULL ? nx_sim_context_running(m) : NULL;
     if (c == NULL || entry == 0u)

@@ -63,7 +63,7 @@ static _Noreturn void thread_start(uintptr_t arg)
         ((void (*)(uintptr_t))t->entry)(t->arg);
         nx_sched_exit(0);
     }
-    nx_port_enter_user(t->entry, t->arg, t->user_stack_top);
+    nx_port_enter_user(t->entry, t->arg, t->user_stack_top, t->user_return);
 }
 
 nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qos_t qos,
@@ -182,7 +182,7 @@ static bool qos_valid(uint64_t qos)
 }
 
 nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t arg, uint64_t qos,
-                                 uint64_t affinity, nx_handle_t *out)
+                                 uint64_t affinity, uintptr_t return_to, nx_handle_t *out)
 {
     nx_task_t *task = caller->task;
     nx_affinity_t online = nx_sched_online();
@@ -205,6 +205,7 @@ nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t
         nx_audit(task->id, NX_AUDIT_OP_SCHED, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED);
         return st;
     }
+    t->user_return = return_to; /* a bad one only faults the thread itself */
     st = nx_cap_install(task, &t->obj, NX_DEFAULT_THREAD_RIGHTS, out);
     if (st == NX_OK)
         nx_sched_start(t);

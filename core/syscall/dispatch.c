@@ -64,7 +64,8 @@ static nx_syscall_ret_t sys_hart_id(nx_thread_t *self, const uint64_t a[6])
 static nx_syscall_ret_t sys_thread_create(nx_thread_t *self, const uint64_t a[6])
 {
     nx_handle_t h;
-    nx_status_t st = nx_sys_thread_create(self, (uintptr_t)a[0], (uintptr_t)a[1], a[2], a[3], &h);
+    nx_status_t st = nx_sys_thread_create(self, (uintptr_t)a[0], (uintptr_t)a[1], a[2], a[3],
+                                          (uintptr_t)a[4], &h);
     return ret(st, h.v);
 }
 

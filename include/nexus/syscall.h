@@ -80,6 +80,10 @@ nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, 
  * spends virtual time; hardware spins on the clock. */
 void nx_compute(uint64_t ns);
 
+/* Port-supplied: where a thread's function returns to: exits the thread
+ * with 0 (nx_thread_create passes it to the kernel). */
+void nx_thread_return(void);
+
 /* --- the API programs use --------------------------------------------------- */
 
 static inline uint64_t nx_time_now(void)
@@ -95,8 +99,9 @@ static inline uint32_t nx_hart_id(void)
 static inline nx_status_t nx_thread_create(void (*entry)(uintptr_t arg), uintptr_t arg,
                                            nx_qos_t qos, nx_affinity_t affinity, nx_handle_t *out)
 {
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry, arg,
-                                    (uint64_t)qos, affinity, 0, 0);
+    nx_syscall_ret_t r =
+        nx_syscall(NX_SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry, arg, (uint64_t)qos, affinity,
+                   (uint64_t)(uintptr_t)nx_thread_return, 0);
     out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }

@@ -23,6 +23,13 @@ nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, 
     return r;
 }
 
+/* Where a thread's function returns to (its return address, set by the
+ * kernel from thread_create's fifth argument). */
+void nx_thread_return(void)
+{
+    nx_thread_exit(0);
+}
+
 /* Computation on hardware is time spent: run until the clock has moved
  * `ns` on. Interrupts (and so preemption) happen at every instruction. */
 void nx_compute(uint64_t ns)

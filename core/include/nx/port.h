@@ -172,13 +172,17 @@ void nx_port_context_destroy(nx_port_context_t *ctx);
 
 /*
  * Leave the kernel for the current thread's user program at `entry` with
- * `arg` in its first argument register and `stack_top` as its stack
- * pointer, in the active address space (sim: call the program's C function
- * on the thread's own stack; rv64: sret to U-mode). Never returns: the
- * thread comes back only through traps (a system call, an interrupt, a
- * fault), and ends with the exit system call or a fault.
+ * `arg` in its first argument register, `stack_top` as its stack pointer
+ * and `return_to` as its return address (where its function goes when it
+ * returns: the user runtime's exit stub; 0 for a program's first thread,
+ * whose start-up code exits itself), in the active address space (sim:
+ * call the program's C function on the thread's own stack; rv64: sret to
+ * U-mode). Never returns: the thread comes back only through traps (a
+ * system call, an interrupt, a fault), and ends with the exit system call
+ * or a fault.
  */
-_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top);
+_Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top,
+                                  uintptr_t return_to);
 
 /* --- User address spaces ------------------------------------------------------ */
 

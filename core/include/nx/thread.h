@@ -48,6 +48,7 @@ struct nx_thread {
     uintptr_t entry; /* user program entry and argument */
     uintptr_t arg;
     uintptr_t user_stack_top; /* its user stack (nx/user.h), for a user thread */
+    uintptr_t user_return;    /* where its user function returns to (0: none) */
     uint32_t stack_slot;      /* that stack's slot, NX_USER_NO_STACK for none */
 
     /* Scheduling (docs/scheduler.md, "Locks"). sched_lock serialises

@@ -37,8 +37,9 @@ nx_thread_t *nx_thread_from_object(nx_object_t *obj);
 /*
  * System calls; `caller` is the calling thread (its task's table is used).
  * nx_sys_thread_create: a thread of the caller's task at entry(arg), class
- *   `qos` and harts `affinity` (both no more than the caller's own), and a
- *   handle to it (NX_DEFAULT_THREAD_RIGHTS). NX_ERR_INVALID_ARGS (entry 0,
+ *   `qos` and harts `affinity` (both no more than the caller's own),
+ *   returning to `return_to` (the user runtime's exit stub), and a handle
+ *   to it (NX_DEFAULT_THREAD_RIGHTS). NX_ERR_INVALID_ARGS (entry 0,
  *   class or mask out of range, no online hart in the mask),
  *   NX_ERR_ACCESS_DENIED (more than the caller has), NX_ERR_NO_RESOURCES.
  * nx_sys_thread_sleep_until: block until `deadline` (+ up to `slack`).
@@ -55,7 +56,7 @@ nx_thread_t *nx_thread_from_object(nx_object_t *obj);
  *   NX_ERR_BAD_STATE (the thread has exited).
  */
 nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t arg, uint64_t qos,
-                                 uint64_t affinity, nx_handle_t *out);
+                                 uint64_t affinity, uintptr_t return_to, nx_handle_t *out);
 nx_status_t nx_sys_thread_sleep_until(nx_thread_t *caller, uint64_t deadline, uint64_t slack);
 nx_status_t nx_sys_thread_join(nx_thread_t *caller, nx_handle_t h, uint64_t deadline,
                                int32_t *code);
