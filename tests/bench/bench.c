@@ -275,6 +275,29 @@ static void switch_op(void)
     sink += sim_result->digest;
 }
 
+/* --- sim: the null system call round trip ---------------------------------------- */
+
+#define NULL_CALLS 100000u
+
+NX_SIM_PROGRAM(bench_null_syscall)
+{
+    for (uintptr_t i = 0; i < arg; i++)
+        (void)nx_syscall(NX_SYS_HART_ID, 0, 0, 0, 0, 0, 0);
+}
+
+static void null_syscall_op(void)
+{
+    nx_sim_config_t cfg;
+    nx_sim_config_default(&cfg);
+    cfg.harts = 1;
+    (void)nx_sim_add_program(&cfg, "bench_null_syscall", NULL_CALLS, NX_QOS_NORMAL, 0);
+    if (nx_sim_run(&cfg, sim_result) != NX_OK || sim_result->exit_code != NX_EXIT_PASS) {
+        fprintf(stderr, "nx_bench: the null syscall run failed\n");
+        exit(1);
+    }
+    sink += sim_result->digest;
+}
+
 static const struct bench benches[] = {
     { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL, 1 },
     { "printk_format_line", NULL, printk_op, 1000000, NULL, 1 },
@@ -292,6 +315,8 @@ static const struct bench benches[] = {
     /* One run: boot, then two threads yielding to each other on one hart;
      * per switch, the boot's share included (under 1%). */
     { "sim_context_switch", sim_setup, switch_op, 5, NULL, 2u * SWITCH_YIELDS },
+    /* One run: boot, then a program making NULL_CALLS hart_id calls. */
+    { "sim_null_syscall", sim_setup, null_syscall_op, 5, NULL, NULL_CALLS },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
