@@ -5,6 +5,7 @@
 #include "nx/port.h"
 #include "nx/trace.h"
 
+#if NX_TRACE_EVENTS
 void nx_trace(nx_trace_kind_t kind, uint64_t a, uint64_t b)
 {
     nx_trace_event_t ev;
@@ -15,6 +16,7 @@ void nx_trace(nx_trace_kind_t kind, uint64_t a, uint64_t b)
     ev.b = b;
     nx_port_trace(&ev);
 }
+#endif
 
 const char *nx_trace_kind_name(nx_trace_kind_t kind)
 {
