@@ -178,10 +178,18 @@ void nx_port_aspace_activate(nx_port_aspace_t *as)
 {
     uint64_t root = as != NULL ? root_of(as) : 0u;
     /* Recorded before the hart can use it, for destroy's check. */
-    __atomic_store_n(&rv_hart_local()->aspace_root, root, __ATOMIC_SEQ_CST);
+    rv_hart_local_t *l = rv_hart_local();
+    __atomic_store_n(&l->aspace_root, root, __ATOMIC_SEQ_CST);
+    l->retried_pc = l->retried_addr = 0; /* the flush below: nothing is stale */
     /* ASID 0 for every space: the full flush drops the previous one. */
     rv_csr_write(satp, RV_SATP_SV39 | ((root != 0u ? root : rv_vm_kernel_root()) >> 12));
     rv_sfence_vma();
+    /* The space's code was written as data (the loader, perhaps on another
+     * hart, into frames that may have held other code before): this hart
+     * fetches what is there now. Every hart activates a space before it
+     * runs its code. */
+    if (root != 0u)
+        __asm__ volatile("fence.i" ::: "memory");
 }
 
 /*
@@ -201,6 +209,11 @@ static bool user_range_ok(uintptr_t user, size_t len, rv_pte_t need, rv_pte_t fo
             return false;
     }
     return true;
+}
+
+bool rv_user_page_mapped(uintptr_t va, uint64_t need)
+{
+    return user_range_ok(va, 1, need, 0);
 }
 
 /*

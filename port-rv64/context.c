@@ -10,12 +10,21 @@
  * next stack down.
  *
  * Context words: word[0] the saved stack pointer, word[1] the stack's pool
- * index plus one (0: a boot stack, not ours to free).
+ * index plus one (0: a boot stack, not ours to free), word[2] the stack's
+ * top (0: a boot stack). A switch records the top of the stack it switches
+ * to in the hart's record: a trap from U-mode saves the user registers
+ * there (trap.S), above whatever the thread had on it (nothing: a thread
+ * in user mode has no kernel frames).
+ *
+ * nx_port_enter_user() builds a user register frame and leaves through
+ * trap.S's rv_user_return, the way every trap from U-mode goes back.
  */
 #include "nexus/limits.h"
 #include "nx/panic.h"
 #include "nx/port.h"
 #include "nx/spinlock.h"
+#include "rv/hart.h"
+#include "rv/trap.h"
 
 #define RV_THREAD_STACK_BYTES 16384u
 #define RV_THREAD_STACKS      NX_MAX_THREADS
@@ -74,7 +83,7 @@ nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t
     frame[3] = (uint64_t)(uintptr_t)entry;            /* s2 */
     ctx->word[0] = (uintptr_t)frame;
     ctx->word[1] = index + 1u;
-    ctx->word[2] = 0;
+    ctx->word[2] = (uintptr_t)(stack + RV_THREAD_STACK_BYTES / 8u);
     ctx->word[3] = 0;
     return NX_OK;
 }
@@ -93,6 +102,7 @@ void nx_port_context_switch(nx_port_context_t *from, nx_port_context_t *to)
         check_canary((uint32_t)(from->word[1] - 1u));
     if (to->word[0] == 0u)
         nx_panic("switch to a context that was never saved or initialised");
+    rv_hart_local()->kstack_top = to->word[2];
     rv_context_switch(&from->word[0], to->word[0]);
 }
 
@@ -109,24 +119,16 @@ void nx_port_context_destroy(nx_port_context_t *ctx)
     nx_spin_unlock(&pool.lock);
 }
 
-/*
- * User address spaces exist (aspace.c) but U-mode traps do not yet: the
- * port starts no programs (nx_port_boot_programs lists none), so no thread
- * ever gets here. Reaching it is a kernel bug, reported as one.
- */
+/* A fresh user frame: every register 0 but the four the contract names. */
 _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top,
                                   uintptr_t return_to)
 {
-    (void)return_to;
-    nx_panic("rv64: no user mode yet; thread asked to enter 0x%llx (arg 0x%llx, stack 0x%llx)",
-             (unsigned long long)entry, (unsigned long long)arg, (unsigned long long)stack_top);
-}
-
-uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
-{
-    (void)out;
-    (void)max;
-    return 0;
+    rv_trap_frame_t frame = { 0 };
+    frame.x[1] = return_to; /* ra */
+    frame.x[2] = stack_top; /* sp */
+    frame.x[10] = arg;      /* a0 */
+    frame.sepc = entry;
+    rv_user_return(&frame);
 }
 
 /* The simulator records and digests the trace; on hardware nothing reads

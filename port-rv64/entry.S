@@ -29,6 +29,7 @@ _start:
     csrci sstatus, 2                /* SIE off until the port opens a window */
     la t0, rv_trap_vector           /* a fault from here on gets a PANIC line */
     csrw stvec, t0
+    csrw sscratch, zero             /* in the kernel (trap.S) */
     mv tp, zero                     /* no hart-local record yet */
     la sp, rv_boot_stack_top
     /* Clear .bss (which holds the stacks); a0/a1 are kept for C. */
@@ -70,6 +71,7 @@ rv_secondary_start:
     csrci sstatus, 2
     la t0, rv_trap_vector
     csrw stvec, t0
+    csrw sscratch, zero             /* in the kernel (trap.S) */
     mv tp, zero
     li t0, RV_MAX_HARTS
     bgeu a1, t0, .Llate_entry       /* not an index we hand out: look up a0 */

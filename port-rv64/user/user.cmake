@@ -12,6 +12,7 @@ target_link_libraries(nx_user_runtime PRIVATE nx_freestanding)
 
 set(nx_bundle_asm "    .section .rodata.bundle, \"a\"\n")
 set(nx_bundle_elves)
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/user/bundle)
 foreach(p ${NX_PROGRAMS} wx_refused)
   set(script ${CMAKE_CURRENT_LIST_DIR}/user.ld)
   if(p STREQUAL "wx_refused")
@@ -25,7 +26,15 @@ foreach(p ${NX_PROGRAMS} wx_refused)
   target_link_libraries(user_${p} PRIVATE nx_freestanding nx_user_runtime ${NX_RV64_LIBGCC})
   target_link_options(user_${p} PRIVATE -T ${script} -Wl,-z,max-page-size=4096
                       -Wl,--gc-sections)
-  set(elf ${CMAKE_BINARY_DIR}/user/user_${p}.elf)
+  if(p STREQUAL "wx_refused")
+    target_link_options(user_${p} PRIVATE -Wl,--no-warn-rwx-segments) # on purpose
+  endif()
+  # The kernel carries a copy without debug information (user/user_<name>.elf
+  # keeps it, for a debugger).
+  set(elf ${CMAKE_BINARY_DIR}/user/bundle/${p}.elf)
+  add_custom_command(TARGET user_${p} POST_BUILD
+    COMMAND ${CMAKE_OBJCOPY} --strip-debug $<TARGET_FILE:user_${p}> ${elf}
+    BYPRODUCTS ${elf} VERBATIM)
   list(APPEND nx_bundle_elves ${elf})
   string(APPEND nx_bundle_asm
     "    .globl nx_image_${p}\n    .balign 8\nnx_image_${p}:\n    .incbin \"${elf}\"\n"

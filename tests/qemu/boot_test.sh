@@ -1,19 +1,19 @@
 #!/bin/sh
 # boot_test.sh - boot kernel.elf under QEMU and check what its console says.
 #
-# usage: boot_test.sh --qemu QEMU --kernel ELF --harts N [--markers FILE]
+# usage: boot_test.sh --qemu QEMU --kernel ELF --harts N [--markers FILE]...
 #                     [--expect LINE]... [--expect-match ERE]... [--append BOOTARGS]
 #                     [--exit CODE | --exit hang] [--timeout SECONDS]
 #
 # Passes when QEMU exits with CODE (default 0; "hang": QEMU is still running
-# at the timeout, as a kernel that halts does), every marker line (from FILE,
-# '#' lines skipped, and each --expect) appears as a whole console line, each
-# --expect-match extended regular expression matches some line, and, when
-# CODE is 0, no line contains "PANIC". On failure prints why and the whole
+# at the timeout, as a kernel that halts does), every marker line (from each
+# FILE, '#' lines skipped, and each --expect) appears as a whole console
+# line, each --expect-match extended regular expression matches some line,
+# and, when CODE is 0, no line contains "PANIC". On failure prints why and the whole
 # console, so a CI log shows what the kernel said.
 set -u
 
-qemu= kernel= harts= markers= append= want_exit=0 timeout_s=60
+qemu= kernel= harts= append= want_exit=0 timeout_s=60
 expects=$(mktemp) matches=$(mktemp) console=$(mktemp)
 trap 'rm -f "$expects" "$matches" "$console"' EXIT
 
@@ -23,7 +23,10 @@ while [ $# -gt 0 ]; do
     --qemu) qemu=$2 ;;
     --kernel) kernel=$2 ;;
     --harts) harts=$2 ;;
-    --markers) markers=$2 ;;
+    --markers)
+        [ -r "$2" ] || { echo "boot_test.sh: cannot read markers file '$2'" >&2; exit 2; }
+        grep -v '^#' "$2" | grep -v '^$' >>"$expects"
+        ;;
     --expect) printf '%s\n' "$2" >>"$expects" ;;
     --expect-match) printf '%s\n' "$2" >>"$matches" ;;
     --append) append=$2 ;;
@@ -39,10 +42,6 @@ case "$want_exit" in
 hang | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) ;;
 *) echo "boot_test.sh: --exit wants a number or 'hang', not '$want_exit'" >&2; exit 2 ;;
 esac
-if [ -n "$markers" ]; then
-    [ -r "$markers" ] || { echo "boot_test.sh: cannot read markers file '$markers'" >&2; exit 2; }
-    grep -v '^#' "$markers" | grep -v '^$' >>"$expects"
-fi
 
 if [ -n "$append" ]; then
     timeout "$timeout_s" "$qemu" -machine virt -m 128M -nographic -bios default \

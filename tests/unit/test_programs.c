@@ -6,7 +6,9 @@
  */
 #include "nx_test.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nexus/syscall.h"
@@ -72,6 +74,35 @@ static void bundle_on_8_harts_many_seeds(void **state)
         run_bundle(8, seed);
 }
 
+/* tests/qemu/expected-bundle-markers.txt, the lines the rv64 boot bundle
+ * must print, lists bundle.def's programs in its order: "SELFTEST: <name>
+ * ok", or init's exit line for one expected to exit otherwise. */
+static void qemu_bundle_markers_match_bundle_def(void **state)
+{
+    (void)state;
+    size_t size;
+    char *text = nx_test_read_file(NX_SOURCE_DIR "/tests/qemu/expected-bundle-markers.txt", &size);
+    text[size] = '\0';
+    size_t seen = 0;
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        bool selftest = strncmp(line, "SELFTEST: ", 10) == 0;
+        bool exit_line = strncmp(line, "init: ", 6) == 0 && strstr(line, " exited with ") != NULL;
+        if (!selftest && !exit_line)
+            continue;
+        assert_true(seen < COUNT);
+        char want[96];
+        if (bundle[seen].expect == 0)
+            snprintf(want, sizeof want, "SELFTEST: %s ok", bundle[seen].name);
+        else
+            snprintf(want, sizeof want, "init: %s exited with %d", bundle[seen].name,
+                     (int)bundle[seen].expect);
+        assert_string_equal(line, want);
+        seen++;
+    }
+    assert_int_equal(seen, COUNT);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -79,6 +110,7 @@ int main(void)
         cmocka_unit_test(bundle_on_2_harts),
         cmocka_unit_test(bundle_on_4_harts),
         cmocka_unit_test(bundle_on_8_harts_many_seeds),
+        cmocka_unit_test(qemu_bundle_markers_match_bundle_def),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  *
  * A port owns the first instructions on each hart (stacks, trap vector) and
  * then hands control to these functions; it calls the *_interrupt ones from
- * its trap handler, only inside nx_port_interrupts_poll() or nx_port_idle().
+ * its trap handler: in kernel code only inside nx_port_interrupts_poll() or
+ * nx_port_idle(), and whenever they interrupt user code (followed there by
+ * nx_kernel_preempt() on the way back).
  */
 #ifndef NX_KERNEL_H
 #define NX_KERNEL_H

@@ -13,7 +13,8 @@
  *    interrupts disabled, and does not block.
  *  - Core keeps interrupts disabled everywhere except inside
  *    nx_port_interrupts_poll() and nx_port_idle(); interrupt handlers
- *    (nx_kernel_*_interrupt) therefore only ever run inside those two calls.
+ *    (nx_kernel_*_interrupt) therefore only ever run inside those two calls
+ *    or when they interrupt user code, never in the middle of kernel code.
  */
 #ifndef NX_PORT_H
 #define NX_PORT_H

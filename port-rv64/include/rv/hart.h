@@ -2,7 +2,10 @@
  * rv/hart.h - per-hart state of the rv64 port, reached through `tp`.
  *
  * Each hart's tp register points at its own rv_hart_local while it runs in
- * the kernel; nothing else gives access to another hart's entry.
+ * the kernel; nothing else gives access to another hart's entry. While the
+ * hart runs user code, tp is the program's and sscratch holds the pointer
+ * instead (0 in the kernel): the trap vector swaps the two to learn where
+ * it came from (trap.S).
  */
 #ifndef RV_HART_H
 #define RV_HART_H
@@ -12,17 +15,33 @@
 #define RV_MAX_HARTS   8
 #define RV_STACK_BYTES 16384
 
+/* Offsets in rv_hart_local_t that trap.S uses (checked below). */
+#define RV_HL_KSTACK_TOP 0
+#define RV_HL_USER_SP    8
+
 #ifndef __ASSEMBLER__
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct rv_hart_local {
+    /* Top of the kernel stack of the thread running on this hart (0: its
+     * idle thread's boot stack, which never runs user code): where a trap
+     * from U-mode saves the user registers. Set by every context switch. */
+    uint64_t kstack_top;
+    uint64_t user_sp; /* trap.S: the user sp, while it saves registers */
     uint64_t hartid;  /* hardware id (mhartid) */
     uint32_t logical; /* index in the kernel's boot info */
     /* Root table (physical) of the active user address space, 0: kernel
      * only. Written by its hart only; read by others (atomically) when a
      * space is destroyed. */
     uint64_t aspace_root;
+    /* A user page fault this hart retried (the walk found the page mapped:
+     * a stale TLB entry): the same one again is the program's. */
+    uint64_t retried_pc, retried_addr;
 } rv_hart_local_t;
+
+_Static_assert(offsetof(rv_hart_local_t, kstack_top) == RV_HL_KSTACK_TOP, "trap.S offsets");
+_Static_assert(offsetof(rv_hart_local_t, user_sp) == RV_HL_USER_SP, "trap.S offsets");
 
 /* Hart id + 1 of each logical hart nx_port_hart_start() asked SBI to start
  * (0: none), for a started hart that arrives at _start (entry.S). */

@@ -24,8 +24,22 @@ typedef struct rv_trap_frame {
 
 _Static_assert(sizeof(rv_trap_frame_t) == RV_FRAME_BYTES, "trap.S and rv_trap_frame_t disagree");
 
-/* Called by trap.S with the saved frame; returns to the interrupted code. */
+/* Called by trap.S with the saved frame of a trap from the kernel;
+ * returns to the interrupted code. */
 void rv_trap(rv_trap_frame_t *frame);
+
+/* Called by trap.S with the frame of a trap from U-mode (at the top of the
+ * thread's kernel stack): the system call, interrupt or fault, then
+ * nx_kernel_preempt(). Returns to continue the thread in U-mode with the
+ * frame (perhaps on another hart); a fault never returns. */
+void rv_trap_user(rv_trap_frame_t *frame);
+
+/* A trap from U-mode on a hart with no kernel stack for it: panics. */
+_Noreturn void rv_trap_no_kstack(void);
+
+/* Continue the current thread in U-mode with the registers of `frame`
+ * (x1..x31 and sepc), on the calling hart: trap.S. Interrupts off. */
+_Noreturn void rv_user_return(const rv_trap_frame_t *frame);
 
 /* The trap vector (trap.S), installed in stvec on every hart. */
 void rv_trap_vector(void);

@@ -112,6 +112,11 @@ uint64_t rv_vm_kernel_root(void);
  */
 rv_pte_t *rv_vm_slot(uint64_t root, uint64_t va, uintptr_t (*alloc)(void));
 
+/* Is user address `va` mapped in this hart's active space, V and U, with
+ * every bit of `need` (RV_PTE_R, _W, _X) in its entry? A software walk:
+ * a user page fault asks it whether the fault came from a stale TLB entry. */
+bool rv_user_page_mapped(uintptr_t va, uint64_t need);
+
 /* Store `pte` into `slot` once everything it makes reachable (a zeroed
  * table, a page's contents) is visible to other harts' table walks. */
 static inline void rv_pte_publish(rv_pte_t *slot, rv_pte_t pte)
