@@ -34,6 +34,7 @@ static void thread_destroy(nx_object_t *obj)
 {
     nx_thread_t *t = (nx_thread_t *)obj;
     if (t->task != NULL) {
+        nx_task_thread_unlink(t->task, t);
         nx_task_user_stack_release(t->task, t->stack_slot);
         nx_object_unref(&t->task->obj);
     }
@@ -98,6 +99,7 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
         }
         nx_object_ref(&task->obj);
         t->task = task; /* from here destroy releases the slot */
+        nx_task_thread_link(task, t);
     }
     if (nx_port_context_init(&t->ctx, thread_start, (uintptr_t)t) != NX_OK) {
         nx_object_unref(&t->obj);

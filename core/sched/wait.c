@@ -11,6 +11,7 @@
 #include "nx/panic.h"
 #include "nx/port.h"
 #include "nx/sched.h"
+#include "nx/task.h"
 #include "nx/thread.h"
 #include "nx/wait.h"
 
@@ -49,20 +50,31 @@ static void unlink_waiter(nx_wait_queue_t *q, nx_thread_t *t)
     q->count--;
 }
 
+/* Wake `t` with `result` if it still waits on `q` (someone may have woken
+ * it since we looked). */
+static void wake_if_waiting(nx_wait_queue_t *q, nx_thread_t *t, nx_status_t result)
+{
+    nx_spin_lock(&q->lock);
+    if (t->waiting_on == q) {
+        unlink_waiter(q, t);
+        nx_sched_wake(t, result);
+    }
+    nx_spin_unlock(&q->lock);
+}
+
+void nx_wait_cancel(nx_thread_t *t, nx_status_t result)
+{
+    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_ACQUIRE);
+    if (q != NULL)
+        wake_if_waiting(q, t, result);
+}
+
 /* The thread's timer: its wait timed out (unless someone woke it first). */
 static void wait_timed_out(nx_timer_t *timer, void *arg)
 {
     (void)timer;
     nx_thread_t *t = arg;
-    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_ACQUIRE);
-    if (q == NULL)
-        return;
-    nx_spin_lock(&q->lock);
-    if (t->waiting_on == q) {
-        unlink_waiter(q, t);
-        nx_sched_wake(t, NX_ERR_TIMED_OUT);
-    }
-    nx_spin_unlock(&q->lock);
+    nx_wait_cancel(t, NX_ERR_TIMED_OUT);
 }
 
 nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint64_t slack_ns)
@@ -78,6 +90,13 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
     }
     if (t->is_idle)
         nx_panic("an idle thread tried to wait");
+    /* A dying task's thread does not start a wait: nx_task_kill set dying
+     * before it looked for waiters, so one queued after its look sees it
+     * here (under the queue's lock, which the look also takes). */
+    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_ACQUIRE)) {
+        nx_spin_unlock(&q->lock);
+        return NX_ERR_CANCELED;
+    }
 
     t->wq_next = NULL;
     t->wq_prev = q->tail;

@@ -51,6 +51,7 @@ nx_status_t nx_task_create(nx_task_t **out)
     t->has_aspace = false;
     nx_spin_unlock(&t->user_lock);
     t->stacks_used = t->stacks_mapped = 0;
+    t->threads = NULL;
     *out = t;
     return NX_OK;
 }
@@ -63,6 +64,9 @@ void nx_task_kill(nx_task_t *task)
     /* Closing may drop the last reference to other tasks; each is killed by
      * its own destroy, outside this task's table walk. */
     nx_handle_table_clear(task);
+    /* Its threads end on their next way into or out of the kernel; the
+     * ones waiting are woken now so that is soon. */
+    nx_task_cancel_waits(task);
 }
 
 nx_task_t *nx_task_from_object(nx_object_t *obj)

@@ -2,6 +2,8 @@
  * user.c - a task's address space and user stacks (see nx/user.h).
  */
 #include "nx/task.h"
+#include "nx/thread.h"
+#include "nx/wait.h"
 #include "nx/user.h"
 
 /* Lowest address of slot `slot`'s stack: slots go down from the top of the
@@ -64,6 +66,39 @@ void nx_task_user_stack_release(nx_task_t *task, uint32_t slot)
         return;
     nx_spin_lock(&task->user_lock);
     task->stacks_used &= ~(1ull << slot);
+    nx_spin_unlock(&task->user_lock);
+}
+
+void nx_task_thread_link(nx_task_t *task, nx_thread_t *t)
+{
+    nx_spin_lock(&task->user_lock);
+    t->task_prev = NULL;
+    t->task_next = task->threads;
+    if (task->threads != NULL)
+        task->threads->task_prev = t;
+    task->threads = t;
+    nx_spin_unlock(&task->user_lock);
+}
+
+void nx_task_thread_unlink(nx_task_t *task, nx_thread_t *t)
+{
+    nx_spin_lock(&task->user_lock);
+    if (t->task_prev != NULL)
+        t->task_prev->task_next = t->task_next;
+    else
+        task->threads = t->task_next;
+    if (t->task_next != NULL)
+        t->task_next->task_prev = t->task_prev;
+    t->task_next = t->task_prev = NULL;
+    nx_spin_unlock(&task->user_lock);
+}
+
+void nx_task_cancel_waits(nx_task_t *task)
+{
+    /* Lock order: the task's list, then each wait queue (nx_wait_cancel). */
+    nx_spin_lock(&task->user_lock);
+    for (nx_thread_t *t = task->threads; t != NULL; t = t->task_next)
+        nx_wait_cancel(t, NX_ERR_CANCELED);
     nx_spin_unlock(&task->user_lock);
 }
 

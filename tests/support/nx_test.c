@@ -114,10 +114,9 @@ void nx_test_assert_machine_passed(const nx_sim_result_t *r)
      * with threads that have exited but were not yet released by their
      * hart's next context (and the tasks only those hold): with harts in
      * parallel the machine can stop in that moment. Also with threads of
-     * killed tasks that are still blocked: a killed task's threads exit on
-     * their next way out of the kernel, so one asleep (the fault program's
-     * second thread sleeps 20 ms) ends only when its wait does, which may
-     * be after the last program the machine waited for. */
+     * killed tasks not yet past their kernel exit point: killing wakes them
+     * (their waits end with NX_ERR_CANCELED) and they exit when they next
+     * run, which may be after the last program the machine waited for. */
     uint32_t dying = 0, dying_tasks = 0;
     const nx_task_t *seen[NX_MAX_THREADS];
     for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
@@ -130,7 +129,7 @@ void nx_test_assert_machine_passed(const nx_sim_result_t *r)
                 continue;
             uint32_t state = atomic_load(&t->state);
             bool killed = t->task != NULL && t->task->dying;
-            if (state != NX_THREAD_DEAD && !(state == NX_THREAD_BLOCKED && killed))
+            if (state != NX_THREAD_DEAD && !killed)
                 continue;
             dying++;
             bool known = t->task == NULL;

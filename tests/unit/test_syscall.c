@@ -355,7 +355,7 @@ static int sibling_came_back;
 static void sibling(uintptr_t arg)
 {
     (void)arg;
-    nx_sleep_until(nx_time_now() + 5000000, 0);
+    nx_sleep_until(nx_time_now() + 50000000, 0);
     sibling_came_back = 1; /* never: its task ended while it slept */
 }
 
@@ -379,11 +379,25 @@ NX_SIM_PROGRAM(bystander)
 /* A faulting program's task ends: an audit record, a console line, the
  * fault's exit code for init, its other thread gone before it runs user
  * code again; the other program finishes normally. */
+static uint32_t killed_exits;
+static uint64_t killed_at;
+
+static void count_killed(const nx_trace_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    if (ev->kind == NX_TRACE_THREAD_EXIT && (int64_t)ev->b == NX_EXIT_CODE_KILLED) {
+        killed_exits++;
+        killed_at = ev->time_ns;
+    }
+}
+
 static void a_fault_ends_the_task_only(void **state)
 {
     (void)state;
     sibling_came_back = 0;
+    killed_exits = 0;
     nx_sim_config_t cfg = nx_test_machine_config(2, 16);
+    cfg.observer = count_killed;
     assert_int_equal(nx_sim_add_program(&cfg, "faulter", 0, NX_QOS_NORMAL, 0), NX_OK);
     cfg.programs[0].expect_exit = NX_EXIT_CODE_FAULT(NX_USER_FAULT_PAGE);
     assert_int_equal(nx_sim_add_program(&cfg, "bystander", 0, NX_QOS_NORMAL, 0), NX_OK);
@@ -393,6 +407,10 @@ static void a_fault_ends_the_task_only(void **state)
     assert_true(nx_test_has_line(r->console, "init: faulter exited with -257"));
     assert_true(nx_test_has_line(r->console, "init: bystander exited with 0"));
     assert_int_equal(sibling_came_back, 0);
+    /* The sibling, asleep for 50 ms (longer than the whole run), was woken
+     * by the kill and ended (killed) before the machine stopped. */
+    assert_int_equal(killed_exits, 1);
+    assert_true(killed_at < r->end_time_ns);
     nx_audit_record_t out[NX_AUDIT_CAPACITY];
     uint32_t n = nx_audit_read(out, NX_AUDIT_CAPACITY), faults = 0;
     for (uint32_t i = 0; i < n; i++)

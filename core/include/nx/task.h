@@ -26,9 +26,10 @@ struct nx_task {
     /* Its user side (nx/user.h), for a task that runs user code. */
     bool has_aspace;
     nx_port_aspace_t aspace;
-    nx_spinlock_t user_lock; /* guards the stack bitmaps */
-    uint64_t stacks_used;    /* bit i: stack slot i belongs to a thread */
-    uint64_t stacks_mapped;  /* bit i: slot i's memory is mapped */
+    nx_spinlock_t user_lock;   /* guards the stack bitmaps */
+    uint64_t stacks_used;      /* bit i: stack slot i belongs to a thread */
+    uint64_t stacks_mapped;    /* bit i: slot i's memory is mapped */
+    struct nx_thread *threads; /* its threads (user_lock), for ending them */
 };
 _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
 

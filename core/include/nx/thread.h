@@ -42,8 +42,10 @@ typedef enum nx_thread_state {
 struct nx_thread {
     nx_object_t obj;
     nx_thread_id_t id;
-    nx_task_t *task; /* holds a reference */
-    bool is_idle;    /* a hart's idle thread: never queued, never exits */
+    nx_task_t *task;        /* holds a reference */
+    nx_thread_t *task_next; /* its task's list of threads (task's user_lock) */
+    nx_thread_t *task_prev;
+    bool is_idle; /* a hart's idle thread: never queued, never exits */
     nx_port_context_t ctx;
     uintptr_t entry; /* user program entry and argument */
     uintptr_t arg;

@@ -25,6 +25,7 @@
 #define NX_USER_NO_STACK UINT32_MAX
 
 typedef struct nx_task nx_task_t;
+struct nx_thread;
 
 /* Give `task` an empty address space. NX_OK, NX_ERR_BAD_STATE (it has
  * one), NX_ERR_NO_RESOURCES. */
@@ -40,6 +41,14 @@ nx_status_t nx_task_user_stack(nx_task_t *task, uintptr_t *top, uint32_t *slot);
 
 /* Give a slot back (its thread is gone). */
 void nx_task_user_stack_release(nx_task_t *task, uint32_t slot);
+
+/* Link / unlink a thread on its task's list (thread creation and
+ * destruction). */
+void nx_task_thread_link(nx_task_t *task, struct nx_thread *t);
+void nx_task_thread_unlink(nx_task_t *task, struct nx_thread *t);
+
+/* Wake every waiting thread of a dying task with NX_ERR_CANCELED. */
+void nx_task_cancel_waits(nx_task_t *task);
 
 /* Release the address space; task destruction only. */
 void nx_task_user_destroy(nx_task_t *task);

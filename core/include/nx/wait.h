@@ -54,6 +54,10 @@ nx_status_t nx_wait_locked(nx_wait_queue_t *q, uint64_t deadline_ns);
  * a hardware interrupt with other timers (nx/timer.h). */
 nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint64_t slack_ns);
 
+/* If `t` waits on any queue, wake it with `result` (its task is ending).
+ * Takes the queue's lock: the caller holds no wait queue lock. */
+void nx_wait_cancel(nx_thread_t *t, nx_status_t result);
+
 /* Wake the longest waiter / every waiter with `result`; lock held. Return
  * how many were woken. */
 uint32_t nx_wake_one_locked(nx_wait_queue_t *q, nx_status_t result);
