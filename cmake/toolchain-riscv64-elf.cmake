@@ -16,6 +16,13 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # RV64IMAC with the CSR and fence.i instructions; medany so the kernel runs
 # at 0x80200000; no linker relaxation, so gp is never used as a base.
 set(NX_RV64_ARCH "-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax")
-set(CMAKE_C_FLAGS_INIT "${NX_RV64_ARCH} -ffreestanding -fno-common -fno-stack-protector -fno-pic")
+# The preset links with LTO (small port calls such as nx_port_this_hart are
+# inlined into core's hot paths); a function called once stays a function,
+# and keeps its name (no .constprop/.isra/.part clones), so gdb can still
+# break in nx_kernel_boot and friends.
+set(NX_RV64_DEBUGGABLE_LTO
+    "-fno-inline-functions-called-once -fno-ipa-cp -fno-ipa-sra -fno-partial-inlining")
+set(CMAKE_C_FLAGS_INIT
+    "${NX_RV64_ARCH} -ffreestanding -fno-common -fno-stack-protector -fno-pic ${NX_RV64_DEBUGGABLE_LTO}")
 set(CMAKE_ASM_FLAGS_INIT "${NX_RV64_ARCH}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -static -Wl,--no-relax")

@@ -170,11 +170,11 @@ void rv_trap_user(rv_trap_frame_t *frame)
                      (unsigned long long)irq, (unsigned long long)frame->sepc, trapping_hartid());
     } else if (cause == RV_EXC_ECALL_U) {
         frame->sepc += 4u; /* past the ecall (never compressed) */
-        const uint64_t args[6] = { frame->x[10], frame->x[11], frame->x[12],
-                                   frame->x[13], frame->x[14], frame->x[15] };
-        /* A number above 32 bits is no call at all, never a truncated one. */
+        /* A number above 32 bits is no call at all, never a truncated one.
+         * The arguments a0..a5 are x10..x15: read in place. */
         uint64_t nr = frame->x[REG_A7];
-        nx_syscall_ret_t r = nx_kernel_syscall(nr <= UINT32_MAX ? (uint32_t)nr : UINT32_MAX, args);
+        nx_syscall_ret_t r =
+            nx_kernel_syscall(nr <= UINT32_MAX ? (uint32_t)nr : UINT32_MAX, &frame->x[REG_A0]);
         frame->x[REG_A0] = (uint64_t)r.status;
         frame->x[REG_A1] = r.value;
     } else {

@@ -21,6 +21,14 @@ nx_percpu_t *nx_percpu(nx_hart_token_t token)
     return &percpu[self];
 }
 
+nx_percpu_t *nx_percpu_self(void)
+{
+    uint32_t self = nx_port_this_hart();
+    if (self >= NX_MAX_HARTS)
+        nx_panic("hart index %u is past NX_MAX_HARTS", self);
+    return &percpu[self];
+}
+
 nx_percpu_t *nx_percpu_reset(uint32_t hart)
 {
     nx_percpu_t *p = &percpu[hart];

@@ -43,7 +43,7 @@ void nx_sched_reset(void)
 
 nx_thread_t *nx_thread_current(void)
 {
-    return nx_percpu(nx_hart_self())->current;
+    return nx_percpu_self()->current;
 }
 
 nx_sched_stats_t nx_sched_stats(uint32_t hart)
@@ -372,7 +372,7 @@ _Noreturn void nx_sched_exit(int32_t code)
 
 void nx_kernel_preempt(void)
 {
-    nx_percpu_t *p = nx_percpu(nx_hart_self());
+    nx_percpu_t *p = nx_percpu_self();
     nx_thread_exit_if_killed(p->current);
     if (p->need_resched && !p->current->is_idle)
         schedule(true);

@@ -1,10 +1,12 @@
 /*
  * bundle.c - the boot bundle: the selftest programs (tests/programs), each
  * an ELF image linked into the kernel (bundle_images.S, generated), handed
- * to init by nx_port_boot_programs(). Plus one image init must refuse.
+ * to init by nx_port_boot_programs(), plus one image init must refuse; or,
+ * with the bootargs word nexus.bench, the benchmark programs instead.
  */
 #include "nexus/sched.h"
 #include "nexus/syscall.h"
+#include "nx/boot.h"
 #include "nx/kernel.h"
 #include "nx/port.h"
 
@@ -12,6 +14,8 @@
     extern const unsigned char nx_image_##name[], nx_image_##name##_end[];
 #include "bundle.def"
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0)
+NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0)
+NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0)
 #undef NX_BUNDLE
 
 static const struct {
@@ -20,28 +24,38 @@ static const struct {
     nx_qos_t qos;
     int32_t expect_exit;
     bool expect_refused;
+    bool bench; /* runs only with nexus.bench, and then alone: bench_syscall
+                   (Interactive) first, bench_yield (Normal) after it */
 } bundle[] = {
 #define NX_BUNDLE(name, qos, expect)                                                               \
-    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false },
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, false },
 #include "bundle.def"
 #undef NX_BUNDLE
-    { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true },
+    { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, false },
+    { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
+      false, true },
+    { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false,
+      true },
 };
 
 uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
 {
+    bool bench = nx_bootinfo_has_arg(nx_boot_info(), "nexus.bench");
     uint32_t n = 0;
-    for (; n < sizeof bundle / sizeof bundle[0] && n < max; n++) {
-        out[n].name = bundle[n].name;
-        out[n].image = bundle[n].start;
-        out[n].image_size = (size_t)(bundle[n].end - bundle[n].start);
+    for (uint32_t i = 0; i < sizeof bundle / sizeof bundle[0] && n < max; i++) {
+        if (bundle[i].bench != bench)
+            continue;
+        out[n].name = bundle[i].name;
+        out[n].image = bundle[i].start;
+        out[n].image_size = (size_t)(bundle[i].end - bundle[i].start);
         out[n].entry = 0;
         out[n].arg = 0;
-        out[n].qos = (uint32_t)bundle[n].qos;
+        out[n].qos = (uint32_t)bundle[i].qos;
         out[n].affinity = 0;
         out[n].policy = false;
-        out[n].expect_exit = bundle[n].expect_exit;
-        out[n].expect_refused = bundle[n].expect_refused;
+        out[n].expect_exit = bundle[i].expect_exit;
+        out[n].expect_refused = bundle[i].expect_refused;
+        n++;
     }
     return n;
 }

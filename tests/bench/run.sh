@@ -9,7 +9,12 @@
 #   one function a benchmark names: nx_bench --collect), divided by the
 #   iterations (deterministic for one binary); ns: a timed loop.
 # BENCH sim_context_switches_per_host_second value=<n>: from sim_context_switch.
-# BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off, best of 3.
+# BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off (every
+#   selftest and boot program passed), best of 3.
+# BENCH rv64_null_syscall / rv64_yield_switch guest_instr_per_op=<n>: the
+#   benchmark bundle (bootargs nexus.bench) on one hart under QEMU
+#   -icount shift=0 (one guest instruction per virtual ns, so the programs'
+#   clock counts guest instructions); printed by the programs themselves.
 set -u
 
 smoke=
@@ -71,6 +76,14 @@ if [ -n "$kernel" ]; then
         ms=$(((t1 - t0) / 1000000))
         [ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
     done
-    grep -q 'nexus: all selftests passed' "$out" || { echo "run.sh: boot did not pass" >&2; exit 1; }
+    grep -q 'init: all programs passed' "$out" || { echo "run.sh: boot did not pass" >&2; exit 1; }
     echo "BENCH qemu_boot_4harts wall_ms=$best"
+
+    echo "run.sh: running the benchmark bundle under QEMU -icount shift=0" >&2
+    qemu-system-riscv64 -machine virt -m 128M -nographic -bios default -smp 1 -icount shift=0 \
+        -kernel "$kernel" -append nexus.bench </dev/null >"$out" 2>&1 ||
+        { echo "run.sh: QEMU benchmark boot failed:" >&2; cat "$out" >&2; exit 1; }
+    grep -q 'init: all programs passed' "$out" ||
+        { echo "run.sh: the benchmark bundle did not pass:" >&2; cat "$out" >&2; exit 1; }
+    grep '^BENCH rv64_' "$out" | tr -d '\r'
 fi

@@ -97,6 +97,10 @@ nx_hart_token_t nx_hart_self(void);
 /* The calling hart's own state; panics unless `token` is the calling hart. */
 nx_percpu_t *nx_percpu(nx_hart_token_t token);
 
+/* nx_percpu(nx_hart_self()) without the token check (which cannot fail
+ * there): for the system call and trap return paths. */
+nx_percpu_t *nx_percpu_self(void);
+
 /* Lock / unlock hart `hart`'s run queue (lock order checked). */
 nx_runqueue_t *nx_rq_lock(uint32_t hart);
 void nx_rq_unlock(nx_runqueue_t *rq);
