@@ -1,7 +1,8 @@
 /*
  * bundle.c - the boot bundle: the selftest programs (tests/programs), each
  * an ELF image linked into the kernel (bundle_images.S, generated), handed
- * to init by nx_port_boot_programs(), plus one image init must refuse; or,
+ * to init by nx_port_boot_programs(), then this port's own programs, plus
+ * one image init must refuse; or,
  * with the bootargs word nexus.bench, the benchmark programs instead.
  */
 #include "nexus/sched.h"
@@ -10,9 +11,23 @@
 #include "nx/kernel.h"
 #include "nx/port.h"
 
+/* This port's own programs (user/programs, user.cmake): every register
+ * kept across the kernel, and each kind of exception a program can take
+ * ends it with its fault code. */
+#define NX_RV64_FAULTED(kind) NX_EXIT_CODE_FAULT(NX_USER_FAULT_##kind)
+#define NX_RV64_BUNDLE(X)                                                                          \
+    X(registers, NX_QOS_NORMAL, 0)                                                                 \
+    X(fault_csr, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL))                                          \
+    X(fault_fp, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL))                                           \
+    X(fault_ebreak, NX_QOS_NORMAL, NX_RV64_FAULTED(BREAKPOINT))                                    \
+    X(fault_misaligned, NX_QOS_NORMAL, NX_RV64_FAULTED(MISALIGNED))                                \
+    X(fault_kernel_load, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE))                                     \
+    X(fault_exec_stack, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE))
+
 #define NX_BUNDLE(name, qos, expect)                                                               \
     extern const unsigned char nx_image_##name[], nx_image_##name##_end[];
 #include "bundle.def"
+NX_RV64_BUNDLE(NX_BUNDLE)
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0)
 NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0)
 NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0)
@@ -30,8 +45,10 @@ static const struct {
 #define NX_BUNDLE(name, qos, expect)                                                               \
     { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, false },
 #include "bundle.def"
+    NX_RV64_BUNDLE(NX_BUNDLE)
 #undef NX_BUNDLE
-    { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, false },
+        { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true,
+          false },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
       false, true },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false,

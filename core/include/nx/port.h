@@ -245,7 +245,7 @@ nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len);
 /* --- Boot programs ---------------------------------------------------------- */
 
 /* How many programs a port may hand to init. */
-#define NX_MAX_BOOT_PROGRAMS 16u
+#define NX_MAX_BOOT_PROGRAMS 32u
 
 /* A user program to start at boot (core/boot/init.c starts each in a task
  * of its own; include/nexus/start.h lists the handles it starts with). */
