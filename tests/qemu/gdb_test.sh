@@ -1,7 +1,8 @@
 #!/bin/sh
 # gdb_test.sh - the debugging path works: QEMU halted with its gdb stub,
 # gdb-multiarch attached with kernel.elf's symbols, a breakpoint in core's
-# boot is hit and a backtrace names it.
+# boot is hit and a backtrace names it; then one on the system call entry
+# is hit by a U-mode program's ecall, with the trap path in the backtrace.
 #
 # usage: gdb_test.sh QEMU KERNEL
 set -u
@@ -19,12 +20,16 @@ target remote :$port
 break nx_kernel_boot
 continue
 bt 1
+break nx_kernel_syscall
+continue
+bt 3
 CMDS
 timeout 60 gdb-multiarch -q -nx -batch "$kernel" -x "$cmds" >"$out" 2>&1
-if grep -q "Breakpoint 1, nx_kernel_boot" "$out" && grep -q "^#0  nx_kernel_boot" "$out"; then
-    echo "gdb_test.sh: breakpoint in nx_kernel_boot hit, backtrace resolved"
+if grep -q "Breakpoint 1, nx_kernel_boot" "$out" && grep -q "^#0  nx_kernel_boot" "$out" &&
+    grep -q "Breakpoint 2, nx_kernel_syscall (nr=" "$out" && grep -q "in rv_trap_user (frame=" "$out"; then
+    echo "gdb_test.sh: breakpoints in nx_kernel_boot and nx_kernel_syscall hit, backtraces resolved"
     exit 0
 fi
-echo "gdb_test.sh: gdb did not stop in nx_kernel_boot; its output:" >&2
+echo "gdb_test.sh: gdb did not stop in nx_kernel_boot and then nx_kernel_syscall; its output:" >&2
 cat "$out" >&2
 exit 1

@@ -13,6 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Entry points stay functions of their own when the kernel is linked with
+ * LTO (the rv64 preset): each costs one call, and a debugger can always
+ * break on it by name. */
+#define NX_ENTRY __attribute__((noinline))
+
 /*
  * Boot the kernel on the boot hart. `dtb` is the device tree the firmware
  * (or simulator) describes the machine with; at most `dtb_max_bytes` of it
@@ -20,20 +25,20 @@
  * Resets every piece of core state first, so a simulator can boot many
  * machines in one process. Never returns: it ends in nx_port_shutdown().
  */
-_Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t boot_hartid);
+NX_ENTRY _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t boot_hartid);
 
 /* Entry of every other hart, started by nx_port_hart_start(hart). */
-_Noreturn void nx_kernel_secondary(uint32_t hart);
+NX_ENTRY _Noreturn void nx_kernel_secondary(uint32_t hart);
 
 /* This hart's one-shot timer fired (the port already disarmed it). */
-void nx_kernel_timer_interrupt(void);
+NX_ENTRY void nx_kernel_timer_interrupt(void);
 
 /* This hart received one or more IPIs (the port already acknowledged them). */
-void nx_kernel_ipi_interrupt(void);
+NX_ENTRY void nx_kernel_ipi_interrupt(void);
 
 /* The interrupt controller signals a pending source for this hart: core
  * claims, handles and completes sources (nx_port_irq_claim/complete). */
-void nx_kernel_external_interrupt(void);
+NX_ENTRY void nx_kernel_external_interrupt(void);
 
 /*
  * The current thread is about to continue in user mode after a system call
@@ -42,7 +47,7 @@ void nx_kernel_external_interrupt(void);
  * the scheduler wants this hart for another thread, the switch happens
  * here; returns when this thread runs again, perhaps on another hart.
  */
-void nx_kernel_preempt(void);
+NX_ENTRY void nx_kernel_preempt(void);
 
 /* What a user program did that ends it. */
 typedef enum nx_user_fault {
@@ -57,6 +62,6 @@ typedef enum nx_user_fault {
  * `pc`: where). Core ends the thread's task (an audit record says why);
  * never returns: the hart goes on with other threads.
  */
-_Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintptr_t pc);
+NX_ENTRY _Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintptr_t pc);
 
 #endif /* NX_KERNEL_H */
