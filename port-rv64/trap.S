@@ -29,6 +29,36 @@
 #define SSTATUS_FS   (3 << 13)
 #define SSTATUS_SUM  (1 << 18)
 
+/* x1, x3 and x5..x31 to and from their frame slots at sp (rv/trap.h);
+ * sp (x2) and tp (x4) are each path's own business. */
+.macro save_gprs
+    sd x1, 1*8(sp)
+    sd x3, 3*8(sp)
+    .irp n, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    sd x\n, \n*8(sp)
+    .endr
+.endm
+
+/* The trap's CSRs into the frame (t0 is scratch: save it first). */
+.macro save_csrs
+    csrr t0, sepc
+    sd t0, RV_FRAME_SEPC(sp)
+    csrr t0, sstatus
+    sd t0, RV_FRAME_SSTATUS(sp)
+    csrr t0, scause
+    sd t0, RV_FRAME_SCAUSE(sp)
+    csrr t0, stval
+    sd t0, RV_FRAME_STVAL(sp)
+.endm
+
+.macro load_gprs
+    ld x1, 1*8(sp)
+    ld x3, 3*8(sp)
+    .irp n, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    ld x\n, \n*8(sp)
+    .endr
+.endm
+
     .section .text
     .balign 4
     .globl rv_trap_vector
@@ -38,46 +68,11 @@ rv_trap_vector:
     csrrw tp, sscratch, tp       /* from the kernel: tp back, sscratch 0 again */
 
     addi sp, sp, -RV_FRAME_BYTES
-    sd x1, 1*8(sp)
-    sd x3, 3*8(sp)
+    save_gprs
     sd x4, 4*8(sp)
-    sd x5, 5*8(sp)
-    sd x6, 6*8(sp)
-    sd x7, 7*8(sp)
-    sd x8, 8*8(sp)
-    sd x9, 9*8(sp)
-    sd x10, 10*8(sp)
-    sd x11, 11*8(sp)
-    sd x12, 12*8(sp)
-    sd x13, 13*8(sp)
-    sd x14, 14*8(sp)
-    sd x15, 15*8(sp)
-    sd x16, 16*8(sp)
-    sd x17, 17*8(sp)
-    sd x18, 18*8(sp)
-    sd x19, 19*8(sp)
-    sd x20, 20*8(sp)
-    sd x21, 21*8(sp)
-    sd x22, 22*8(sp)
-    sd x23, 23*8(sp)
-    sd x24, 24*8(sp)
-    sd x25, 25*8(sp)
-    sd x26, 26*8(sp)
-    sd x27, 27*8(sp)
-    sd x28, 28*8(sp)
-    sd x29, 29*8(sp)
-    sd x30, 30*8(sp)
-    sd x31, 31*8(sp)
     addi t0, sp, RV_FRAME_BYTES
     sd t0, 2*8(sp)               /* the interrupted sp */
-    csrr t0, sepc
-    sd t0, RV_FRAME_SEPC(sp)
-    csrr t0, sstatus
-    sd t0, RV_FRAME_SSTATUS(sp)
-    csrr t0, scause
-    sd t0, RV_FRAME_SCAUSE(sp)
-    csrr t0, stval
-    sd t0, RV_FRAME_STVAL(sp)
+    save_csrs
 
     mv a0, sp
     call rv_trap
@@ -86,36 +81,8 @@ rv_trap_vector:
     csrw sepc, t0
     ld t0, RV_FRAME_SSTATUS(sp)
     csrw sstatus, t0
-    ld x1, 1*8(sp)
-    ld x3, 3*8(sp)
+    load_gprs
     ld x4, 4*8(sp)
-    ld x5, 5*8(sp)
-    ld x6, 6*8(sp)
-    ld x7, 7*8(sp)
-    ld x8, 8*8(sp)
-    ld x9, 9*8(sp)
-    ld x10, 10*8(sp)
-    ld x11, 11*8(sp)
-    ld x12, 12*8(sp)
-    ld x13, 13*8(sp)
-    ld x14, 14*8(sp)
-    ld x15, 15*8(sp)
-    ld x16, 16*8(sp)
-    ld x17, 17*8(sp)
-    ld x18, 18*8(sp)
-    ld x19, 19*8(sp)
-    ld x20, 20*8(sp)
-    ld x21, 21*8(sp)
-    ld x22, 22*8(sp)
-    ld x23, 23*8(sp)
-    ld x24, 24*8(sp)
-    ld x25, 25*8(sp)
-    ld x26, 26*8(sp)
-    ld x27, 27*8(sp)
-    ld x28, 28*8(sp)
-    ld x29, 29*8(sp)
-    ld x30, 30*8(sp)
-    ld x31, 31*8(sp)
     addi sp, sp, RV_FRAME_BYTES
     sret
 
@@ -125,47 +92,12 @@ rv_trap_vector:
     ld sp, RV_HL_KSTACK_TOP(tp)
     beqz sp, .Lno_kstack
     addi sp, sp, -RV_FRAME_BYTES
-    sd x1, 1*8(sp)
-    sd x3, 3*8(sp)
-    sd x5, 5*8(sp)
-    sd x6, 6*8(sp)
-    sd x7, 7*8(sp)
-    sd x8, 8*8(sp)
-    sd x9, 9*8(sp)
-    sd x10, 10*8(sp)
-    sd x11, 11*8(sp)
-    sd x12, 12*8(sp)
-    sd x13, 13*8(sp)
-    sd x14, 14*8(sp)
-    sd x15, 15*8(sp)
-    sd x16, 16*8(sp)
-    sd x17, 17*8(sp)
-    sd x18, 18*8(sp)
-    sd x19, 19*8(sp)
-    sd x20, 20*8(sp)
-    sd x21, 21*8(sp)
-    sd x22, 22*8(sp)
-    sd x23, 23*8(sp)
-    sd x24, 24*8(sp)
-    sd x25, 25*8(sp)
-    sd x26, 26*8(sp)
-    sd x27, 27*8(sp)
-    sd x28, 28*8(sp)
-    sd x29, 29*8(sp)
-    sd x30, 30*8(sp)
-    sd x31, 31*8(sp)
+    save_gprs
     ld t0, RV_HL_USER_SP(tp)
     sd t0, 2*8(sp)
     csrrw t0, sscratch, zero     /* the user's tp; from here a trap is the kernel's */
     sd t0, 4*8(sp)
-    csrr t0, sepc
-    sd t0, RV_FRAME_SEPC(sp)
-    csrr t0, sstatus
-    sd t0, RV_FRAME_SSTATUS(sp)
-    csrr t0, scause
-    sd t0, RV_FRAME_SCAUSE(sp)
-    csrr t0, stval
-    sd t0, RV_FRAME_STVAL(sp)
+    save_csrs
     mv s0, zero                  /* a backtrace ends here */
 
     mv a0, sp
@@ -202,36 +134,8 @@ rv_user_return:
     li t0, SSTATUS_SPIE
     csrs sstatus, t0
     csrw sscratch, tp            /* the next trap finds this hart's record */
-    ld x1, 1*8(sp)
-    ld x3, 3*8(sp)
+    load_gprs
     ld x4, 4*8(sp)
-    ld x5, 5*8(sp)
-    ld x6, 6*8(sp)
-    ld x7, 7*8(sp)
-    ld x8, 8*8(sp)
-    ld x9, 9*8(sp)
-    ld x10, 10*8(sp)
-    ld x11, 11*8(sp)
-    ld x12, 12*8(sp)
-    ld x13, 13*8(sp)
-    ld x14, 14*8(sp)
-    ld x15, 15*8(sp)
-    ld x16, 16*8(sp)
-    ld x17, 17*8(sp)
-    ld x18, 18*8(sp)
-    ld x19, 19*8(sp)
-    ld x20, 20*8(sp)
-    ld x21, 21*8(sp)
-    ld x22, 22*8(sp)
-    ld x23, 23*8(sp)
-    ld x24, 24*8(sp)
-    ld x25, 25*8(sp)
-    ld x26, 26*8(sp)
-    ld x27, 27*8(sp)
-    ld x28, 28*8(sp)
-    ld x29, 29*8(sp)
-    ld x30, 30*8(sp)
-    ld x31, 31*8(sp)
     ld x2, 2*8(sp)
     sret
 

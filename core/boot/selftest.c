@@ -223,14 +223,6 @@ static uint32_t pools_in_use(void)
     return used;
 }
 
-#define HANDLES_CHECK(cond, ...)                                                                   \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            nx_snprintf(why, len, __VA_ARGS__);                                                    \
-            goto out;                                                                              \
-        }                                                                                          \
-    } while (0)
-
 /* The capability core on this machine: create, duplicate with fewer rights,
  * use, refuse a stale handle and a missing right, transfer, revoke. */
 static bool check_handles(char *why, size_t len)
@@ -242,25 +234,27 @@ static bool check_handles(char *why, size_t len)
     nx_object_info_t info;
     uint32_t revoked = 0;
 
-    HANDLES_CHECK(nx_task_create(&a) == NX_OK && nx_task_create(&b) == NX_OK, "task create");
-    HANDLES_CHECK(nx_sys_event_create(a, &ev) == NX_OK, "event create");
-    HANDLES_CHECK(nx_sys_handle_duplicate(a, ev, NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER, &weak) ==
-                      NX_OK,
-                  "duplicate");
-    HANDLES_CHECK(nx_sys_handle_info(a, weak, &info) == NX_OK && info.type == NX_OBJ_EVENT &&
-                      info.rights == (NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER),
-                  "info of the duplicate");
-    HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 24) == NX_OK, "signal");
-    HANDLES_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) == NX_ERR_ACCESS_DENIED,
-                  "duplicate without NX_RIGHT_DUPLICATE was allowed");
-    HANDLES_CHECK(nx_sys_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
-    HANDLES_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 25) == NX_ERR_BAD_HANDLE,
-                  "a transferred handle still worked in its old table");
-    HANDLES_CHECK(nx_sys_handle_revoke(a, ev, &revoked) == NX_OK && revoked == 1u, "revoke");
-    HANDLES_CHECK(nx_sys_handle_info(b, moved, &info) == NX_ERR_BAD_HANDLE,
-                  "a revoked handle survived");
-    HANDLES_CHECK(nx_sys_handle_close(a, ev) == NX_OK, "close");
-    HANDLES_CHECK(nx_sys_handle_close(a, ev) == NX_ERR_BAD_HANDLE, "a closed handle closed twice");
+    NX_SELFTEST_CHECK(nx_task_create(&a) == NX_OK && nx_task_create(&b) == NX_OK, "task create");
+    NX_SELFTEST_CHECK(nx_sys_event_create(a, &ev) == NX_OK, "event create");
+    NX_SELFTEST_CHECK(nx_sys_handle_duplicate(a, ev, NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER, &weak) ==
+                          NX_OK,
+                      "duplicate");
+    NX_SELFTEST_CHECK(nx_sys_handle_info(a, weak, &info) == NX_OK && info.type == NX_OBJ_EVENT &&
+                          info.rights == (NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER),
+                      "info of the duplicate");
+    NX_SELFTEST_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 24) == NX_OK, "signal");
+    NX_SELFTEST_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) ==
+                          NX_ERR_ACCESS_DENIED,
+                      "duplicate without NX_RIGHT_DUPLICATE was allowed");
+    NX_SELFTEST_CHECK(nx_sys_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
+    NX_SELFTEST_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 25) == NX_ERR_BAD_HANDLE,
+                      "a transferred handle still worked in its old table");
+    NX_SELFTEST_CHECK(nx_sys_handle_revoke(a, ev, &revoked) == NX_OK && revoked == 1u, "revoke");
+    NX_SELFTEST_CHECK(nx_sys_handle_info(b, moved, &info) == NX_ERR_BAD_HANDLE,
+                      "a revoked handle survived");
+    NX_SELFTEST_CHECK(nx_sys_handle_close(a, ev) == NX_OK, "close");
+    NX_SELFTEST_CHECK(nx_sys_handle_close(a, ev) == NX_ERR_BAD_HANDLE,
+                      "a closed handle closed twice");
     ok = true;
 out:
     if (a != NULL) {

@@ -27,6 +27,16 @@ static const struct {
 
 #define COUNT (sizeof bundle / sizeof bundle[0])
 
+/* The console line that says program i passed: "SELFTEST: <name> ok", or
+ * init's exit line for one expected to exit otherwise. */
+static void passing_line(size_t i, char *line, size_t size)
+{
+    if (bundle[i].expect == 0)
+        snprintf(line, size, "SELFTEST: %s ok", bundle[i].name);
+    else
+        snprintf(line, size, "init: %s exited with %d", bundle[i].name, (int)bundle[i].expect);
+}
+
 static void run_bundle(uint32_t harts, uint64_t seed)
 {
     nx_sim_config_t cfg = nx_test_machine_config(harts, seed);
@@ -38,11 +48,7 @@ static void run_bundle(uint32_t harts, uint64_t seed)
     nx_test_assert_machine_passed(r);
     for (size_t i = 0; i < COUNT; i++) {
         char line[96];
-        if (bundle[i].expect == 0)
-            snprintf(line, sizeof line, "SELFTEST: %s ok", bundle[i].name);
-        else
-            snprintf(line, sizeof line, "init: %s exited with %d", bundle[i].name,
-                     (int)bundle[i].expect);
+        passing_line(i, line, sizeof line);
         if (!nx_test_has_line(r->console, line))
             fail_msg("%u harts: missing \"%s\"; console:\n%s", harts, line, r->console);
     }
@@ -91,11 +97,7 @@ static void qemu_bundle_markers_match_bundle_def(void **state)
             continue;
         assert_true(seen < COUNT);
         char want[96];
-        if (bundle[seen].expect == 0)
-            snprintf(want, sizeof want, "SELFTEST: %s ok", bundle[seen].name);
-        else
-            snprintf(want, sizeof want, "init: %s exited with %d", bundle[seen].name,
-                     (int)bundle[seen].expect);
+        passing_line(seen, want, sizeof want);
         assert_string_equal(line, want);
         seen++;
     }

@@ -21,6 +21,16 @@
 #define NX_SELFTEST_PHASE_TIMEOUT_NS 5000000000ull  /* every hart finishes a phase in 5 s */
 #define NX_SELFTEST_OPEN_TIMEOUT_NS  30000000000ull /* a hart waits 30 s for the next phase */
 
+/* In a check `bool check(char *why, size_t len)` with an `out:` label:
+ * unless `cond`, write the reason into why and go to out. */
+#define NX_SELFTEST_CHECK(cond, ...)                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            nx_snprintf(why, len, __VA_ARGS__);                                                    \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
 /* Clear all selftest state (called from nx_kernel_boot). */
 void nx_selftest_reset(void);
 
