@@ -64,6 +64,9 @@ static _Noreturn void thread_start(uintptr_t arg)
         ((void (*)(uintptr_t))t->entry)(t->arg);
         nx_sched_exit(0);
     }
+    /* Created just before its task was killed: the kill found nothing to
+     * cancel, so the first way out to user mode is where it ends. */
+    nx_thread_exit_if_killed(t);
     nx_port_enter_user(t->entry, t->arg, t->user_stack_top, t->user_return);
 }
 
@@ -84,6 +87,8 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     nx_spin_unlock(&t->sched_lock);
     atomic_store(&t->state, (uint32_t)NX_THREAD_BLOCKED); /* until nx_sched_start */
     atomic_store(&t->on_cpu, 0u);
+    t->waiting_on = NULL;
+    atomic_store(&t->cancellers, 0u);
     nx_qos_budget_init(&t->own_budget);
     t->budget = task != NULL ? &task->budget : &t->own_budget;
     nx_wait_queue_init(&t->exit_waiters);

@@ -6,7 +6,14 @@
  * unlinks it under the queue's lock and wakes it with a result; the other
  * finds it unlinked and does nothing. After waking, the waiter cancels its
  * timer and waits out a callback still running, so the timer cannot touch
- * a later wait.
+ * a later wait; and it waits out every nx_wait_cancel() still looking at
+ * its queue (t->cancellers), which may live on its stack or in an object
+ * it stops holding once the wait returns.
+ *
+ * A kill and a new wait race like Dekker's flags: the waiter publishes
+ * waiting_on, then reads its task's dying; the killer (nx_task_kill) sets
+ * dying, then reads waiting_on; full fences between. At least one sees
+ * the other: the waiter does not block, or the killer wakes it.
  */
 #include "nx/panic.h"
 #include "nx/port.h"
@@ -64,9 +71,13 @@ static void wake_if_waiting(nx_wait_queue_t *q, nx_thread_t *t, nx_status_t resu
 
 void nx_wait_cancel(nx_thread_t *t, nx_status_t result)
 {
-    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_ACQUIRE);
+    /* Counted before waiting_on is read: the wait cannot return, and its
+     * queue go away, until this is done with it. */
+    atomic_fetch_add_explicit(&t->cancellers, 1u, memory_order_seq_cst);
+    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_SEQ_CST);
     if (q != NULL)
         wake_if_waiting(q, t, result);
+    atomic_fetch_sub_explicit(&t->cancellers, 1u, memory_order_release);
 }
 
 /* The thread's timer: its wait timed out (unless someone woke it first). */
@@ -90,13 +101,6 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
     }
     if (t->is_idle)
         nx_panic("an idle thread tried to wait");
-    /* A dying task's thread does not start a wait: nx_task_kill set dying
-     * before it looked for waiters, so one queued after its look sees it
-     * here (under the queue's lock, which the look also takes). */
-    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_ACQUIRE)) {
-        nx_spin_unlock(&q->lock);
-        return NX_ERR_CANCELED;
-    }
 
     t->wq_next = NULL;
     t->wq_prev = q->tail;
@@ -106,7 +110,14 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
         q->head = t;
     q->tail = t;
     q->count++;
-    __atomic_store_n(&t->waiting_on, q, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->waiting_on, q, __ATOMIC_SEQ_CST);
+    /* A dying task's thread starts no wait (see the top of this file). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_SEQ_CST)) {
+        unlink_waiter(q, t);
+        nx_spin_unlock(&q->lock);
+        return NX_ERR_CANCELED;
+    }
     atomic_store_explicit(&t->wait_result, (int32_t)NX_ERR_TIMED_OUT, memory_order_relaxed);
     atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_BLOCKED, memory_order_release);
     nx_timer_init(&t->timeout, wait_timed_out, t);
@@ -116,6 +127,8 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
     nx_sched_block();
 
     nx_timer_cancel_sync(&t->timeout);
+    while (atomic_load_explicit(&t->cancellers, memory_order_acquire) != 0u)
+        nx_port_relax();
     return (nx_status_t)atomic_load_explicit(&t->wait_result, memory_order_acquire);
 }
 

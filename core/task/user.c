@@ -95,6 +95,9 @@ void nx_task_thread_unlink(nx_task_t *task, nx_thread_t *t)
 
 void nx_task_cancel_waits(nx_task_t *task)
 {
+    /* dying was set before this: the fence pairs with the waiter's (a
+     * thread either sees dying and starts no wait, or is seen waiting). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     /* Lock order: the task's list, then each wait queue (nx_wait_cancel). */
     nx_spin_lock(&task->user_lock);
     for (nx_thread_t *t = task->threads; t != NULL; t = t->task_next)

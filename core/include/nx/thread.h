@@ -83,6 +83,9 @@ struct nx_thread {
     nx_thread_t *wq_prev;
     _Atomic int32_t wait_result; /* nx_status_t the wait returns */
     nx_timer_t timeout;          /* the thread's one kernel timer */
+    /* Threads inside nx_wait_cancel() for this one: its wait does not
+     * return (and its queue, perhaps on its stack, stays) until 0. */
+    atomic_uint cancellers;
 
     /* End. */
     int32_t exit_code;
