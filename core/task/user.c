@@ -1,6 +1,7 @@
 /*
  * user.c - a task's address space and user stacks (see nx/user.h).
  */
+#include "nx/sched.h"
 #include "nx/task.h"
 #include "nx/thread.h"
 #include "nx/wait.h"
@@ -100,8 +101,17 @@ void nx_task_cancel_waits(nx_task_t *task)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     /* Lock order: the task's list, then each wait queue (nx_wait_cancel). */
     nx_spin_lock(&task->user_lock);
-    for (nx_thread_t *t = task->threads; t != NULL; t = t->task_next)
+    uint32_t self = nx_port_this_hart();
+    for (nx_thread_t *t = task->threads; t != NULL; t = t->task_next) {
         nx_wait_cancel(t, NX_ERR_CANCELED);
+        /* One running on another hart ends at its next way out of the
+         * kernel: make that now, not at the end of its slice. (Racy reads:
+         * a thread that just moved goes through the kernel anyway.) */
+        uint32_t hart = __atomic_load_n(&t->hart, __ATOMIC_RELAXED);
+        if (atomic_load_explicit(&t->state, memory_order_acquire) == (uint32_t)NX_THREAD_RUNNING &&
+            hart != self)
+            (void)nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_RESCHED);
+    }
     nx_spin_unlock(&task->user_lock);
 }
 

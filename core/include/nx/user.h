@@ -47,7 +47,9 @@ void nx_task_user_stack_release(nx_task_t *task, uint32_t slot);
 void nx_task_thread_link(nx_task_t *task, struct nx_thread *t);
 void nx_task_thread_unlink(nx_task_t *task, struct nx_thread *t);
 
-/* Wake every waiting thread of a dying task with NX_ERR_CANCELED. */
+/* Wake every waiting thread of a dying task with NX_ERR_CANCELED, and send
+ * a reschedule IPI to each hart running one of its threads, so each ends
+ * at once (on its way out of the kernel). */
 void nx_task_cancel_waits(nx_task_t *task);
 
 /* Release the address space; task destruction only. */
