@@ -107,6 +107,8 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "user-fault";
     case NX_AUDIT_BAD_ADDRESS:
         return "bad-address";
+    case NX_AUDIT_SENT_ITSELF:
+        return "sent-itself";
     case NX_AUDIT_REASON_COUNT:
         break;
     }
@@ -142,6 +144,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "syscall";
     case NX_AUDIT_OP_FAULT:
         return "fault";
+    case NX_AUDIT_OP_CHANNEL:
+        return "channel";
     case NX_AUDIT_OP_COUNT:
         break;
     }

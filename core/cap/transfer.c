@@ -7,9 +7,11 @@
 #include "cap_internal.h"
 #include "nx/audit.h"
 
-/* Decode a batch of n handles of `from`; slots[i] receives handles[i]'s slot. */
+/* Decode a batch of n handles of `from`; slots[i] receives handles[i]'s
+ * slot. A handle to `never_a` or `never_b` (may be NULL) is refused. */
 static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                nx_audit_op_t op, uint32_t *slots)
+                                nx_audit_op_t op, uint32_t *slots, const nx_object_t *never_a,
+                                const nx_object_t *never_b)
 {
     if (n > NX_MAX_TRANSFER_HANDLES)
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_BATCH_TOO_LARGE,
@@ -25,6 +27,8 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
             nx_cap_decode_locked(from, handles[i], NX_OBJ_NONE, NX_RIGHT_TRANSFER, op, &e);
         if (st != NX_OK)
             return st;
+        if (e->obj != NULL && (e->obj == never_a || e->obj == never_b))
+            return nx_cap_refuse(from, op, handles[i], NX_AUDIT_SENT_ITSELF, NX_ERR_INVALID_ARGS);
         slots[i] = handles[i].v & NX_HANDLE_SLOT_MASK;
         for (uint32_t j = 0; j < i; j++)
             if (slots[j] == slots[i])
@@ -50,7 +54,7 @@ nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, 
 {
     uint32_t slots[NX_MAX_TRANSFER_HANDLES];
     nx_cap_lock();
-    nx_status_t st = decode_batch(from, handles, n, NX_AUDIT_OP_TRANSFER, slots);
+    nx_status_t st = decode_batch(from, handles, n, NX_AUDIT_OP_TRANSFER, slots, NULL, NULL);
     if (st == NX_OK && n > 0u && out == NULL)
         st = nx_cap_refuse(from, NX_AUDIT_OP_TRANSFER, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                            NX_ERR_INVALID_ARGS);
@@ -71,11 +75,18 @@ nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, 
 
 nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t n, nx_cap_t *caps)
 {
+    return nx_cap_detach_except(from, handles, n, caps, NX_AUDIT_OP_TRANSFER, NULL, NULL);
+}
+
+nx_status_t nx_cap_detach_except(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                                 nx_cap_t *caps, uint32_t op, const nx_object_t *never_a,
+                                 const nx_object_t *never_b)
+{
     uint32_t slots[NX_MAX_TRANSFER_HANDLES];
     nx_cap_lock();
-    nx_status_t st = decode_batch(from, handles, n, NX_AUDIT_OP_TRANSFER, slots);
+    nx_status_t st = decode_batch(from, handles, n, (nx_audit_op_t)op, slots, never_a, never_b);
     if (st == NX_OK && n > 0u && caps == NULL)
-        st = nx_cap_refuse(from, NX_AUDIT_OP_TRANSFER, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
+        st = nx_cap_refuse(from, (nx_audit_op_t)op, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                            NX_ERR_INVALID_ARGS);
     if (st == NX_OK) {
         for (uint32_t i = 0; i < n; i++) {
@@ -91,7 +102,8 @@ nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t 
     return st;
 }
 
-nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_handle_t *out)
+static nx_status_t attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_handle_t *out,
+                          bool release_revoked)
 {
     nx_reaper_t reaper = NX_REAPER_INIT;
     nx_status_t st = NX_OK;
@@ -112,8 +124,10 @@ nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_ha
     if (st == NX_OK) {
         for (uint32_t i = 0; i < n; i++) {
             if (nx_node_state(caps[i].node) == NX_NODE_REVOKED) {
-                nx_node_free_detached(caps[i].node);
-                nx_cap_put_locked(&reaper, caps[i].obj);
+                if (release_revoked) {
+                    nx_node_free_detached(caps[i].node);
+                    nx_cap_put_locked(&reaper, caps[i].obj);
+                }
                 out[i] = NX_HANDLE_INVALID;
                 continue;
             }
@@ -125,6 +139,17 @@ nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_ha
     nx_cap_unlock();
     nx_reaper_run(&reaper);
     return st;
+}
+
+nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_handle_t *out)
+{
+    return attach(to, caps, n, out, true);
+}
+
+nx_status_t nx_cap_attach_leaving_revoked(nx_task_t *to, const nx_cap_t *caps, uint32_t n,
+                                          nx_handle_t *out)
+{
+    return attach(to, caps, n, out, false);
 }
 
 void nx_cap_drop(const nx_cap_t *caps, uint32_t n)

@@ -4,6 +4,7 @@
 #include "nx/core.h"
 #include "nx/audit.h"
 #include "nx/cap.h"
+#include "nx/channel.h"
 #include "nx/event.h"
 #include "nx/irq.h"
 #include "nx/object.h"
@@ -25,6 +26,7 @@ void nx_core_reset(void)
     nx_cap_reset();
     nx_task_reset();
     nx_event_reset();
+    nx_channel_reset();
     nx_irq_reset();
     nx_timer_reset();
     nx_sched_reset();

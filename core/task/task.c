@@ -45,6 +45,7 @@ nx_status_t nx_task_create(nx_task_t **out)
         return NX_ERR_NO_RESOURCES;
     nx_object_init(&t->obj, &task_ops);
     t->id = task_id_make(atomic_fetch_add_explicit(&next_task_id, 1u, memory_order_relaxed));
+    t->service_id.v = t->id.v;
     t->dying = false;
     nx_handle_table_init(&t->handles);
     nx_qos_budget_init(&t->budget);

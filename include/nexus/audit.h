@@ -26,6 +26,7 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_SCHED = 10,   /* thread create, sleep, join, QoS and affinity changes */
     NX_AUDIT_OP_SYSCALL = 11, /* the dispatcher itself: an unknown system call */
     NX_AUDIT_OP_FAULT = 12,   /* a user program faulted and its task was ended */
+    NX_AUDIT_OP_CHANNEL = 13, /* channel create, write, read */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 
@@ -49,6 +50,7 @@ typedef enum nx_audit_reason {
     NX_AUDIT_UNKNOWN_SYSCALL = 15,    /* a system call number that does not exist */
     NX_AUDIT_USER_FAULT = 16,         /* bad access, illegal instruction, misalignment, ebreak */
     NX_AUDIT_BAD_ADDRESS = 17,        /* a system call's pointer is not the caller's memory */
+    NX_AUDIT_SENT_ITSELF = 18,        /* a channel endpoint sent through itself or its peer */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 

@@ -29,4 +29,17 @@
  * what was derived through them). */
 #define NX_MAX_CAP_NODES 8192u
 
+/* Channels (docs/abi/ipc.md). A message is at most NX_CHANNEL_MAX_BYTES
+ * bytes and NX_CHANNEL_MAX_HANDLES handles; an endpoint queues at most
+ * NX_CHANNEL_MAX_MSGS unread messages (a writer past that gets
+ * NX_ERR_SHOULD_WAIT); at most NX_MAX_MESSAGES are queued in the whole
+ * kernel and NX_MAX_CHANNELS channels (endpoint pairs) live at once. */
+#define NX_CHANNEL_MAX_BYTES   1024u
+#define NX_CHANNEL_MAX_HANDLES 16u
+#define NX_CHANNEL_MAX_MSGS    32u
+#define NX_MAX_CHANNELS        256u
+#define NX_MAX_MESSAGES        512u
+_Static_assert(NX_CHANNEL_MAX_HANDLES <= NX_MAX_TRANSFER_HANDLES,
+               "a message's handles move in one transfer");
+
 #endif /* NEXUS_LIMITS_H */

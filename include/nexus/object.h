@@ -12,9 +12,10 @@
 
 typedef enum nx_object_type {
     NX_OBJ_NONE = 0,
-    NX_OBJ_TASK = 1,   /* a task: address space, threads, handle table */
-    NX_OBJ_EVENT = 2,  /* a bundle of user signals */
-    NX_OBJ_THREAD = 3, /* a thread of a task */
+    NX_OBJ_TASK = 1,    /* a task: address space, threads, handle table */
+    NX_OBJ_EVENT = 2,   /* a bundle of user signals */
+    NX_OBJ_THREAD = 3,  /* a thread of a task */
+    NX_OBJ_CHANNEL = 4, /* one endpoint of a channel */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -29,6 +30,18 @@ typedef enum nx_object_type {
 #define NX_DEFAULT_THREAD_RIGHTS                                                                   \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT |     \
      NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
+
+/* A channel endpoint: read and write messages, wait on it, send it on.
+ * No DUPLICATE: an endpoint has one holder, so "who may talk here" is
+ * answered by one handle. */
+#define NX_DEFAULT_CHANNEL_RIGHTS                                                                  \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT | NX_RIGHT_SIGNAL |        \
+     NX_RIGHT_INSPECT)
+
+/* Kernel signals of a channel endpoint. */
+#define NX_CHANNEL_READABLE    (1u << 0) /* a message waits to be read here */
+#define NX_CHANNEL_WRITABLE    (1u << 1) /* the peer's queue has room */
+#define NX_CHANNEL_PEER_CLOSED (1u << 2) /* the other endpoint is gone */
 
 /* Signal bits a holder with NX_RIGHT_SIGNAL may set and clear; the others
  * belong to the kernel (readable, writable...). */

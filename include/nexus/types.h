@@ -53,10 +53,11 @@ typedef struct nx_irq_id {
     uint32_t v;
 } nx_irq_id_t;
 
-/* IPC endpoint id (the kernel-stamped sender identity of a message). */
-typedef struct nx_endpoint_id {
+/* A service id: who sent a message, stamped by the kernel from the sending
+ * task (never taken from the payload). */
+typedef struct nx_service_id {
     uint32_t v;
-} nx_endpoint_id_t;
+} nx_service_id_t;
 
 /* The values that mean "none". */
 #define NX_HANDLE_INVALID ((nx_handle_t){ 0 })

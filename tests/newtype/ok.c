@@ -17,6 +17,6 @@ int main(void)
     nx_hart_id_t hart = { 0 };
     nx_asid_t as = { 3 };
     nx_irq_id_t irq = { 10 };
-    nx_endpoint_id_t ep = { 4 };
+    nx_service_id_t ep = { 4 };
     return (int)(k.v + t.v + th.v + hart.v + as.v + irq.v + ep.v) + nx_handle_is_valid(h);
 }

@@ -25,7 +25,7 @@ static const struct {
     { NX_AUDIT_OP_TRANSFER, 6, "transfer" },   { NX_AUDIT_OP_REVOKE, 7, "revoke" },
     { NX_AUDIT_OP_CREATE, 8, "create" },       { NX_AUDIT_OP_SIGNAL, 9, "signal" },
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
-    { NX_AUDIT_OP_FAULT, 12, "fault" },
+    { NX_AUDIT_OP_FAULT, 12, "fault" },        { NX_AUDIT_OP_CHANNEL, 13, "channel" },
 };
 
 static const struct {
@@ -51,6 +51,7 @@ static const struct {
     { NX_AUDIT_UNKNOWN_SYSCALL, 15, "unknown-syscall" },
     { NX_AUDIT_USER_FAULT, 16, "user-fault" },
     { NX_AUDIT_BAD_ADDRESS, 17, "bad-address" },
+    { NX_AUDIT_SENT_ITSELF, 18, "sent-itself" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -96,7 +97,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 13);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 14);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }
@@ -105,7 +106,7 @@ static void reason_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(reasons), NX_AUDIT_REASON_COUNT);
-    assert_int_equal(NX_AUDIT_REASON_COUNT, 18);
+    assert_int_equal(NX_AUDIT_REASON_COUNT, 19);
     for (size_t i = 0; i < COUNT(reasons); i++)
         assert_int_equal((int)reasons[i].reason, reasons[i].value);
 }

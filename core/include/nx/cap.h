@@ -185,12 +185,26 @@ nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, 
  * Statuses as nx_sys_handle_transfer. */
 nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t n, nx_cap_t *caps);
 
+/* The same, refusals audited as operation `op`, and a handle to `never_a`
+ * or `never_b` (either may be NULL) refused with NX_ERR_INVALID_ARGS
+ * (NX_AUDIT_SENT_ITSELF): a channel endpoint is not sent through itself or
+ * its peer. */
+nx_status_t nx_cap_detach_except(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                                 nx_cap_t *caps, uint32_t op, const nx_object_t *never_a,
+                                 const nx_object_t *never_b);
+
 /* Put n caps into `to`'s table (all or nothing); out[i] is the new handle,
  * or NX_HANDLE_INVALID for a cap revoked while in flight (it is released).
  * On failure the caps stay with the caller.
  *   NX_ERR_INVALID_ARGS, NX_ERR_NO_RESOURCES (not enough free slots),
  *   NX_ERR_BAD_STATE (`to` dying) */
 nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_handle_t *out);
+
+/* The same, except that a cap revoked in flight is left as it is (out[i]
+ * NX_HANDLE_INVALID) for the caller to nx_cap_drop() once it holds no lock:
+ * releasing it may run object hooks, which take their objects' locks. */
+nx_status_t nx_cap_attach_leaving_revoked(nx_task_t *to, const nx_cap_t *caps, uint32_t n,
+                                          nx_handle_t *out);
 
 /* Release n caps in flight (a message that will never be read). */
 void nx_cap_drop(const nx_cap_t *caps, uint32_t n);

@@ -19,6 +19,9 @@
 struct nx_task {
     nx_object_t obj;
     nx_task_id_t id;
+    /* Who its messages say they are from (nx/channel.h): its task id until
+     * a policy service names services. */
+    nx_service_id_t service_id;
     /* Guarded by the capability lock: */
     bool dying;
     nx_handle_table_t handles;

@@ -1,0 +1,111 @@
+/*
+ * nx/channel.h - channels: pairs of endpoints carrying framed messages of
+ * bytes and handles (docs/abi/ipc.md).
+ *
+ * A message written on one endpoint is queued at its peer, oldest first, at
+ * most NX_CHANNEL_MAX_MSGS deep. Its handles leave the writer's table when
+ * it is written (caps in flight, nx/cap.h) and land in the reader's when it
+ * is read, so every capability is in exactly one place: a table or a queued
+ * message. Closing an endpoint (its last capability going) marks the peer
+ * PEER_CLOSED and releases every handle still queued at the closed end.
+ *
+ * These functions take kernel memory: the system call layer copies bytes
+ * and handle values between user memory and a message (nx_msg_t) itself,
+ * so a message is filled straight from user memory, once.
+ *
+ * Locking: each channel has one lock for both endpoints' queues and state,
+ * taken before the capability lock (the cap layer runs object hooks with no
+ * lock held, so the order is never reversed).
+ */
+#ifndef NX_CHANNEL_H
+#define NX_CHANNEL_H
+
+#include <stdint.h>
+
+#include "nexus/ipc.h"
+#include "nexus/limits.h"
+#include "nexus/status.h"
+#include "nexus/types.h"
+#include "nx/cap.h"
+
+typedef struct nx_task nx_task_t;
+
+/* A message: the bytes, the caps in flight, the kernel's stamp. */
+typedef struct nx_msg {
+    struct nx_msg *next;
+    uint32_t bytes;   /* data[0..bytes) */
+    uint32_t handles; /* caps[0..handles) */
+    uint64_t txid;
+    nx_service_id_t sender;
+    nx_cap_t caps[NX_CHANNEL_MAX_HANDLES];
+    unsigned char data[NX_CHANNEL_MAX_BYTES];
+} nx_msg_t;
+
+/* A message buffer from the kernel's NX_MAX_MESSAGES, empty (no bytes, no
+ * handles, txid 0); NULL when every one is in use. */
+nx_msg_t *nx_msg_alloc(void);
+
+/* Return a message buffer that carries no caps (a writer's unsent message,
+ * a reader's message once its handles were attached). */
+void nx_msg_free(nx_msg_t *msg);
+
+/* Messages in use (queued, or held by a writer or reader). */
+uint32_t nx_msg_used(void);
+
+/*
+ * Create a channel; `caller` gets a handle to each endpoint
+ * (NX_DEFAULT_CHANNEL_RIGHTS).
+ *   NX_ERR_INVALID_ARGS    out0 or out1 NULL
+ *   NX_ERR_NO_RESOURCES    NX_MAX_CHANNELS alive, or the table or capability
+ *                          pool has no room for two handles
+ *   NX_ERR_BAD_STATE       caller dying
+ */
+nx_status_t nx_channel_create(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1);
+
+/*
+ * Write `msg` (its bytes and txid filled by the caller; msg->bytes at most
+ * NX_CHANNEL_MAX_BYTES) on endpoint h, moving the `nh` handles out of the
+ * caller's table into it. On NX_OK the message belongs to the channel; on
+ * any error nothing moved and the caller still owns msg.
+ *   NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_ACCESS_DENIED (h lacks
+ *                          WRITE; a handle to send lacks TRANSFER)
+ *   NX_ERR_OUT_OF_RANGE    msg->bytes or nh past its bound
+ *   NX_ERR_INVALID_ARGS    msg NULL, handles NULL with nh > 0, a handle named
+ *                          twice, or h itself or its peer among the handles
+ *   NX_ERR_SHOULD_WAIT     the peer has NX_CHANNEL_MAX_MSGS unread
+ *   NX_ERR_PEER_CLOSED     the peer endpoint is gone
+ *   NX_ERR_BAD_STATE       caller dying
+ */
+nx_status_t nx_channel_write(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
+                             const nx_handle_t *handles, uint32_t nh);
+
+/*
+ * Take the oldest message queued at endpoint h if it fits `byte_cap` bytes
+ * and `handle_cap` handles: its handles are attached to the caller's table
+ * (values in handles_out[0..info->handles)), *out is the message (the
+ * caller copies its bytes out and frees it with nx_msg_free). *info says
+ * what the message holds, on NX_ERR_BUFFER_TOO_SMALL too (the message then
+ * stays queued).
+ *   NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_ACCESS_DENIED (no READ)
+ *   NX_ERR_INVALID_ARGS    out or info NULL, handles_out NULL with
+ *                          handle_cap > 0
+ *   NX_ERR_SHOULD_WAIT     nothing queued, peer open
+ *   NX_ERR_PEER_CLOSED     nothing queued, peer gone
+ *   NX_ERR_BUFFER_TOO_SMALL the message needs more room (see *info)
+ *   NX_ERR_NO_RESOURCES    the caller's table cannot take its handles (the
+ *                          message stays queued)
+ *   NX_ERR_BAD_STATE       caller dying
+ */
+nx_status_t nx_channel_read(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
+                            uint32_t handle_cap, nx_msg_t **out, nx_handle_t *handles_out,
+                            nx_msg_info_t *info);
+
+/* The kernel signals of endpoint h (NX_CHANNEL_*). Needs no right.
+ * NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_INVALID_ARGS (out NULL),
+ * NX_ERR_BAD_STATE. */
+nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out);
+
+/* Channels and messages alive; core reset only. */
+void nx_channel_reset(void);
+
+#endif /* NX_CHANNEL_H */
