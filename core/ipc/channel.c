@@ -90,7 +90,7 @@ static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t wh
     return st;
 }
 
-nx_status_t nx_channel_create(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1)
+nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1)
 {
     if (out0 == NULL || out1 == NULL)
         return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
@@ -124,8 +124,8 @@ nx_status_t nx_channel_create(nx_task_t *caller, nx_handle_t *out0, nx_handle_t 
     return st;
 }
 
-nx_status_t nx_channel_write(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
-                             const nx_handle_t *handles, uint32_t nh)
+nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
+                            const nx_handle_t *handles, uint32_t nh)
 {
     if (msg == NULL || (nh > 0u && handles == NULL))
         return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
@@ -167,7 +167,7 @@ nx_status_t nx_channel_write(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
     return st;
 }
 
-nx_status_t nx_channel_read(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
+nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
                             uint32_t handle_cap, nx_msg_t **out, nx_handle_t *handles_out,
                             nx_msg_info_t *info)
 {

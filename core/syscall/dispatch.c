@@ -7,6 +7,7 @@
  */
 #include "nx/audit.h"
 #include "nx/cap.h"
+#include "nx/channel.h"
 #include "nx/event.h"
 #include "nx/printk.h"
 #include "nx/sched.h"
@@ -166,6 +167,33 @@ static nx_syscall_ret_t sys_object_signal(nx_thread_t *self, const uint64_t a[6]
     return ret(nx_sys_object_signal(self->task, h, (uint32_t)a[1], (uint32_t)a[2]), 0);
 }
 
+static nx_syscall_ret_t sys_channel_create(nx_thread_t *self, const uint64_t a[6])
+{
+    (void)a;
+    uint64_t packed = 0;
+    nx_status_t st = nx_sys_channel_create(self->task, &packed);
+    return ret(st, packed);
+}
+
+static nx_syscall_ret_t sys_channel_write(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(
+        nx_sys_channel_write(self->task, h, (uintptr_t)a[1], a[2], (uintptr_t)a[3], a[4], a[5]), 0);
+}
+
+static nx_syscall_ret_t sys_channel_read(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_channel_read(self->task, h, (uintptr_t)a[1], a[2], (uintptr_t)a[3], a[4],
+                                   (uintptr_t)a[5]),
+               0);
+}
+
 static nx_syscall_ret_t sys_debug_write(nx_thread_t *self, const uint64_t a[6])
 {
     char buf[NX_DEBUG_WRITE_MAX];
@@ -255,6 +283,9 @@ static const struct {
     [NX_SYS_OBJECT_SIGNAL] = { "object_signal", sys_object_signal },
     [NX_SYS_DEBUG_WRITE] = { "debug_write", sys_debug_write },
     [NX_SYS_KERNEL_STAT] = { "kernel_stat", sys_kernel_stat },
+    [NX_SYS_CHANNEL_CREATE] = { "channel_create", sys_channel_create },
+    [NX_SYS_CHANNEL_WRITE] = { "channel_write", sys_channel_write },
+    [NX_SYS_CHANNEL_READ] = { "channel_read", sys_channel_read },
 };
 
 const char *nx_syscall_name(uint32_t nr)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/ipc.h"
+#include "nexus/limits.h"
 #include "nexus/rights.h"
 #include "nexus/sched.h"
 #include "nexus/status.h"
@@ -37,6 +39,9 @@ typedef enum nx_syscall_nr {
     NX_SYS_OBJECT_SIGNAL = 15,      /* handle, clear, set */
     NX_SYS_DEBUG_WRITE = 16,        /* pointer, length: bytes to the kernel console */
     NX_SYS_KERNEL_STAT = 17,        /* nx_kernel_stat_t, hart -> the counter */
+    NX_SYS_CHANNEL_CREATE = 18,     /* -> handle | handle << 32 */
+    NX_SYS_CHANNEL_WRITE = 19,      /* handle, bytes, nbytes, handles, nhandles, txid */
+    NX_SYS_CHANNEL_READ = 20,       /* handle, bytes, cap, handles, cap, nx_msg_info_t * */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -192,6 +197,34 @@ static inline nx_status_t nx_kernel_stat(nx_kernel_stat_t stat, uint32_t hart, u
     nx_syscall_ret_t r = nx_syscall(NX_SYS_KERNEL_STAT, (uint64_t)stat, hart, 0, 0, 0, 0);
     *value = r.value;
     return (nx_status_t)r.status;
+}
+
+/* A channel: two endpoint handles (docs/abi/ipc.md). */
+static inline nx_status_t nx_channel_create(nx_handle_t *a, nx_handle_t *b)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_CHANNEL_CREATE, 0, 0, 0, 0, 0, 0);
+    a->v = r.status == NX_OK ? (uint32_t)r.value : 0u;
+    b->v = r.status == NX_OK ? (uint32_t)(r.value >> 32) : 0u;
+    return (nx_status_t)r.status;
+}
+
+/* Write n bytes and nh handles (moved out of the caller's table) on h. */
+static inline nx_status_t nx_channel_write(nx_handle_t h, const void *bytes, uint32_t n,
+                                           const nx_handle_t *handles, uint32_t nh, uint64_t txid)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, h.v, (uint64_t)(uintptr_t)bytes, n,
+                                   (uint64_t)(uintptr_t)handles, nh, txid)
+        .status;
+}
+
+/* Read the oldest message on h into bytes (cap) and handles (hcap); *info
+ * says what it held (also on NX_ERR_BUFFER_TOO_SMALL). */
+static inline nx_status_t nx_channel_read(nx_handle_t h, void *bytes, uint32_t cap,
+                                          nx_handle_t *handles, uint32_t hcap, nx_msg_info_t *info)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, h.v, (uint64_t)(uintptr_t)bytes, cap,
+                                   (uint64_t)(uintptr_t)handles, hcap, (uint64_t)(uintptr_t)info)
+        .status;
 }
 
 /* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.

@@ -86,7 +86,7 @@ static nx_status_t send(nx_task_t *t, nx_handle_t ch, const void *text, uint32_t
     if (len <= NX_CHANNEL_MAX_BYTES)
         memcpy(m->data, text, len);
     m->txid = txid;
-    nx_status_t st = nx_channel_write(t, ch, m, hs, n);
+    nx_status_t st = nx_channel_send(t, ch, m, hs, n);
     if (st != NX_OK)
         nx_msg_free(m);
     return st;
@@ -102,7 +102,7 @@ static nx_status_t recv(nx_task_t *t, nx_handle_t ch, void *buf, uint32_t cap, n
                         uint32_t hcap, nx_msg_info_t *info)
 {
     nx_msg_t *m = NULL;
-    nx_status_t st = nx_channel_read(t, ch, cap, hcap, &m, hs, info);
+    nx_status_t st = nx_channel_take(t, ch, cap, hcap, &m, hs, info);
     if (st == NX_OK) {
         assert_non_null(m);
         assert_int_equal(m->handles, 0); /* they are the reader's now */
@@ -128,7 +128,7 @@ static void create_gives_two_writable_endpoints(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     nx_object_info_t ia = info_of(t, a), ib = info_of(t, b);
     assert_int_equal(ia.type, NX_OBJ_CHANNEL);
     assert_int_equal(ib.type, NX_OBJ_CHANNEL);
@@ -150,7 +150,7 @@ static void messages_arrive_in_order_with_the_kernels_stamp(void **state)
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
     nx_handle_t a, b, moved;
-    ASSERT_ST(nx_channel_create(w, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &moved), NX_OK);
     /* A payload that claims to come from someone else changes nothing. */
     uint32_t forged[4] = { 0xdead, r->service_id.v, 7, 7 };
@@ -185,7 +185,7 @@ static void handles_move_with_their_rights(void **state)
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
     nx_handle_t a, b, rb;
-    ASSERT_ST(nx_channel_create(w, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &rb), NX_OK);
     nx_handle_t ev[2] = { new_event(w), new_event(w) };
     nx_handle_t narrow;
@@ -212,7 +212,7 @@ static void handles_move_with_their_rights(void **state)
     assert_int_equal(nx_cap_nodes_used(), nodes);
     /* A channel endpoint travels like any handle (not through itself). */
     nx_handle_t c, d, rd;
-    ASSERT_ST(nx_channel_create(w, &c, &d), NX_OK);
+    ASSERT_ST(nx_channel_new(w, &c, &d), NX_OK);
     ASSERT_ST(send(w, a, "", 0, &d, 1, 0), NX_OK);
     ASSERT_ST(recv(r, rb, buf, sizeof buf, &rd, 1, &info), NX_OK);
     ASSERT_ST(send_text(w, c, "via a moved endpoint"), NX_OK);
@@ -228,7 +228,7 @@ static void a_refused_write_moves_nothing(void **state)
     (void)state;
     nx_task_t *w = nx_test_task_new();
     nx_handle_t a, b, ev = new_event(w), ev2 = new_event(w), no_transfer, stale = new_event(w);
-    ASSERT_ST(nx_channel_create(w, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_duplicate(w, ev2, NX_RIGHT_WAIT, &no_transfer), NX_OK);
     ASSERT_ST(nx_sys_handle_close(w, stale), NX_OK);
     nx_handle_t forged = { 0x7777u };
@@ -267,7 +267,7 @@ static void bounds_at_and_past(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     static unsigned char big[NX_CHANNEL_MAX_BYTES + 1];
     memset(big, 0x5a, sizeof big);
     ASSERT_ST(send(t, a, big, NX_CHANNEL_MAX_BYTES, NULL, 0, 0), NX_OK);
@@ -301,7 +301,7 @@ static void backpressure_consumes_nothing(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     for (uint32_t i = 0; i < NX_CHANNEL_MAX_MSGS; i++)
         ASSERT_ST(send(t, a, &i, sizeof i, NULL, 0, i), NX_OK);
     assert_int_equal(signals_of(t, a), 0); /* not writable, peer open, nothing to read */
@@ -333,7 +333,7 @@ static void a_small_buffer_leaves_the_message_queued(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b, ev[2] = { new_event(t), new_event(t) };
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     ASSERT_ST(send(t, a, "twelve bytes", 12, ev, 2, 9), NX_OK);
     char buf[16];
     nx_handle_t got[2];
@@ -346,9 +346,9 @@ static void a_small_buffer_leaves_the_message_queued(void **state)
     ASSERT_ST(recv(t, b, buf, 12, NULL, 0, &info), NX_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(signals_of(t, b) & NX_CHANNEL_READABLE, NX_CHANNEL_READABLE);
     nx_msg_t *m;
-    ASSERT_ST(nx_channel_read(t, b, 16, 1, &m, NULL, &info), NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_read(t, b, 16, 2, NULL, got, &info), NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_read(t, b, 16, 2, &m, got, NULL), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_take(t, b, 16, 1, &m, NULL, &info), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_take(t, b, 16, 2, NULL, got, &info), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_take(t, b, 16, 2, &m, got, NULL), NX_ERR_INVALID_ARGS);
     ASSERT_ST(recv(t, b, buf, 12, got, 2, &info), NX_OK);
     assert_memory_equal(buf, "twelve bytes", 12);
     nx_test_task_free(t);
@@ -359,7 +359,7 @@ static void the_readers_table_full_keeps_the_message(void **state)
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
     nx_handle_t a, b, rb;
-    ASSERT_ST(nx_channel_create(w, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &rb), NX_OK);
     nx_handle_t ev[2] = { new_event(w), new_event(w) };
     ASSERT_ST(send(w, a, "", 0, ev, 2, 0), NX_OK);
@@ -384,7 +384,7 @@ static void a_closed_peer(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b, ev = new_event(t);
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     ASSERT_ST(send_text(t, a, "last words"), NX_OK);
     ASSERT_ST(nx_sys_handle_close(t, a), NX_OK);
     /* What was sent before the close is still read, then PEER_CLOSED. */
@@ -409,12 +409,12 @@ static void close_releases_undelivered_handles_however_deep(void **state)
     nx_task_t *t = nx_test_task_new();
     uint32_t events = pool_used("events");
     nx_handle_t a, b;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     /* Channel i's writer end carries an event and channel i+1's read end. */
     nx_handle_t head_write = a, keep_read = b;
     for (uint32_t i = 0; i < NEST; i++) {
         nx_handle_t c, d, hs[2];
-        ASSERT_ST(nx_channel_create(t, &c, &d), NX_OK);
+        ASSERT_ST(nx_channel_new(t, &c, &d), NX_OK);
         hs[0] = new_event(t);
         hs[1] = d;
         ASSERT_ST(send(t, head_write, "", 0, hs, 2, i), NX_OK);
@@ -441,7 +441,7 @@ static void revoked_in_flight(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b, root = new_event(t), dup, other = new_event(t);
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_duplicate(t, root, NX_RIGHTS_SAME, &dup), NX_OK);
     nx_handle_t hs[2] = { dup, other };
     ASSERT_ST(send(t, a, "", 0, hs, 2, 0), NX_OK);
@@ -463,7 +463,7 @@ static void bad_handles_and_rights(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new(), *other = nx_test_task_new();
     nx_handle_t a, b, ev = new_event(t), write_only, read_only;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     ASSERT_ST(nx_sys_handle_replace(t, a, NX_RIGHT_WRITE, &write_only), NX_OK);
     ASSERT_ST(nx_sys_handle_replace(t, b, NX_RIGHT_READ, &read_only), NX_OK);
     nx_handle_t stale = a, forged = { 0x4242u }, zero = NX_HANDLE_INVALID;
@@ -488,15 +488,15 @@ static void bad_handles_and_rights(void **state)
     }
     /* Another task's value names nothing of this one. */
     nx_handle_t oa, ob;
-    ASSERT_ST(nx_channel_create(other, &oa, &ob), NX_OK);
+    ASSERT_ST(nx_channel_new(other, &oa, &ob), NX_OK);
     if (oa.v != write_only.v && oa.v != read_only.v && oa.v != ev.v)
         ASSERT_ST(send_text(t, oa, "x"), NX_ERR_BAD_HANDLE);
-    ASSERT_ST(nx_channel_create(t, NULL, &a), NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_create(t, &a, NULL), NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_write(t, write_only, NULL, NULL, 0), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_new(t, NULL, &a), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_new(t, &a, NULL), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_send(t, write_only, NULL, NULL, 0), NX_ERR_INVALID_ARGS);
     ASSERT_ST(nx_channel_signals(t, write_only, NULL), NX_ERR_INVALID_ARGS);
     nx_msg_t *m = nx_msg_alloc();
-    ASSERT_ST(nx_channel_write(t, write_only, m, NULL, 1), NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_send(t, write_only, m, NULL, 1), NX_ERR_INVALID_ARGS);
     nx_msg_free(m);
     expect_text(t, read_only, "x");
     nx_test_task_free(t);
@@ -508,10 +508,10 @@ static void a_dying_task_is_refused(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t a, b;
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     nx_task_kill(t); /* closes its handles too */
     assert_int_equal(pool_used("channels"), 0);
-    ASSERT_ST(nx_channel_create(t, &a, &b), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_ERR_BAD_STATE);
     ASSERT_ST(send_text(t, a, "x"), NX_ERR_BAD_STATE);
     assert_int_equal(pool_used("channels"), 0);
     nx_test_task_free(t);
@@ -527,12 +527,12 @@ static void pools_run_out_cleanly(void **state)
     nx_handle_t a, b;
     for (uint32_t i = 0; i < 3u && made < NX_MAX_CHANNELS; i++)
         while (made < NX_MAX_CHANNELS && t[i]->handles.free_count >= 2u) {
-            ASSERT_ST(nx_channel_create(t[i], &a, &b), NX_OK);
+            ASSERT_ST(nx_channel_new(t[i], &a, &b), NX_OK);
             made++;
         }
     assert_int_equal(made, NX_MAX_CHANNELS);
     uint64_t before = audits();
-    ASSERT_ST(nx_channel_create(t[2], &a, &b), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_channel_new(t[2], &a, &b), NX_ERR_NO_RESOURCES);
     assert_int_equal(audits(), before + 1);
     assert_int_equal(pool_used("channels"), NX_MAX_CHANNELS);
     for (uint32_t i = 0; i < 3u; i++)
@@ -541,7 +541,7 @@ static void pools_run_out_cleanly(void **state)
     nx_task_t *u = nx_test_task_new();
     while (u->handles.free_count > 1u)
         (void)new_event(u);
-    ASSERT_ST(nx_channel_create(u, &a, &b), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_channel_new(u, &a, &b), NX_ERR_NO_RESOURCES);
     assert_int_equal(pool_used("channels"), 0);
     assert_int_equal(u->handles.free_count, 1);
     nx_test_task_free(u);

@@ -9,7 +9,9 @@
  * message. Closing an endpoint (its last capability going) marks the peer
  * PEER_CLOSED and releases every handle still queued at the closed end.
  *
- * These functions take kernel memory: the system call layer copies bytes
+ * These functions (new, send, take: the kernel side of the channel_create,
+ * channel_write and channel_read calls) take kernel memory: the system
+ * call layer (channel_sys.c) copies bytes
  * and handle values between user memory and a message (nx_msg_t) itself,
  * so a message is filled straight from user memory, once.
  *
@@ -60,7 +62,7 @@ uint32_t nx_msg_used(void);
  *                          pool has no room for two handles
  *   NX_ERR_BAD_STATE       caller dying
  */
-nx_status_t nx_channel_create(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1);
+nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1);
 
 /*
  * Write `msg` (its bytes and txid filled by the caller; msg->bytes at most
@@ -76,8 +78,8 @@ nx_status_t nx_channel_create(nx_task_t *caller, nx_handle_t *out0, nx_handle_t 
  *   NX_ERR_PEER_CLOSED     the peer endpoint is gone
  *   NX_ERR_BAD_STATE       caller dying
  */
-nx_status_t nx_channel_write(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
-                             const nx_handle_t *handles, uint32_t nh);
+nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
+                            const nx_handle_t *handles, uint32_t nh);
 
 /*
  * Take the oldest message queued at endpoint h if it fits `byte_cap` bytes
@@ -96,7 +98,7 @@ nx_status_t nx_channel_write(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
  *                          message stays queued)
  *   NX_ERR_BAD_STATE       caller dying
  */
-nx_status_t nx_channel_read(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
+nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
                             uint32_t handle_cap, nx_msg_t **out, nx_handle_t *handles_out,
                             nx_msg_info_t *info);
 
@@ -104,6 +106,27 @@ nx_status_t nx_channel_read(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
  * NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_INVALID_ARGS (out NULL),
  * NX_ERR_BAD_STATE. */
 nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out);
+
+/* --- system calls (user memory; docs/abi/ipc.md) --------------------------- */
+
+/* channel_create: *packed = first handle | second handle << 32. */
+nx_status_t nx_sys_channel_create(nx_task_t *caller, uint64_t *packed);
+
+/* channel_write: `nbytes` bytes at user `bytes`, `nh` handle values at user
+ * `handles`. nx_channel_send's statuses, and NX_ERR_BAD_ADDRESS (either
+ * range is not the caller's memory; nothing moved), NX_ERR_NO_RESOURCES
+ * (NX_MAX_MESSAGES in use). */
+nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
+                                 uintptr_t handles, uint64_t nh, uint64_t txid);
+
+/* channel_read: into user `bytes` (byte_cap), `handles` (handle_cap values)
+ * and the nx_msg_info_t at user `info` (written on NX_OK and on
+ * NX_ERR_BUFFER_TOO_SMALL). nx_channel_take's statuses, and
+ * NX_ERR_BAD_ADDRESS: a buffer is not the caller's memory (the message was
+ * taken, its handles closed). */
+nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t bytes,
+                                uint64_t byte_cap, uintptr_t handles, uint64_t handle_cap,
+                                uintptr_t info);
 
 /* Channels and messages alive; core reset only. */
 void nx_channel_reset(void);
