@@ -90,6 +90,16 @@ static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t wh
     return st;
 }
 
+/* The endpoint h names, with a reference the caller drops. */
+static nx_status_t endpoint_get(nx_task_t *caller, nx_handle_t h, nx_rights_t need,
+                                nx_channel_t **out)
+{
+    nx_object_t *obj = NULL;
+    nx_status_t st = nx_cap_get(caller, h, NX_OBJ_CHANNEL, need, NX_AUDIT_OP_CHANNEL, &obj);
+    *out = (nx_channel_t *)obj;
+    return st;
+}
+
 nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1)
 {
     if (out0 == NULL || out1 == NULL)
@@ -131,12 +141,10 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
         return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     if (msg->bytes > NX_CHANNEL_MAX_BYTES || nh > NX_CHANNEL_MAX_HANDLES)
         return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_OUT_OF_RANGE);
-    nx_object_t *obj;
-    nx_status_t st =
-        nx_cap_get(caller, h, NX_OBJ_CHANNEL, NX_RIGHT_WRITE, NX_AUDIT_OP_CHANNEL, &obj);
+    nx_channel_t *ep;
+    nx_status_t st = endpoint_get(caller, h, NX_RIGHT_WRITE, &ep);
     if (st != NX_OK)
         return st;
-    nx_channel_t *ep = (nx_channel_t *)obj;
     nx_channel_t *peer = peer_of(ep);
     nx_channel_pair_t *pair = ep->pair;
     nx_spin_lock(&pair->waiters.lock);
@@ -163,7 +171,7 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
         changed_locked(pair);
     }
     nx_spin_unlock(&pair->waiters.lock);
-    nx_object_unref(obj);
+    nx_object_unref(&ep->obj);
     return st;
 }
 
@@ -173,12 +181,10 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
 {
     if (out == NULL || info == NULL || (handle_cap > 0u && handles_out == NULL))
         return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
-    nx_object_t *obj;
-    nx_status_t st =
-        nx_cap_get(caller, h, NX_OBJ_CHANNEL, NX_RIGHT_READ, NX_AUDIT_OP_CHANNEL, &obj);
+    nx_channel_t *ep;
+    nx_status_t st = endpoint_get(caller, h, NX_RIGHT_READ, &ep);
     if (st != NX_OK)
         return st;
-    nx_channel_t *ep = (nx_channel_t *)obj;
     nx_channel_pair_t *pair = ep->pair;
     nx_spin_lock(&pair->waiters.lock);
     nx_msg_t *m = ep->head;
@@ -216,7 +222,7 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
         nx_cap_drop((*out)->caps, (*out)->handles);
         (*out)->handles = 0;
     }
-    nx_object_unref(obj);
+    nx_object_unref(&ep->obj);
     return st;
 }
 
@@ -224,12 +230,10 @@ nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out)
 {
     if (out == NULL)
         return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
-    nx_object_t *obj;
-    nx_status_t st =
-        nx_cap_get(caller, h, NX_OBJ_CHANNEL, NX_RIGHT_NONE, NX_AUDIT_OP_CHANNEL, &obj);
+    nx_channel_t *ep;
+    nx_status_t st = endpoint_get(caller, h, NX_RIGHT_NONE, &ep);
     if (st != NX_OK)
         return st;
-    nx_channel_t *ep = (nx_channel_t *)obj;
     nx_channel_t *peer = peer_of(ep);
     nx_spin_lock(&ep->pair->waiters.lock);
     uint32_t s = 0;
@@ -240,7 +244,7 @@ nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out)
     else if (peer->count < NX_CHANNEL_MAX_MSGS)
         s |= NX_CHANNEL_WRITABLE;
     nx_spin_unlock(&ep->pair->waiters.lock);
-    nx_object_unref(obj);
+    nx_object_unref(&ep->obj);
     *out = s;
     return NX_OK;
 }

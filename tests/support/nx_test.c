@@ -190,6 +190,17 @@ int nx_test_core_setup(void **state)
     return 0;
 }
 
+uint32_t nx_test_pool_used(const char *name)
+{
+    for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
+        const nx_pool_t *p = nx_pool_registry_get(i);
+        if (strcmp(p->name, name) == 0)
+            return nx_pool_used(p);
+    }
+    fail_msg("no pool named %s", name);
+    return 0;
+}
+
 void nx_test_assert_pools_at_baseline(void)
 {
     assert_int_equal(nx_pool_registry_count(), baseline_count);

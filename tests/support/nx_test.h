@@ -59,6 +59,18 @@ typedef struct nx_task nx_task_t;
 nx_task_t *nx_test_task_new(void);
 void nx_test_task_free(nx_task_t *task);
 
+/* Fail the test unless `expr` returns status `expect`, naming both. */
+#define ASSERT_ST(expr, expect)                                                                    \
+    do {                                                                                           \
+        nx_status_t st_ = (expr);                                                                  \
+        if (st_ != (expect))                                                                       \
+            fail_msg("%s: %s, expected %s", #expr, nx_status_name(st_), nx_status_name(expect));   \
+    } while (0)
+
+/* Items in use in the registered pool called `name` (fails the test when
+ * there is none). */
+uint32_t nx_test_pool_used(const char *name);
+
 /* The leak check alone, for a test to call at any point. */
 void nx_test_assert_pools_at_baseline(void);
 

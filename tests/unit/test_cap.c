@@ -49,26 +49,8 @@ static uint32_t gen_of(nx_handle_t h)
     return h.v >> NX_HANDLE_SLOT_BITS;
 }
 
-static uint32_t pool_used(const char *name)
-{
-    for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
-        const nx_pool_t *p = nx_pool_registry_get(i);
-        if (strcmp(p->name, name) == 0)
-            return nx_pool_used(p);
-    }
-    fail_msg("no pool named %s", name);
-    return 0;
-}
-
-#define EVENTS_USED() pool_used("events")
-#define TASKS_USED()  pool_used("tasks")
-
-#define ASSERT_ST(expr, expect)                                                                    \
-    do {                                                                                           \
-        nx_status_t st_ = (expr);                                                                  \
-        if (st_ != (expect))                                                                       \
-            fail_msg("%s: %s, expected %s", #expr, nx_status_name(st_), nx_status_name(expect));   \
-    } while (0)
+#define EVENTS_USED() nx_test_pool_used("events")
+#define TASKS_USED()  nx_test_pool_used("tasks")
 
 /* The live entry h names in t, or NULL; no audit (a direct lookup). */
 static const nx_handle_entry_t *peek(nx_task_t *t, nx_handle_t h)

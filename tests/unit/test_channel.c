@@ -20,25 +20,7 @@
 #include "nx/pool.h"
 #include "nx/task.h"
 
-#define ASSERT_ST(expr, expect)                                                                    \
-    do {                                                                                           \
-        nx_status_t st_ = (expr);                                                                  \
-        if (st_ != (expect))                                                                       \
-            fail_msg("%s: %s, expected %s", #expr, nx_status_name(st_), nx_status_name(expect));   \
-    } while (0)
-
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
-
-static uint32_t pool_used(const char *name)
-{
-    for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
-        const nx_pool_t *p = nx_pool_registry_get(i);
-        if (strcmp(p->name, name) == 0)
-            return nx_pool_used(p);
-    }
-    fail_msg("no pool named %s", name);
-    return 0;
-}
 
 static bool live(nx_task_t *t, nx_handle_t h)
 {
@@ -54,6 +36,14 @@ static nx_object_info_t info_of(nx_task_t *t, nx_handle_t h)
     nx_object_info_t info;
     ASSERT_ST(nx_sys_handle_info(t, h, &info), NX_OK);
     return info;
+}
+
+/* A channel from w (end *wa) to r (end *rb). */
+static void channel_between(nx_task_t *w, nx_task_t *r, nx_handle_t *wa, nx_handle_t *rb)
+{
+    nx_handle_t b;
+    ASSERT_ST(nx_channel_new(w, wa, &b), NX_OK);
+    ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, rb), NX_OK);
 }
 
 static nx_handle_t new_event(nx_task_t *t)
@@ -137,11 +127,11 @@ static void create_gives_two_writable_endpoints(void **state)
     assert_int_equal(ia.rights & NX_RIGHT_DUPLICATE, 0);
     assert_int_equal(signals_of(t, a), NX_CHANNEL_WRITABLE);
     assert_int_equal(signals_of(t, b), NX_CHANNEL_WRITABLE);
-    assert_int_equal(pool_used("channels"), 1);
+    assert_int_equal(nx_test_pool_used("channels"), 1);
     ASSERT_ST(nx_sys_handle_close(t, a), NX_OK);
     assert_int_equal(signals_of(t, b), NX_CHANNEL_PEER_CLOSED);
     ASSERT_ST(nx_sys_handle_close(t, b), NX_OK);
-    assert_int_equal(pool_used("channels"), 0);
+    assert_int_equal(nx_test_pool_used("channels"), 0);
     nx_test_task_free(t);
 }
 
@@ -149,9 +139,8 @@ static void messages_arrive_in_order_with_the_kernels_stamp(void **state)
 {
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
-    nx_handle_t a, b, moved;
-    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &moved), NX_OK);
+    nx_handle_t a, moved;
+    channel_between(w, r, &a, &moved);
     /* A payload that claims to come from someone else changes nothing. */
     uint32_t forged[4] = { 0xdead, r->service_id.v, 7, 7 };
     ASSERT_ST(send(w, a, forged, sizeof forged, NULL, 0, 41), NX_OK);
@@ -184,9 +173,8 @@ static void handles_move_with_their_rights(void **state)
 {
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
-    nx_handle_t a, b, rb;
-    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &rb), NX_OK);
+    nx_handle_t a, rb;
+    channel_between(w, r, &a, &rb);
     nx_handle_t ev[2] = { new_event(w), new_event(w) };
     nx_handle_t narrow;
     ASSERT_ST(nx_sys_handle_replace(w, ev[1], NX_RIGHT_TRANSFER | NX_RIGHT_WAIT, &narrow), NX_OK);
@@ -258,7 +246,7 @@ static void a_refused_write_moves_nothing(void **state)
                     live(w, b));
         assert_int_equal(signals_of(w, b), NX_CHANNEL_WRITABLE);
     }
-    assert_int_equal(pool_used("messages"), 0);
+    assert_int_equal(nx_test_pool_used("messages"), 0);
     nx_test_task_free(w);
 }
 
@@ -307,11 +295,11 @@ static void backpressure_consumes_nothing(void **state)
     assert_int_equal(signals_of(t, a), 0); /* not writable, peer open, nothing to read */
     assert_int_equal(signals_of(t, b), NX_CHANNEL_READABLE | NX_CHANNEL_WRITABLE);
     nx_handle_t ev = new_event(t);
-    uint32_t msgs = pool_used("messages");
+    uint32_t msgs = nx_test_pool_used("messages");
     for (int tries = 0; tries < 100; tries++) /* a writer that ignores the status */
         ASSERT_ST(send(t, a, "more", 4, &ev, 1, 0), NX_ERR_SHOULD_WAIT);
     assert_true(live(t, ev));
-    assert_int_equal(pool_used("messages"), msgs);
+    assert_int_equal(nx_test_pool_used("messages"), msgs);
     uint32_t first;
     nx_msg_info_t info;
     ASSERT_ST(recv(t, b, &first, sizeof first, NULL, 0, &info), NX_OK);
@@ -358,9 +346,8 @@ static void the_readers_table_full_keeps_the_message(void **state)
 {
     (void)state;
     nx_task_t *w = nx_test_task_new(), *r = nx_test_task_new();
-    nx_handle_t a, b, rb;
-    ASSERT_ST(nx_channel_new(w, &a, &b), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, &rb), NX_OK);
+    nx_handle_t a, rb;
+    channel_between(w, r, &a, &rb);
     nx_handle_t ev[2] = { new_event(w), new_event(w) };
     ASSERT_ST(send(w, a, "", 0, ev, 2, 0), NX_OK);
     /* Fill r's table but one slot. */
@@ -395,7 +382,7 @@ static void a_closed_peer(void **state)
     ASSERT_ST(recv(t, b, buf, sizeof buf, NULL, 0, &info), NX_ERR_PEER_CLOSED);
     ASSERT_ST(send(t, b, "x", 1, &ev, 1, 0), NX_ERR_PEER_CLOSED);
     assert_true(live(t, ev));
-    assert_int_equal(pool_used("messages"), 0);
+    assert_int_equal(nx_test_pool_used("messages"), 0);
     nx_test_task_free(t);
 }
 
@@ -407,7 +394,7 @@ static void close_releases_undelivered_handles_however_deep(void **state)
 {
     (void)state;
     nx_task_t *t = nx_test_task_new();
-    uint32_t events = pool_used("events");
+    uint32_t events = nx_test_pool_used("events");
     nx_handle_t a, b;
     ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     /* Channel i's writer end carries an event and channel i+1's read end. */
@@ -423,14 +410,14 @@ static void close_releases_undelivered_handles_however_deep(void **state)
         head_write = c;
     }
     ASSERT_ST(nx_sys_handle_close(t, head_write), NX_OK);
-    assert_int_equal(pool_used("channels"), NEST + 1u);
-    assert_int_equal(pool_used("messages"), NEST);
-    assert_int_equal(pool_used("events"), events + NEST);
+    assert_int_equal(nx_test_pool_used("channels"), NEST + 1u);
+    assert_int_equal(nx_test_pool_used("messages"), NEST);
+    assert_int_equal(nx_test_pool_used("events"), events + NEST);
     ASSERT_ST(nx_sys_handle_close(t, keep_read), NX_OK);
     ASSERT_ST(nx_sys_handle_close(t, a), NX_OK);
-    assert_int_equal(pool_used("channels"), 0);
-    assert_int_equal(pool_used("messages"), 0);
-    assert_int_equal(pool_used("events"), events);
+    assert_int_equal(nx_test_pool_used("channels"), 0);
+    assert_int_equal(nx_test_pool_used("messages"), 0);
+    assert_int_equal(nx_test_pool_used("events"), events);
     nx_test_task_free(t);
 }
 
@@ -510,10 +497,10 @@ static void a_dying_task_is_refused(void **state)
     nx_handle_t a, b;
     ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     nx_task_kill(t); /* closes its handles too */
-    assert_int_equal(pool_used("channels"), 0);
+    assert_int_equal(nx_test_pool_used("channels"), 0);
     ASSERT_ST(nx_channel_new(t, &a, &b), NX_ERR_BAD_STATE);
     ASSERT_ST(send_text(t, a, "x"), NX_ERR_BAD_STATE);
-    assert_int_equal(pool_used("channels"), 0);
+    assert_int_equal(nx_test_pool_used("channels"), 0);
     nx_test_task_free(t);
 }
 
@@ -534,7 +521,7 @@ static void pools_run_out_cleanly(void **state)
     uint64_t before = audits();
     ASSERT_ST(nx_channel_new(t[2], &a, &b), NX_ERR_NO_RESOURCES);
     assert_int_equal(audits(), before + 1);
-    assert_int_equal(pool_used("channels"), NX_MAX_CHANNELS);
+    assert_int_equal(nx_test_pool_used("channels"), NX_MAX_CHANNELS);
     for (uint32_t i = 0; i < 3u; i++)
         nx_test_task_free(t[i]);
     /* Room for one handle only: nothing is made, nothing leaks. */
@@ -542,7 +529,7 @@ static void pools_run_out_cleanly(void **state)
     while (u->handles.free_count > 1u)
         (void)new_event(u);
     ASSERT_ST(nx_channel_new(u, &a, &b), NX_ERR_NO_RESOURCES);
-    assert_int_equal(pool_used("channels"), 0);
+    assert_int_equal(nx_test_pool_used("channels"), 0);
     assert_int_equal(u->handles.free_count, 1);
     nx_test_task_free(u);
     /* The kernel's message buffers: all of them, then none. */

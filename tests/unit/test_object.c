@@ -46,17 +46,6 @@ static int local_pool_teardown(void **state)
     return nx_test_core_teardown(state);
 }
 
-static uint32_t pool_used_by_name(const char *name)
-{
-    for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
-        const nx_pool_t *p = nx_pool_registry_get(i);
-        if (strcmp(p->name, name) == 0)
-            return nx_pool_used(p);
-    }
-    fail_msg("no pool named %s in the registry", name);
-    return 0;
-}
-
 static nx_koid_t koid_of(nx_task_t *t, nx_handle_t h)
 {
     nx_object_info_t info;
@@ -214,7 +203,7 @@ static void pool_registry(void **state)
     assert_true(base >= 3u && base < NX_MAX_POOLS);
     static const char *const core_pools[] = { "cap_nodes", "tasks", "events" };
     for (size_t n = 0; n < COUNT(core_pools); n++)
-        assert_int_equal(pool_used_by_name(core_pools[n]), 0);
+        assert_int_equal(nx_test_pool_used(core_pools[n]), 0);
     assert_null(nx_pool_registry_get(base));
     assert_null(nx_pool_registry_get(UINT32_MAX));
 
@@ -445,7 +434,7 @@ static void koids_never_reused(void **state)
         assert_int_equal(koid, last + 1u);
         last = koid;
         assert_int_equal(nx_sys_handle_close(t, ev), NX_OK);
-        assert_int_equal(pool_used_by_name("events"), 0);
+        assert_int_equal(nx_test_pool_used("events"), 0);
     }
     assert_int_equal(nx_koid_issued(), 301);
     nx_test_task_free(t);
@@ -533,7 +522,7 @@ static void last_cap_hook_may_close_handles(void **state)
     assert_int_equal(hooks.last_cap, 1);
     assert_int_equal(hooks.close_status, NX_OK);
     assert_int_equal(nx_handle_table_count(&t->handles), 0);
-    assert_int_equal(pool_used_by_name("events"), 0);
+    assert_int_equal(nx_test_pool_used("events"), 0);
     nx_object_unref(&test_obj);
     nx_test_task_free(t);
 }
@@ -547,11 +536,11 @@ static void last_handle_frees_pool_item(void **state)
     nx_handle_t ev, d;
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
     assert_int_equal(nx_sys_handle_duplicate(t, ev, NX_RIGHTS_SAME, &d), NX_OK);
-    assert_int_equal(pool_used_by_name("events"), 1);
+    assert_int_equal(nx_test_pool_used("events"), 1);
     assert_int_equal(nx_sys_handle_close(t, ev), NX_OK);
-    assert_int_equal(pool_used_by_name("events"), 1);
+    assert_int_equal(nx_test_pool_used("events"), 1);
     assert_int_equal(nx_sys_handle_close(t, d), NX_OK);
-    assert_int_equal(pool_used_by_name("events"), 0);
+    assert_int_equal(nx_test_pool_used("events"), 0);
     nx_test_task_free(t);
 }
 
