@@ -84,7 +84,7 @@ NX_PROGRAM(channels)
     nx_msg_info_t info;
     if (read_wait(near, &byte, 1, &back, 1, &info) != NX_OK || info.handles != 1u)
         nx_thread_exit(verdict("channels", "the handle did not come back", 0));
-    int32_t code;
+    int32_t code = -1;
     if (nx_thread_join(t, nx_time_now() + 5000 * MS, &code) != NX_OK || code != 0)
         nx_thread_exit(verdict("channels", "the echo thread failed", (uint64_t)(int64_t)code));
     if (nx_handle_close(back) != NX_OK)
