@@ -146,6 +146,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "fault";
     case NX_AUDIT_OP_CHANNEL:
         return "channel";
+    case NX_AUDIT_OP_WAIT:
+        return "wait";
     case NX_AUDIT_OP_COUNT:
         break;
     }

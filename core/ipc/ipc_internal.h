@@ -1,10 +1,75 @@
 /*
- * ipc_internal.h - what channel.c and message.c share.
+ * ipc_internal.h - what the files of core/ipc share: the channel object's
+ * layout and the helpers around messages.
  */
 #ifndef NX_IPC_INTERNAL_H
 #define NX_IPC_INTERNAL_H
 
+#include "nexus/audit.h"
 #include "nx/channel.h"
+#include "nx/object.h"
+#include "nx/signals.h"
+
+typedef struct nx_channel_pair nx_channel_pair_t;
+
+/* A thread inside channel_call, waiting for the reply carrying txid (on
+ * its kernel stack, on its endpoint's list until answered or given up). */
+typedef struct nx_channel_call {
+    struct nx_channel_call *next;
+    uint64_t txid;
+    nx_msg_t *reply; /* the answer, handed over by the replier */
+    bool linked;     /* on the endpoint's list */
+    nx_waiter_t waiter;
+} nx_channel_call_t;
+
+typedef struct nx_channel {
+    nx_object_t obj;
+    nx_channel_pair_t *pair;
+    uint32_t side; /* 0 or 1: the peer is pair->ep[side ^ 1] */
+    /* Guarded by the pair's lock: */
+    nx_msg_t *head, *tail; /* written by the peer, to be read here; oldest first */
+    uint32_t count;
+    bool closed;               /* its last capability is gone */
+    nx_signal_source_t source; /* threads waiting on its signals */
+    nx_channel_call_t *calls;  /* calls made here awaiting their replies */
+    uint64_t next_txid;        /* for the next call made here */
+} nx_channel_t;
+
+struct nx_channel_pair {
+    nx_spinlock_t lock; /* both endpoints' queues, state, observers, calls */
+    nx_channel_t ep[2];
+    atomic_uint alive; /* endpoints not yet destroyed */
+};
+
+static inline nx_channel_t *nx_channel_peer(nx_channel_t *ep)
+{
+    return &ep->pair->ep[ep->side ^ 1u];
+}
+
+/* The endpoint h names, with a reference the caller drops. */
+nx_status_t nx_channel_get(nx_task_t *caller, nx_handle_t h, nx_rights_t need, nx_channel_t **out);
+
+/* Audit a refused channel operation and return st. */
+nx_status_t nx_channel_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
+                              nx_status_t st);
+
+/* Queue `msg` at `to` (room checked); wake whoever waits on either end. */
+void nx_channel_enqueue_locked(nx_channel_t *to, nx_msg_t *msg);
+
+/* Something waiters may wait for changed on this pair; lock held. */
+void nx_channel_changed_locked(nx_channel_pair_t *pair);
+
+/* Hand `msg`'s caps to the reader: attach them to `caller`'s table
+ * (values in handles_out[0..msg->handles), NX_HANDLE_INVALID for a cap
+ * revoked in flight) all or nothing. On NX_OK the caps revoked in flight
+ * stay in msg (msg->handles of them) for nx_msg_drop_revoked. */
+nx_status_t nx_msg_attach(nx_task_t *caller, nx_msg_t *msg, nx_handle_t *handles_out);
+
+/* Drop what nx_msg_attach left in msg; no lock held. */
+void nx_msg_drop_revoked(nx_msg_t *msg);
+
+/* Fill the reader's view of a message. */
+void nx_msg_describe(const nx_msg_t *msg, nx_msg_info_t *info);
 
 /* Drop the caps of a list of messages nobody will read (linked by next)
  * and free them; iterative however deep endpoints nest in messages. Call

@@ -51,6 +51,38 @@ uint32_t nx_msg_used(void)
     return nx_pool_used(&messages);
 }
 
+void nx_msg_describe(const nx_msg_t *msg, nx_msg_info_t *info)
+{
+    info->bytes = msg->bytes;
+    info->handles = msg->handles;
+    info->txid = msg->txid;
+    info->sender_service_id = msg->sender;
+    info->reserved = 0;
+}
+
+nx_status_t nx_msg_attach(nx_task_t *caller, nx_msg_t *msg, nx_handle_t *handles_out)
+{
+    if (msg->handles == 0u)
+        return NX_OK;
+    nx_status_t st = nx_cap_attach_leaving_revoked(caller, msg->caps, msg->handles, handles_out);
+    if (st != NX_OK)
+        return st;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < msg->handles; i++)
+        if (handles_out[i].v == NX_HANDLE_INVALID.v)
+            msg->caps[kept++] = msg->caps[i];
+    msg->handles = kept;
+    return NX_OK;
+}
+
+void nx_msg_drop_revoked(nx_msg_t *msg)
+{
+    if (msg->handles != 0u) {
+        nx_cap_drop(msg->caps, msg->handles);
+        msg->handles = 0;
+    }
+}
+
 void nx_msg_release_list(nx_msg_t *list)
 {
     if (list == NULL)

@@ -14,11 +14,32 @@ static void event_destroy(nx_object_t *obj)
     nx_pool_free(&events, obj);
 }
 
+/* No handle can signal it now: its waiters end (NX_ERR_CANCELED). */
+static void event_on_last_cap(nx_object_t *obj)
+{
+    nx_event_t *ev = (nx_event_t *)obj;
+    nx_spin_lock(&ev->lock);
+    nx_signals_cancel_locked(&ev->source);
+    nx_spin_unlock(&ev->lock);
+}
+
+static nx_signal_source_t *event_source(nx_object_t *obj)
+{
+    return &((nx_event_t *)obj)->source;
+}
+
+static uint32_t event_signals_locked(nx_object_t *obj)
+{
+    return nx_event_signals((nx_event_t *)obj);
+}
+
 static const nx_object_ops_t event_ops = {
     .type = NX_OBJ_EVENT,
     .name = "event",
-    .on_last_cap = NULL,
+    .on_last_cap = event_on_last_cap,
     .destroy = event_destroy,
+    .signal_source = event_source,
+    .signals_locked = event_signals_locked,
 };
 
 void nx_event_reset(void)
@@ -44,6 +65,8 @@ nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out)
         return NX_ERR_NO_RESOURCES;
     }
     nx_object_init(&ev->obj, &event_ops);
+    nx_spin_unlock(&ev->lock);
+    nx_signal_source_init(&ev->source, &ev->lock);
     atomic_store_explicit(&ev->signals, 0u, memory_order_relaxed);
     nx_status_t st = nx_cap_install(caller, &ev->obj, NX_DEFAULT_EVENT_RIGHTS, out);
     nx_object_unref(&ev->obj); /* the handle holds it now, or it goes */
@@ -62,10 +85,11 @@ nx_status_t nx_sys_object_signal(nx_task_t *caller, nx_handle_t h, uint32_t clea
         return NX_ERR_INVALID_ARGS;
     }
     nx_event_t *ev = (nx_event_t *)obj;
-    uint32_t cur = atomic_load_explicit(&ev->signals, memory_order_relaxed);
-    while (!atomic_compare_exchange_weak_explicit(&ev->signals, &cur, (cur & ~clear) | set,
-                                                  memory_order_acq_rel, memory_order_relaxed)) {
-    }
+    nx_spin_lock(&ev->lock);
+    uint32_t now = (atomic_load_explicit(&ev->signals, memory_order_relaxed) & ~clear) | set;
+    atomic_store_explicit(&ev->signals, now, memory_order_release);
+    nx_signals_changed_locked(&ev->source, now);
+    nx_spin_unlock(&ev->lock);
     nx_object_unref(obj);
     return NX_OK;
 }

@@ -9,6 +9,7 @@
 #include "nx/cap.h"
 #include "nx/channel.h"
 #include "nx/event.h"
+#include "nx/object_wait.h"
 #include "nx/printk.h"
 #include "nx/sched.h"
 #include "nx/syscall.h"
@@ -194,6 +195,38 @@ static nx_syscall_ret_t sys_channel_read(nx_thread_t *self, const uint64_t a[6])
                0);
 }
 
+static nx_syscall_ret_t sys_channel_call(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_channel_call(self->task, h, (uintptr_t)a[1], a[2], (uintptr_t)a[3]), 0);
+}
+
+/* A wait's value: what it found, on NX_OK and on NX_ERR_TIMED_OUT too. */
+static nx_syscall_ret_t wait_ret(nx_status_t st, uint64_t value)
+{
+    nx_syscall_ret_t r = { (int64_t)st, st == NX_OK || st == NX_ERR_TIMED_OUT ? value : 0u };
+    return r;
+}
+
+static nx_syscall_ret_t sys_object_wait_one(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    uint32_t observed = 0;
+    if (!handle_arg(a[0], &h) || a[1] > UINT32_MAX)
+        return bad_args(self);
+    nx_status_t st = nx_sys_object_wait_one(self->task, h, (uint32_t)a[1], a[2], &observed);
+    return wait_ret(st, observed);
+}
+
+static nx_syscall_ret_t sys_object_wait_many(nx_thread_t *self, const uint64_t a[6])
+{
+    uint32_t first = 0;
+    nx_status_t st = nx_sys_object_wait_many(self->task, (uintptr_t)a[0], a[1], a[2], &first);
+    return ret(st, first);
+}
+
 static nx_syscall_ret_t sys_debug_write(nx_thread_t *self, const uint64_t a[6])
 {
     char buf[NX_DEBUG_WRITE_MAX];
@@ -286,6 +319,9 @@ static const struct {
     [NX_SYS_CHANNEL_CREATE] = { "channel_create", sys_channel_create },
     [NX_SYS_CHANNEL_WRITE] = { "channel_write", sys_channel_write },
     [NX_SYS_CHANNEL_READ] = { "channel_read", sys_channel_read },
+    [NX_SYS_OBJECT_WAIT_ONE] = { "object_wait_one", sys_object_wait_one },
+    [NX_SYS_OBJECT_WAIT_MANY] = { "object_wait_many", sys_object_wait_many },
+    [NX_SYS_CHANNEL_CALL] = { "channel_call", sys_channel_call },
 };
 
 const char *nx_syscall_name(uint32_t nr)

@@ -26,7 +26,8 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_SCHED = 10,   /* thread create, sleep, join, QoS and affinity changes */
     NX_AUDIT_OP_SYSCALL = 11, /* the dispatcher itself: an unknown system call */
     NX_AUDIT_OP_FAULT = 12,   /* a user program faulted and its task was ended */
-    NX_AUDIT_OP_CHANNEL = 13, /* channel create, write, read */
+    NX_AUDIT_OP_CHANNEL = 13, /* channel create, write, read, call */
+    NX_AUDIT_OP_WAIT = 14,    /* waiting on object signals (one handle or a wait set) */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 

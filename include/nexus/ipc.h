@@ -19,4 +19,21 @@ typedef struct nx_msg_info {
     uint32_t reserved;                 /* 0 */
 } nx_msg_info_t;
 
+/* Transaction ids the kernel gives calls (channel_call) have this bit:
+ * a reply is a write carrying the request's txid. */
+#define NX_TXID_CALL (UINT64_C(1) << 63)
+
+/* channel_call's buffers: the request to write, room for the reply.
+ * Addresses as 64-bit values, so the layout is one on every port. */
+typedef struct nx_channel_call_args {
+    uint64_t wr_bytes;   /* const void *: the request's bytes */
+    uint64_t wr_handles; /* const nx_handle_t *: handles moved with it */
+    uint64_t rd_bytes;   /* void *: room for the reply's bytes */
+    uint64_t rd_handles; /* nx_handle_t *: room for the reply's handles */
+    uint32_t wr_num_bytes;
+    uint32_t wr_num_handles;
+    uint32_t rd_num_bytes;   /* room, in bytes */
+    uint32_t rd_num_handles; /* room, in handles */
+} nx_channel_call_args_t;
+
 #endif /* NEXUS_IPC_H */

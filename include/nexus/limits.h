@@ -42,4 +42,7 @@
 _Static_assert(NX_CHANNEL_MAX_HANDLES <= NX_MAX_TRANSFER_HANDLES,
                "a message's handles move in one transfer");
 
+/* Handles one wait may observe at once (object_wait_many). */
+#define NX_WAIT_MANY_MAX 16u
+
 #endif /* NEXUS_LIMITS_H */

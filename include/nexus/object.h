@@ -47,6 +47,15 @@ typedef enum nx_object_type {
  * belong to the kernel (readable, writable...). */
 #define NX_SIGNALS_USER 0xff000000u
 
+/* One entry of a wait set (object_wait_many): wait until the object
+ * `handle` names has any of `wait_for`; the kernel writes the signals it
+ * found into `pending` (on NX_OK and NX_ERR_TIMED_OUT). */
+typedef struct nx_wait_item {
+    nx_handle_t handle;
+    uint32_t wait_for;
+    uint32_t pending;
+} nx_wait_item_t;
+
 /* nx_object_info(): what any valid handle tells about itself. */
 typedef struct nx_object_info {
     nx_koid_t koid;

@@ -15,6 +15,7 @@
 
 #include "nexus/ipc.h"
 #include "nexus/limits.h"
+#include "nexus/object.h"
 #include "nexus/rights.h"
 #include "nexus/sched.h"
 #include "nexus/status.h"
@@ -42,6 +43,9 @@ typedef enum nx_syscall_nr {
     NX_SYS_CHANNEL_CREATE = 18,     /* -> handle | handle << 32 */
     NX_SYS_CHANNEL_WRITE = 19,      /* handle, bytes, nbytes, handles, nhandles, txid */
     NX_SYS_CHANNEL_READ = 20,       /* handle, bytes, cap, handles, cap, nx_msg_info_t * */
+    NX_SYS_OBJECT_WAIT_ONE = 21,    /* handle, signals, deadline ns -> signals observed */
+    NX_SYS_OBJECT_WAIT_MANY = 22,   /* nx_wait_item_t *, count, deadline ns -> first index */
+    NX_SYS_CHANNEL_CALL = 23,       /* handle, nx_channel_call_args_t *, deadline, info * */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -225,6 +229,55 @@ static inline nx_status_t nx_channel_read(nx_handle_t h, void *bytes, uint32_t c
     return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, h.v, (uint64_t)(uintptr_t)bytes, cap,
                                    (uint64_t)(uintptr_t)handles, hcap, (uint64_t)(uintptr_t)info)
         .status;
+}
+
+/* Call: write `n` bytes and `nh` handles on h, wait until `deadline_ns`
+ * for the reply (the peer's write carrying the txid the kernel chose) and
+ * read it into `reply` (cap bytes) and `rhandles` (hcap); *info says what
+ * it held (also on NX_ERR_BUFFER_TOO_SMALL). */
+static inline nx_status_t nx_channel_call(nx_handle_t h, const void *bytes, uint32_t n,
+                                          const nx_handle_t *handles, uint32_t nh, void *reply,
+                                          uint32_t cap, nx_handle_t *rhandles, uint32_t hcap,
+                                          uint64_t deadline_ns, nx_msg_info_t *info)
+{
+    nx_channel_call_args_t args = {
+        (uint64_t)(uintptr_t)bytes,
+        (uint64_t)(uintptr_t)handles,
+        (uint64_t)(uintptr_t)reply,
+        (uint64_t)(uintptr_t)rhandles,
+        n,
+        nh,
+        cap,
+        hcap,
+    };
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_CALL, h.v, (uint64_t)(uintptr_t)&args,
+                                   deadline_ns, (uint64_t)(uintptr_t)info, 0, 0)
+        .status;
+}
+
+/* Wait until the object h names has a signal in `signals`, or until
+ * `deadline_ns` (a past deadline polls); *observed gets its signals (on
+ * NX_OK and NX_ERR_TIMED_OUT). */
+static inline nx_status_t nx_object_wait_one(nx_handle_t h, uint32_t signals, uint64_t deadline_ns,
+                                             uint32_t *observed)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_OBJECT_WAIT_ONE, h.v, signals, deadline_ns, 0, 0, 0);
+    if (observed != NULL)
+        *observed = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+/* Wait on up to NX_WAIT_MANY_MAX objects at once: until one has a signal
+ * its item waits for; every item's pending gets its object's signals and
+ * *first the lowest index that fired. */
+static inline nx_status_t nx_object_wait_many(nx_wait_item_t *items, uint32_t n,
+                                              uint64_t deadline_ns, uint32_t *first)
+{
+    nx_syscall_ret_t r =
+        nx_syscall(NX_SYS_OBJECT_WAIT_MANY, (uint64_t)(uintptr_t)items, n, deadline_ns, 0, 0, 0);
+    if (first != NULL)
+        *first = (uint32_t)r.value;
+    return (nx_status_t)r.status;
 }
 
 /* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.

@@ -2,24 +2,20 @@
  * numbered messages over a channel; an event handle moves through it and
  * is stale in the sender afterwards; a full queue pushes back with
  * NX_ERR_SHOULD_WAIT at exactly NX_CHANNEL_MAX_MSGS; a kernel pointer is
- * NX_ERR_BAD_ADDRESS; a closed peer is NX_ERR_PEER_CLOSED. Waiting for a
- * message is a yield loop until the waits of issue 7's next step. */
+ * NX_ERR_BAD_ADDRESS; a closed peer is NX_ERR_PEER_CLOSED. */
 #include "selftest.h"
 
 #define ROUNDS 50u
 
 static nx_handle_t far_end;
 
-/* Read one message of exactly `n` bytes into buf, yielding until one comes. */
+/* Read one message into buf (n bytes), waiting up to a second for it. */
 static nx_status_t read_wait(nx_handle_t h, void *buf, uint32_t n, nx_handle_t *hs, uint32_t hcap,
                              nx_msg_info_t *info)
 {
-    for (;;) {
-        nx_status_t st = nx_channel_read(h, buf, n, hs, hcap, info);
-        if (st != NX_ERR_SHOULD_WAIT)
-            return st;
-        nx_yield();
-    }
+    nx_status_t st = nx_object_wait_one(h, NX_CHANNEL_READABLE | NX_CHANNEL_PEER_CLOSED,
+                                        nx_time_now() + 1000 * MS, 0);
+    return st == NX_OK ? nx_channel_read(h, buf, n, hs, hcap, info) : st;
 }
 
 static void echo(uintptr_t arg)
@@ -53,13 +49,7 @@ NX_PROGRAM(channels)
     nx_handle_t near;
     if (nx_channel_create(&near, &far_end) != NX_OK)
         nx_thread_exit(verdict("channels", "create", 0));
-    uint32_t online = online_harts();
-    uint32_t me = nx_hart_id(), other = me;
-    for (uint32_t h = 0; h < 32u; h++)
-        if ((online & (1u << h)) != 0u && h != me) {
-            other = h;
-            break;
-        }
+    uint32_t other = other_hart();
     nx_handle_t t;
     if (nx_thread_create(echo, 0, NX_QOS_NORMAL, 1u << other, &t) != NX_OK)
         nx_thread_exit(verdict("channels", "thread_create", 0));

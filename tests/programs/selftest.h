@@ -62,12 +62,38 @@ static inline int32_t verdict(const char *name, const char *why, uint64_t detail
     return why == 0 ? 0 : 1;
 }
 
+/* End the program `prog` with a failed verdict naming `what` unless the
+ * status `got` is `want` (the detail is the status's magnitude). */
+#define EXPECT_ST(prog, what, got, want)                                                           \
+    do {                                                                                           \
+        nx_status_t got_ = (got);                                                                  \
+        if (got_ != (want))                                                                        \
+            nx_thread_exit(verdict(prog, what, (uint64_t)(-(int64_t)got_)));                       \
+    } while (0)
+
+/* End the program with a failed verdict unless `cond` holds. */
+#define EXPECT(prog, what, cond, detail)                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            nx_thread_exit(verdict(prog, what, (uint64_t)(detail)));                               \
+    } while (0)
+
 /* The mask of online harts. */
 static inline uint32_t online_harts(void)
 {
     uint64_t mask = 0;
     (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &mask);
     return (uint32_t)mask;
+}
+
+/* Another online hart than the caller's (the caller's when it is alone). */
+static inline uint32_t other_hart(void)
+{
+    uint32_t online = online_harts(), me = nx_hart_id();
+    for (uint32_t h = 0; h < 32u; h++)
+        if ((online & (1u << h)) != 0u && h != me)
+            return h;
+    return me;
 }
 
 /* A counter summed over every online hart. */

@@ -26,6 +26,7 @@ static const struct {
     { NX_AUDIT_OP_CREATE, 8, "create" },       { NX_AUDIT_OP_SIGNAL, 9, "signal" },
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
     { NX_AUDIT_OP_FAULT, 12, "fault" },        { NX_AUDIT_OP_CHANNEL, 13, "channel" },
+    { NX_AUDIT_OP_WAIT, 14, "wait" },
 };
 
 static const struct {
@@ -97,7 +98,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 14);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 15);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }

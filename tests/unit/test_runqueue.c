@@ -316,7 +316,10 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_CHANNEL_CREATE, 18);
     assert_int_equal(NX_SYS_CHANNEL_WRITE, 19);
     assert_int_equal(NX_SYS_CHANNEL_READ, 20);
-    assert_int_equal(NX_SYS_COUNT, 21);
+    assert_int_equal(NX_SYS_OBJECT_WAIT_ONE, 21);
+    assert_int_equal(NX_SYS_OBJECT_WAIT_MANY, 22);
+    assert_int_equal(NX_SYS_CHANNEL_CALL, 23);
+    assert_int_equal(NX_SYS_COUNT, 24);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

@@ -102,6 +102,31 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
                             uint32_t handle_cap, nx_msg_t **out, nx_handle_t *handles_out,
                             nx_msg_info_t *info);
 
+/*
+ * Call: write `msg` (bytes filled; its txid is chosen here, NX_TXID_CALL
+ * set) with `nh` handles on h as nx_channel_send does (the kernel side of channel_call), then wait
+ * until `deadline_ns` for the peer's write carrying the same txid, and take it as nx_channel_take
+ * does (*out, handles_out, *info). `msg` is consumed in every case. Needs READ and WRITE on h.
+ *   nx_channel_send's statuses (nothing written), and:
+ *   NX_ERR_INVALID_ARGS    out or info NULL, handles_out NULL with
+ *                          handle_cap > 0, the deadline more than
+ *                          NX_MAX_WAIT_NS ahead
+ *   NX_ERR_TIMED_OUT       no reply by the deadline (a deadline already
+ *                          past writes nothing); a late reply is queued
+ *                          at h like any message
+ *   NX_ERR_PEER_CLOSED     the peer closed before replying
+ *   NX_ERR_CANCELED        h's last handle was closed, or the caller's
+ *                          task is ending
+ *   NX_ERR_BUFFER_TOO_SMALL the reply does not fit (*info has its sizes);
+ *                          it is released, its handles closed
+ *   NX_ERR_NO_RESOURCES    the caller's table cannot take the reply's
+ *                          handles; the reply is released
+ */
+nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
+                                const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
+                                uint32_t byte_cap, uint32_t handle_cap, nx_msg_t **out,
+                                nx_handle_t *handles_out, nx_msg_info_t *info);
+
 /* The kernel signals of endpoint h (NX_CHANNEL_*). Needs no right.
  * NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_INVALID_ARGS (out NULL),
  * NX_ERR_BAD_STATE. */
@@ -127,6 +152,14 @@ nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t byt
 nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t bytes,
                                 uint64_t byte_cap, uintptr_t handles, uint64_t handle_cap,
                                 uintptr_t info);
+
+/* channel_call: the nx_channel_call_args_t at user `args`, the reply's
+ * nx_msg_info_t to user `info` (on NX_OK and NX_ERR_BUFFER_TOO_SMALL).
+ * nx_channel_exchange's statuses, and NX_ERR_BAD_ADDRESS (args or a request
+ * buffer: nothing written; a reply buffer: the reply is lost, its handles
+ * closed), NX_ERR_NO_RESOURCES (NX_MAX_MESSAGES in use). */
+nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args,
+                                uint64_t deadline_ns, uintptr_t info);
 
 /* Channels and messages alive; core reset only. */
 void nx_channel_reset(void);

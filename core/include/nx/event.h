@@ -1,7 +1,6 @@
 /*
- * nx/event.h - the event object: a word of signals, the simplest thing a
- * handle can name (user code uses it to signal; waits come with the
- * scheduler).
+ * nx/event.h - the event object: a word of user signals, set and cleared
+ * through handles with NX_RIGHT_SIGNAL and waited on (nx/signals.h).
  */
 #ifndef NX_EVENT_H
 #define NX_EVENT_H
@@ -12,12 +11,15 @@
 #include "nexus/status.h"
 #include "nexus/types.h"
 #include "nx/object.h"
+#include "nx/signals.h"
 
 typedef struct nx_task nx_task_t;
 
 typedef struct nx_event {
     nx_object_t obj;
-    atomic_uint signals;
+    nx_spinlock_t lock; /* guards the observers; signals change under it */
+    nx_signal_source_t source;
+    atomic_uint signals; /* atomic: read without the lock */
 } nx_event_t;
 
 /* Create an event and give `caller` a handle (NX_DEFAULT_EVENT_RIGHTS).

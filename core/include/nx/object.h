@@ -22,6 +22,7 @@
 #include "nexus/types.h"
 
 typedef struct nx_object nx_object_t;
+typedef struct nx_signal_source nx_signal_source_t;
 
 typedef struct nx_object_ops {
     nx_object_type_t type;
@@ -30,6 +31,10 @@ typedef struct nx_object_ops {
     void (*on_last_cap)(nx_object_t *obj);
     /* The last reference is gone: release the object and its pool slot. */
     void (*destroy)(nx_object_t *obj);
+    /* Waitable objects (nx/signals.h): their observers, and their signals
+     * with the source's lock held. NULL for objects nobody can wait on. */
+    nx_signal_source_t *(*signal_source)(nx_object_t *obj);
+    uint32_t (*signals_locked)(nx_object_t *obj);
 } nx_object_ops_t;
 
 struct nx_object {

@@ -1,0 +1,114 @@
+/*
+ * channel_call.c - call: write a request, wait for the reply carrying its
+ * transaction id (see nx/channel.h).
+ *
+ * The caller's record (nx_channel_call_t, on its kernel stack) waits on
+ * its endpoint's list; the peer's write of a message with that txid
+ * (nx_channel_send) unlinks it, hands the message over and wakes the
+ * caller directly: the reply never enters a queue and nobody else can read
+ * it. Txids of calls are chosen by the kernel, unique per endpoint, with
+ * NX_TXID_CALL set, so they never collide with another thread's call.
+ */
+#include "ipc_internal.h"
+#include "nx/audit.h"
+#include "nx/port.h"
+#include "nx/task.h"
+#include "nx/wait.h"
+
+/* Write the request; on NX_OK the call waits on ep's list. */
+static nx_status_t write_request(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
+                                 const nx_handle_t *handles, uint32_t nh, nx_channel_call_t *call)
+{
+    nx_channel_t *peer = nx_channel_peer(ep);
+    nx_spin_lock(&ep->pair->lock);
+    nx_status_t st = NX_OK;
+    if (peer->closed)
+        st = NX_ERR_PEER_CLOSED;
+    else if (peer->count >= NX_CHANNEL_MAX_MSGS)
+        st = NX_ERR_SHOULD_WAIT;
+    else
+        st = nx_cap_detach_except(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
+                                  &peer->obj);
+    if (st == NX_OK) {
+        call->txid = NX_TXID_CALL | ep->next_txid++;
+        call->reply = NULL;
+        call->next = ep->calls;
+        ep->calls = call;
+        call->linked = true;
+        msg->txid = call->txid;
+        msg->handles = nh;
+        msg->sender = caller->service_id;
+        nx_channel_enqueue_locked(peer, msg);
+    }
+    nx_spin_unlock(&ep->pair->lock);
+    return st;
+}
+
+/* After the wait: leave ep's list if still on it; the reply, if one came. */
+static nx_msg_t *end_call(nx_channel_t *ep, nx_channel_call_t *call)
+{
+    nx_spin_lock(&ep->pair->lock);
+    if (call->linked) {
+        nx_channel_call_t **pp = &ep->calls;
+        while (*pp != call)
+            pp = &(*pp)->next;
+        *pp = call->next;
+        call->linked = false;
+    }
+    nx_msg_t *reply = call->reply;
+    nx_spin_unlock(&ep->pair->lock);
+    return reply;
+}
+
+nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
+                                const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
+                                uint32_t byte_cap, uint32_t handle_cap, nx_msg_t **out,
+                                nx_handle_t *handles_out, nx_msg_info_t *info)
+{
+    nx_status_t st = NX_OK;
+    if (msg == NULL || out == NULL || info == NULL || (nh > 0u && handles == NULL) ||
+        (handle_cap > 0u && handles_out == NULL) || nx_deadline_check(deadline_ns) != NX_OK)
+        st = NX_ERR_INVALID_ARGS;
+    else if (msg->bytes > NX_CHANNEL_MAX_BYTES || nh > NX_CHANNEL_MAX_HANDLES)
+        st = NX_ERR_OUT_OF_RANGE;
+    if (st != NX_OK) {
+        if (msg != NULL)
+            nx_msg_free(msg);
+        return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, st);
+    }
+    nx_channel_t *ep;
+    st = nx_channel_get(caller, h, NX_RIGHT_READ | NX_RIGHT_WRITE, &ep);
+    if (st == NX_OK && deadline_ns <= nx_port_time_ns())
+        st = NX_ERR_TIMED_OUT; /* no time to wait for a reply: write nothing */
+    nx_channel_call_t call;
+    nx_waiter_init(&call.waiter);
+    if (st == NX_OK)
+        st = write_request(caller, ep, msg, handles, nh, &call);
+    if (st != NX_OK) {
+        nx_msg_free(msg);
+        if (ep != NULL)
+            nx_object_unref(&ep->obj);
+        return st;
+    }
+
+    st = nx_waiter_block(&call.waiter, deadline_ns);
+    nx_msg_t *reply = end_call(ep, &call);
+    nx_object_unref(&ep->obj);
+    if (reply == NULL)
+        return st == NX_OK ? NX_ERR_INTERNAL : st; /* timed out, canceled, peer closed */
+
+    /* The reply came (perhaps as the deadline passed: it is still the
+     * answer). A reply the caller cannot take is released, never queued. */
+    nx_msg_describe(reply, info);
+    if (reply->bytes > byte_cap || reply->handles > handle_cap)
+        st = NX_ERR_BUFFER_TOO_SMALL;
+    else
+        st = nx_msg_attach(caller, reply, handles_out);
+    if (st != NX_OK) {
+        nx_msg_release_list(reply);
+        return st;
+    }
+    nx_msg_drop_revoked(reply);
+    *out = reply;
+    return NX_OK;
+}
