@@ -32,7 +32,9 @@ static uint32_t signals_of_locked(nx_channel_t *ep)
 void nx_channel_changed_locked(nx_channel_pair_t *pair)
 {
     for (uint32_t side = 0; side < 2u; side++)
-        nx_signals_changed_locked(&pair->ep[side].source, signals_of_locked(&pair->ep[side]));
+        if (pair->ep[side].source.head != NULL) /* nobody waits: nothing to compute */
+            nx_signals_fire_matching_locked(&pair->ep[side].source,
+                                            signals_of_locked(&pair->ep[side]));
 }
 
 void nx_channel_enqueue_locked(nx_channel_t *to, nx_msg_t *msg)
@@ -204,7 +206,7 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
         st = NX_OK;
     else if (peer->count >= NX_CHANNEL_MAX_MSGS)
         st = NX_ERR_SHOULD_WAIT; /* backpressure: nothing consumed */
-    if (st == NX_OK)
+    if (st == NX_OK && nh > 0u)
         /* Under the channel lock, so the queue cannot fill or close between
          * the checks and the handles leaving the writer's table. */
         st = nx_cap_detach_except(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,

@@ -26,7 +26,7 @@ static nx_status_t write_request(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *
         st = NX_ERR_PEER_CLOSED;
     else if (peer->count >= NX_CHANNEL_MAX_MSGS)
         st = NX_ERR_SHOULD_WAIT;
-    else
+    else if (nh > 0u)
         st = nx_cap_detach_except(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
                                   &peer->obj);
     if (st == NX_OK) {

@@ -30,7 +30,9 @@ void nx_msg_reset(void)
 
 nx_msg_t *nx_msg_alloc(void)
 {
-    nx_msg_t *m = nx_pool_alloc(&messages);
+    /* Not zeroed: the header is set here, data[0..bytes) and caps[0..handles)
+     * are written before they are read, and nothing reads past them. */
+    nx_msg_t *m = nx_pool_alloc_uninit(&messages);
     if (m != NULL) {
         m->next = NULL;
         m->bytes = 0;

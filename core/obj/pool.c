@@ -59,6 +59,14 @@ void *nx_pool_alloc(nx_pool_t *pool)
     return item;
 }
 
+void *nx_pool_alloc_uninit(nx_pool_t *pool)
+{
+    nx_spin_lock(&pool->lock);
+    void *item = nx_pool_alloc_unlocked(pool);
+    nx_spin_unlock(&pool->lock);
+    return item;
+}
+
 void nx_pool_free(nx_pool_t *pool, void *item)
 {
     nx_spin_lock(&pool->lock);

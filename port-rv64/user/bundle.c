@@ -31,6 +31,7 @@ NX_RV64_BUNDLE(NX_BUNDLE)
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0)
 NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0)
 NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0)
+NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0)
 #undef NX_BUNDLE
 
 static const struct {
@@ -40,7 +41,8 @@ static const struct {
     int32_t expect_exit;
     bool expect_refused;
     bool bench; /* runs only with nexus.bench, and then alone: bench_syscall
-                   (Interactive) first, bench_yield (Normal) after it */
+                   (Interactive) first, bench_yield (Normal) after it,
+                   bench_ipc (Idle) last */
 } bundle[] = {
 #define NX_BUNDLE(name, qos, expect)                                                               \
     { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, false },
@@ -53,6 +55,7 @@ static const struct {
       false, true },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false,
       true },
+    { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, true },
 };
 
 uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)

@@ -21,6 +21,7 @@
 
 #include "nx/bootinfo.h"
 #include "nx/cap.h"
+#include "nx/channel.h"
 #include "nx/event.h"
 #include "nx/task.h"
 #include "nxsim/harness.h"
@@ -298,6 +299,108 @@ static void null_syscall_op(void)
     sink += sim_result->digest;
 }
 
+/* --- channels: the kernel side of write + read (harness, hart 0) ------------------- */
+
+static nx_handle_t ch_a, ch_b, ch_events[4];
+static unsigned char ch_buf[64];
+
+static void channel_setup(void)
+{
+    cap_setup();
+    if (nx_channel_new(cap_task, &ch_a, &ch_b) != NX_OK) {
+        fprintf(stderr, "nx_bench: cannot create a channel\n");
+        exit(1);
+    }
+    for (int i = 0; i < 4; i++)
+        (void)nx_sys_event_create(cap_task, &ch_events[i]);
+}
+
+/* What channel_write and channel_read do past their user copies: a message
+ * filled, sent with nh handles, taken (the handles land back in the same
+ * table, under new values), copied out, freed. */
+static void channel_round(uint32_t nh)
+{
+    nx_msg_t *m = nx_msg_alloc();
+    memcpy(m->data, ch_buf, sizeof ch_buf);
+    m->bytes = sizeof ch_buf;
+    m->txid = 0;
+    if (nx_channel_send(cap_task, ch_a, m, ch_events, nh) != NX_OK) {
+        fprintf(stderr, "nx_bench: channel send failed\n");
+        exit(1);
+    }
+    nx_msg_info_t info;
+    nx_msg_t *got = NULL;
+    if (nx_channel_take(cap_task, ch_b, NX_CHANNEL_MAX_BYTES, NX_CHANNEL_MAX_HANDLES, &got,
+                        ch_events, &info) != NX_OK) {
+        fprintf(stderr, "nx_bench: channel take failed\n");
+        exit(1);
+    }
+    memcpy(ch_buf, got->data, got->bytes);
+    nx_msg_free(got);
+}
+
+static void channel_64_op(void)
+{
+    channel_round(0);
+}
+
+static void channel_64_4_handles_op(void)
+{
+    channel_round(4);
+}
+
+/* --- sim: call/reply between two threads on one hart ------------------------------ */
+
+#define CALL_ROUNDS 20000u
+
+static nx_handle_t call_server_end;
+
+static void bench_call_server(uintptr_t rounds)
+{
+    unsigned char buf[64];
+    for (uintptr_t i = 0; i < rounds; i++) {
+        nx_msg_info_t info;
+        if (nx_object_wait_one(call_server_end, NX_CHANNEL_READABLE, nx_time_now() + 1000000000u,
+                               0) != NX_OK ||
+            nx_channel_read(call_server_end, buf, sizeof buf, 0, 0, &info) != NX_OK ||
+            nx_channel_write(call_server_end, buf, sizeof buf, 0, 0, info.txid) != NX_OK)
+            nx_thread_exit(1);
+    }
+}
+
+NX_SIM_PROGRAM(bench_call_reply)
+{
+    nx_handle_t me, t;
+    unsigned char buf[64] = { 1 };
+    if (nx_channel_create(&me, &call_server_end) != NX_OK ||
+        nx_thread_create(bench_call_server, arg, NX_QOS_NORMAL, 1, &t) != NX_OK)
+        nx_thread_exit(1);
+    for (uintptr_t i = 0; i < arg; i++) {
+        nx_msg_info_t info;
+        if (nx_channel_call(me, buf, sizeof buf, 0, 0, buf, sizeof buf, 0, 0,
+                            nx_time_now() + 1000000000u, &info) != NX_OK)
+            nx_thread_exit(2);
+    }
+    int32_t code = -1;
+    if (nx_thread_join(t, nx_time_now() + 1000000000u, &code) != NX_OK || code != 0)
+        nx_thread_exit(3);
+    (void)nx_handle_close(me);
+    (void)nx_handle_close(call_server_end);
+}
+
+static void call_reply_op(void)
+{
+    nx_sim_config_t cfg;
+    nx_sim_config_default(&cfg);
+    cfg.harts = 1;
+    (void)nx_sim_add_program(&cfg, "bench_call_reply", CALL_ROUNDS, NX_QOS_NORMAL, 0);
+    if (nx_sim_run(&cfg, sim_result) != NX_OK || sim_result->exit_code != NX_EXIT_PASS) {
+        fprintf(stderr, "nx_bench: the call/reply run failed\n");
+        exit(1);
+    }
+    sink += sim_result->digest;
+}
+
 static const struct bench benches[] = {
     { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL, 1 },
     { "printk_format_line", NULL, printk_op, 1000000, NULL, 1 },
@@ -317,6 +420,11 @@ static const struct bench benches[] = {
     { "sim_context_switch", sim_setup, switch_op, 5, NULL, 2u * SWITCH_YIELDS },
     /* One run: boot, then a program making NULL_CALLS hart_id calls. */
     { "sim_null_syscall", sim_setup, null_syscall_op, 5, NULL, NULL_CALLS },
+    { "channel_write_read_64", channel_setup, channel_64_op, 2000000, NULL, 1 },
+    { "channel_write_read_64_4_handles", channel_setup, channel_64_4_handles_op, 1000000, NULL, 1 },
+    /* One run: boot, then CALL_ROUNDS calls answered by a thread on the
+     * same hart (wait, read, reply); per round trip, both switches. */
+    { "sim_call_reply", sim_setup, call_reply_op, 5, NULL, CALL_ROUNDS },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 

@@ -41,7 +41,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for name in $names; do
     case "$name" in
-    sim_context_switch | sim_null_syscall) iters=1 ;;
+    sim_context_switch | sim_null_syscall | sim_call_reply) iters=1 ;;
     sim_*) iters=20 ;;
     bootinfo_*) iters=200 ;;
     handle_derive_*) iters=200 ;;

@@ -12,7 +12,16 @@
 #define ROUNDS 50u
 
 /* What a request asks the server to do. */
-enum { OP_ADD = 1, OP_ECHO_HANDLE, OP_BIG, OP_LATE, OP_CLOSE, OP_IGNORE, OP_STOP };
+enum {
+    OP_ADD = 1,
+    OP_REFUSED_FIRST,
+    OP_ECHO_HANDLE,
+    OP_BIG,
+    OP_LATE,
+    OP_CLOSE,
+    OP_IGNORE,
+    OP_STOP
+};
 
 typedef struct {
     uint32_t op;
@@ -43,6 +52,13 @@ static void server(uintptr_t arg)
         nx_status_t st = NX_OK;
         switch (rq.op) {
         case OP_ADD:
+            st = nx_channel_write(end, &answer, sizeof answer, 0, 0, info.txid);
+            break;
+        case OP_REFUSED_FIRST: /* a reply sending its own endpoint is refused... */
+            if (nx_channel_write(end, &answer, sizeof answer, &end, 1, info.txid) !=
+                NX_ERR_INVALID_ARGS)
+                nx_thread_exit(8);
+            /* ...and the caller still waits for the right one */
             st = nx_channel_write(end, &answer, sizeof answer, 0, 0, info.txid);
             break;
         case OP_ECHO_HANDLE:
@@ -111,10 +127,13 @@ static void rounds(uint32_t hart)
         EXPECT(NAME, "fresh txid", (info.txid & NX_TXID_CALL) != 0u && info.txid != last_txid, i);
         last_txid = info.txid;
     }
+    uint32_t answer = 0;
+    EXPECT_ST(NAME, "a refused reply",
+              call(me, OP_REFUSED_FIRST, 3, 0, &answer, nx_time_now() + 1000 * MS, &info), NX_OK);
+    EXPECT(NAME, "the reply after a refused one", answer == 1003u, answer);
     nx_handle_t ev, sent;
     EXPECT_ST(NAME, "event_create", nx_event_create(&ev), NX_OK);
     sent = ev;
-    uint32_t answer = 0;
     EXPECT_ST(NAME, "call with a handle",
               call(me, OP_ECHO_HANDLE, 7, &ev, &answer, nx_time_now() + 1000 * MS, &info), NX_OK);
     EXPECT(NAME, "the handle came back", info.handles == 1u && ev.v != sent.v, info.handles);

@@ -5,4 +5,4 @@ set(NX_PROGRAMS syscalls handles every_hart affinity qos_order sleep coalescing 
     kernel_pointer channels ipc_wait ipc_call fault)
 # Benchmark programs: the rv64 bundle runs them instead of the selftests when
 # the bootargs say nexus.bench (tests/bench/run.sh, under QEMU -icount).
-set(NX_BENCH_PROGRAMS bench_syscall bench_yield)
+set(NX_BENCH_PROGRAMS bench_syscall bench_yield bench_ipc)

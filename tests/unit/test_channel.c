@@ -17,6 +17,8 @@
 #include "nx/cap.h"
 #include "nx/channel.h"
 #include "nx/event.h"
+#include "nx/object_wait.h"
+#include "nx/port.h"
 #include "nx/pool.h"
 #include "nx/task.h"
 
@@ -490,6 +492,206 @@ static void bad_handles_and_rights(void **state)
     nx_test_task_free(other);
 }
 
+/* --- waiting and calls, the paths that never block ---------------------------------- */
+
+#define SENTINEL 0xdeadbeefu
+
+static nx_status_t wait_one(nx_task_t *t, nx_handle_t h, uint32_t wait_for, uint64_t deadline,
+                            uint32_t *pending)
+{
+    nx_wait_item_t item = { h, wait_for, SENTINEL };
+    uint32_t first = SENTINEL;
+    nx_status_t st = nx_object_wait(t, &item, 1, deadline, &first);
+    *pending = item.pending;
+    if (st == NX_OK)
+        assert_int_equal(first, 0);
+    return st;
+}
+
+/* Every bad argument: its status, one audit record (op wait), and no
+ * item's pending touched. */
+static void a_bad_wait_changes_nothing(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_handle_t ev = new_event(t), mute, gone = new_event(t);
+    ASSERT_ST(nx_sys_handle_duplicate(t, ev, NX_RIGHT_SIGNAL, &mute), NX_OK);
+    ASSERT_ST(nx_sys_handle_close(t, gone), NX_OK);
+    nx_wait_item_t items[NX_WAIT_MANY_MAX + 1u];
+    for (uint32_t i = 0; i <= NX_WAIT_MANY_MAX; i++)
+        items[i] = (nx_wait_item_t){ ev, 1u << 24, SENTINEL };
+    uint32_t first = SENTINEL;
+    uint64_t far = nx_port_time_ns() + NX_MAX_WAIT_NS + 1u;
+    const struct {
+        const char *what;
+        nx_wait_item_t *items;
+        uint32_t n;
+        uint64_t deadline;
+        uint32_t *first;
+        nx_status_t expect;
+    } cases[] = {
+        { "no items", NULL, 1, 0, &first, NX_ERR_INVALID_ARGS },
+        { "no first", items, 1, 0, NULL, NX_ERR_INVALID_ARGS },
+        { "empty set", items, 0, 0, &first, NX_ERR_INVALID_ARGS },
+        { "one past the bound", items, NX_WAIT_MANY_MAX + 1u, 0, &first, NX_ERR_OUT_OF_RANGE },
+        { "deadline too far", items, 1, far, &first, NX_ERR_INVALID_ARGS },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t before = audits();
+        nx_status_t st =
+            nx_object_wait(t, cases[i].items, cases[i].n, cases[i].deadline, cases[i].first);
+        if (st != cases[i].expect)
+            fail_msg("%s: %s", cases[i].what, nx_status_name(st));
+        assert_int_equal(audits(), before + 1u);
+    }
+    /* One bad item among good ones, last in a full set. */
+    const struct {
+        nx_handle_t h;
+        uint32_t wait_for;
+        nx_status_t expect;
+    } bad[] = {
+        { ev, 0, NX_ERR_INVALID_ARGS },
+        { gone, 1u << 24, NX_ERR_BAD_HANDLE },
+        { { 0x00abcd09u }, 1, NX_ERR_BAD_HANDLE },
+        { NX_HANDLE_INVALID, 1, NX_ERR_BAD_HANDLE },
+        { mute, 1u << 24, NX_ERR_ACCESS_DENIED },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        items[NX_WAIT_MANY_MAX - 1u] = (nx_wait_item_t){ bad[i].h, bad[i].wait_for, SENTINEL };
+        uint64_t before = audits();
+        ASSERT_ST(nx_object_wait(t, items, NX_WAIT_MANY_MAX, 0, &first), bad[i].expect);
+        assert_int_equal(audits(), before + 1u);
+        nx_audit_record_t rec[NX_AUDIT_CAPACITY];
+        uint32_t n = nx_audit_read(rec, NX_AUDIT_CAPACITY);
+        assert_true(n > 0);
+        assert_int_equal(rec[n - 1].op, NX_AUDIT_OP_WAIT);
+    }
+    for (uint32_t i = 0; i <= NX_WAIT_MANY_MAX; i++)
+        assert_int_equal(items[i].pending, SENTINEL);
+    assert_int_equal(first, SENTINEL);
+    nx_test_task_free(t);
+}
+
+/* A signal already there returns at once, past deadline or not (level
+ * triggered); nothing there with a past deadline is a poll: TIMED_OUT with
+ * the signals found. */
+static void waits_that_need_not_block(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_handle_t a, b, ev = new_event(t);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
+    uint32_t pending = 0;
+    ASSERT_ST(wait_one(t, a, NX_CHANNEL_READABLE, 0, &pending), NX_ERR_TIMED_OUT);
+    assert_int_equal(pending, NX_CHANNEL_WRITABLE);
+    ASSERT_ST(wait_one(t, a, NX_CHANNEL_WRITABLE, 0, &pending), NX_OK);
+    ASSERT_ST(send_text(t, b, "x"), NX_OK);
+    ASSERT_ST(wait_one(t, a, NX_CHANNEL_READABLE, nx_port_time_ns() + 1000u, &pending), NX_OK);
+    assert_int_equal(pending, NX_CHANNEL_READABLE | NX_CHANNEL_WRITABLE);
+
+    /* A full set: the one ready item is named, every item gets its signals. */
+    nx_wait_item_t items[NX_WAIT_MANY_MAX];
+    for (uint32_t i = 0; i < NX_WAIT_MANY_MAX; i++)
+        items[i] = (nx_wait_item_t){ ev, 1u << 25, SENTINEL };
+    items[NX_WAIT_MANY_MAX - 1u] = (nx_wait_item_t){ b, NX_CHANNEL_PEER_CLOSED, SENTINEL };
+    uint32_t first = SENTINEL;
+    ASSERT_ST(nx_sys_object_signal(t, ev, 0, 1u << 24), NX_OK);
+    ASSERT_ST(nx_object_wait(t, items, NX_WAIT_MANY_MAX, 0, &first), NX_ERR_TIMED_OUT);
+    assert_int_equal(items[0].pending, 1u << 24);
+    assert_int_equal(items[NX_WAIT_MANY_MAX - 1u].pending, NX_CHANNEL_WRITABLE);
+    ASSERT_ST(nx_sys_handle_close(t, a), NX_OK);
+    ASSERT_ST(nx_object_wait(t, items, NX_WAIT_MANY_MAX, 0, &first), NX_OK);
+    assert_int_equal(first, NX_WAIT_MANY_MAX - 1u);
+    assert_int_equal(items[first].pending, NX_CHANNEL_PEER_CLOSED);
+    ASSERT_ST(nx_sys_object_signal(t, ev, 0, 1u << 25), NX_OK);
+    ASSERT_ST(nx_object_wait(t, items, NX_WAIT_MANY_MAX, 0, &first), NX_OK);
+    assert_int_equal(first, 0);
+    assert_int_equal(items[0].pending, 3u << 24);
+    nx_test_task_free(t);
+}
+
+/* Calls refused before anything is written: the request's handles stay
+ * in the caller's table, the peer sees no message, the buffer is freed. */
+static nx_status_t exchange(nx_task_t *t, nx_handle_t ch, uint32_t bytes, const nx_handle_t *hs,
+                            uint32_t nh, uint64_t deadline)
+{
+    nx_msg_t *m = nx_msg_alloc();
+    assert_non_null(m);
+    m->bytes = bytes;
+    nx_msg_t *reply = NULL;
+    nx_handle_t out[NX_CHANNEL_MAX_HANDLES];
+    nx_msg_info_t info;
+    nx_status_t st = nx_channel_exchange(t, ch, m, hs, nh, deadline, NX_CHANNEL_MAX_BYTES,
+                                         NX_CHANNEL_MAX_HANDLES, &reply, out, &info);
+    assert_null(reply);
+    return st;
+}
+
+static void a_refused_call_writes_nothing(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_handle_t a, b, ev = new_event(t), write_only, x, y;
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &x, &y), NX_OK);
+    ASSERT_ST(nx_sys_handle_replace(t, x, NX_RIGHT_WRITE, &write_only), NX_OK);
+    uint64_t soon = nx_port_time_ns() + 1000000u;
+    uint64_t far = nx_port_time_ns() + NX_MAX_WAIT_NS + 1u;
+    nx_handle_t two[2] = { ev, ev }, self[1] = { a }, peer[1] = { b }, one[1] = { ev };
+    const struct {
+        const char *what;
+        nx_handle_t ch;
+        uint32_t bytes;
+        const nx_handle_t *hs;
+        uint32_t nh;
+        uint64_t deadline;
+        nx_status_t expect;
+    } cases[] = {
+        { "deadline too far", a, 0, one, 1, far, NX_ERR_INVALID_ARGS },
+        { "deadline past", a, 0, one, 1, 0, NX_ERR_TIMED_OUT },
+        { "bytes past the bound", a, NX_CHANNEL_MAX_BYTES + 1u, one, 1, soon, NX_ERR_OUT_OF_RANGE },
+        { "handles past the bound", a, 0, one, NX_CHANNEL_MAX_HANDLES + 1u, soon,
+          NX_ERR_OUT_OF_RANGE },
+        { "handles NULL", a, 0, NULL, 1, soon, NX_ERR_INVALID_ARGS },
+        { "a handle twice", a, 0, two, 2, soon, NX_ERR_INVALID_ARGS },
+        { "the endpoint itself", a, 0, self, 1, soon, NX_ERR_INVALID_ARGS },
+        { "its peer", a, 0, peer, 1, soon, NX_ERR_INVALID_ARGS },
+        { "no READ right", write_only, 0, one, 1, soon, NX_ERR_ACCESS_DENIED },
+        { "an event", ev, 0, NULL, 0, soon, NX_ERR_WRONG_TYPE },
+        { "forged", (nx_handle_t){ 0x00abcd09u }, 0, NULL, 0, soon, NX_ERR_BAD_HANDLE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nx_status_t st =
+            exchange(t, cases[i].ch, cases[i].bytes, cases[i].hs, cases[i].nh, cases[i].deadline);
+        if (st != cases[i].expect)
+            fail_msg("%s: %s", cases[i].what, nx_status_name(st));
+        assert_true(live(t, ev));
+        assert_int_equal(signals_of(t, b), NX_CHANNEL_WRITABLE); /* nothing queued */
+        assert_int_equal(nx_msg_used(), 0);
+    }
+    /* NULL message and out pointers. */
+    nx_msg_info_t info;
+    nx_msg_t *reply = NULL;
+    ASSERT_ST(nx_channel_exchange(t, a, NULL, NULL, 0, soon, 0, 0, &reply, NULL, &info),
+              NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_exchange(t, a, nx_msg_alloc(), NULL, 0, soon, 0, 0, NULL, NULL, &info),
+              NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_channel_exchange(t, a, nx_msg_alloc(), NULL, 0, soon, 0, 1, &reply, NULL, &info),
+              NX_ERR_INVALID_ARGS);
+    assert_int_equal(nx_msg_used(), 0);
+    /* A full queue pushes back; a closed peer is said. */
+    for (uint32_t i = 0; i < NX_CHANNEL_MAX_MSGS; i++)
+        ASSERT_ST(send_text(t, a, "f"), NX_OK);
+    ASSERT_ST(exchange(t, a, 0, one, 1, soon), NX_ERR_SHOULD_WAIT);
+    assert_true(live(t, ev));
+    ASSERT_ST(nx_sys_handle_close(t, b), NX_OK);
+    ASSERT_ST(exchange(t, a, 0, one, 1, soon), NX_ERR_PEER_CLOSED);
+    assert_true(live(t, ev));
+    ASSERT_ST(nx_sys_handle_close(t, y), NX_OK);
+    ASSERT_ST(nx_sys_handle_close(t, write_only), NX_OK);
+    nx_test_task_free(t);
+}
+
 static void a_dying_task_is_refused(void **state)
 {
     (void)state;
@@ -500,6 +702,9 @@ static void a_dying_task_is_refused(void **state)
     assert_int_equal(nx_test_pool_used("channels"), 0);
     ASSERT_ST(nx_channel_new(t, &a, &b), NX_ERR_BAD_STATE);
     ASSERT_ST(send_text(t, a, "x"), NX_ERR_BAD_STATE);
+    uint32_t pending = 0;
+    ASSERT_ST(wait_one(t, a, NX_CHANNEL_READABLE, 0, &pending), NX_ERR_BAD_STATE);
+    ASSERT_ST(exchange(t, a, 0, NULL, 0, nx_port_time_ns() + 1000u), NX_ERR_BAD_STATE);
     assert_int_equal(nx_test_pool_used("channels"), 0);
     nx_test_task_free(t);
 }
@@ -558,6 +763,9 @@ int main(void)
         CORE_TEST(bad_handles_and_rights),
         CORE_TEST(a_dying_task_is_refused),
         CORE_TEST(pools_run_out_cleanly),
+        CORE_TEST(a_bad_wait_changes_nothing),
+        CORE_TEST(waits_that_need_not_block),
+        CORE_TEST(a_refused_call_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * A program on the simulated machine calls each system call with each kind
  * of bad argument: out of range, one past a bound, bits above 32 in a
  * 32-bit argument, stale / forged / closed handles, wrong types, missing
- * rights, deadlines too far or already past, an exited thread. It records
+ * rights, deadlines too far or already past, an exited thread, pointers
+ * that are not the program's, buffers too small, closed peers. It records
  * every status; the test compares them with the documented ones
  * (docs/abi/syscalls.md), and checks the machine is still sound afterwards
  * (the program goes on working, nothing leaked).
@@ -22,19 +23,21 @@
 
 #define MS 1000000ull
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 typedef struct probe {
     const char *what;
     nx_status_t want;
 } probe_t;
 
 /* What the program did, in order; checked against `expected` below. */
-static nx_status_t got[128];
+static nx_status_t got[192];
 static uint32_t probes;
 static uint64_t values[8];
 
 static void record(nx_status_t st)
 {
-    if (probes < 128u)
+    if (probes < COUNT(got))
         got[probes] = st;
     probes++;
 }
@@ -121,11 +124,51 @@ static const probe_t expected[] = {
     { "signal: clear above 32 bits", NX_ERR_INVALID_ARGS },
     { "signal: set above 32 bits", NX_ERR_INVALID_ARGS },
     { "signal: a thread", NX_ERR_WRONG_TYPE },
+    /* channels */
+    { "channel_create", NX_OK },
+    { "write: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "write: bytes one past the bound", NX_ERR_OUT_OF_RANGE },
+    { "write: handles one past the bound", NX_ERR_OUT_OF_RANGE },
+    { "write: bytes 2^64-1", NX_ERR_OUT_OF_RANGE },
+    { "write: bytes at a null pointer", NX_ERR_BAD_ADDRESS },
+    { "write: handles at a null pointer", NX_ERR_BAD_ADDRESS },
+    { "write: bytes wrapping the address space", NX_ERR_BAD_ADDRESS },
+    { "write: an event", NX_ERR_WRONG_TYPE },
+    { "write: a handle twice", NX_ERR_INVALID_ARGS },
+    { "write: the endpoint itself", NX_ERR_INVALID_ARGS },
+    { "write: bytes at the bound", NX_OK },
+    { "read: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "read: a small buffer", NX_ERR_BUFFER_TOO_SMALL },
+    { "read: info at a null pointer", NX_ERR_BAD_ADDRESS },
+    { "read: caps 2^64-1 (the bounds)", NX_OK },
+    { "read: empty", NX_ERR_SHOULD_WAIT },
+    { "read: a thread", NX_ERR_WRONG_TYPE },
+    /* waits */
+    { "wait_one: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "wait_one: signals above 32 bits", NX_ERR_INVALID_ARGS },
+    { "wait_one: no signals", NX_ERR_INVALID_ARGS },
+    { "wait_one: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS },
+    { "wait_one: deadline 2^64-1", NX_ERR_INVALID_ARGS },
+    { "wait_one: a thread", NX_ERR_NOT_SUPPORTED },
+    { "wait_one: no WAIT right", NX_ERR_ACCESS_DENIED },
+    { "wait_one: forged", NX_ERR_BAD_HANDLE },
+    { "wait_one: poll, nothing there", NX_ERR_TIMED_OUT },
+    { "wait_one: poll, writable", NX_OK },
+    { "wait_many: count 0", NX_ERR_INVALID_ARGS },
+    { "wait_many: count one past the bound", NX_ERR_OUT_OF_RANGE },
+    { "wait_many: count 2^64-1", NX_ERR_OUT_OF_RANGE },
+    { "wait_many: items at a null pointer", NX_ERR_BAD_ADDRESS },
+    /* calls */
+    { "call: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "call: args at a null pointer", NX_ERR_BAD_ADDRESS },
+    { "call: request bytes one past the bound", NX_ERR_OUT_OF_RANGE },
+    { "call: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS },
+    { "call: deadline already past", NX_ERR_TIMED_OUT },
+    { "call: an event", NX_ERR_WRONG_TYPE },
+    { "call: peer closed", NX_ERR_PEER_CLOSED },
     /* afterwards */
     { "the program still works: yield", NX_OK },
 };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 NX_SIM_PROGRAM(prober)
 {
@@ -223,6 +266,74 @@ NX_SIM_PROGRAM(prober)
     record(raw(NX_SYS_OBJECT_SIGNAL, event.v, 0, high, 0));
     record(nx_object_signal(napper, 0, 0x01000000u));
 
+    /* channels: write(h, bytes, n, handles, nh, txid), read(h, bytes, cap, handles, cap, info) */
+    nx_handle_t ca = NX_HANDLE_INVALID, cb = NX_HANDLE_INVALID;
+    record(nx_channel_create(&ca, &cb));
+    unsigned char buf[NX_CHANNEL_MAX_BYTES + 8u] = { 0 };
+    uint64_t b = (uint64_t)(uintptr_t)buf;
+    nx_handle_t pair_of[2] = { e2, e2 };
+    nx_msg_info_t info;
+    uint64_t at_info = (uint64_t)(uintptr_t)&info;
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, high | ca.v, b, 1, 0, 0, 0).status);
+    record(nx_channel_write(ca, buf, NX_CHANNEL_MAX_BYTES + 1u, 0, 0, 0));
+    record(nx_channel_write(ca, buf, 1, pair_of, NX_CHANNEL_MAX_HANDLES + 1u, 0));
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, ca.v, b, ~0ull, 0, 0, 0).status);
+    record(nx_channel_write(ca, NULL, 8, 0, 0, 0));
+    record(nx_channel_write(ca, buf, 1, NULL, 1, 0));
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, ca.v, ~0ull - 3u, 8, 0, 0, 0).status);
+    record(nx_channel_write(e2, buf, 1, 0, 0, 0));
+    record(nx_channel_write(ca, buf, 1, pair_of, 2, 0));
+    record(nx_channel_write(ca, buf, 1, &ca, 1, 0));
+    record(nx_channel_write(ca, buf, NX_CHANNEL_MAX_BYTES, 0, 0, 0));
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, high | cb.v, b, sizeof buf, 0, 0, at_info)
+               .status);
+    record(nx_channel_read(cb, buf, 16, 0, 0, &info));
+    values[2] = info.bytes;
+    record(nx_channel_read(cb, buf, sizeof buf, 0, 0, NULL));
+    (void)nx_channel_write(ca, buf, 4, 0, 0, 7); /* something to read */
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, cb.v, b, ~0ull, 0, ~0ull, at_info).status);
+    record(nx_channel_read(cb, buf, sizeof buf, 0, 0, &info));
+    record(nx_channel_read(napper, buf, sizeof buf, 0, 0, &info));
+
+    /* waits: wait_one(h, signals, deadline), wait_many(items, n, deadline) */
+    uint32_t seen = 0;
+    record(raw(NX_SYS_OBJECT_WAIT_ONE, high | ca.v, NX_CHANNEL_READABLE, 0, 0));
+    record(raw(NX_SYS_OBJECT_WAIT_ONE, ca.v, high | NX_CHANNEL_READABLE, 0, 0));
+    record(nx_object_wait_one(ca, 0, 0, &seen));
+    record(nx_object_wait_one(ca, NX_CHANNEL_READABLE, nx_time_now() + NX_MAX_WAIT_NS + MS, &seen));
+    record(nx_object_wait_one(ca, NX_CHANNEL_READABLE, UINT64_MAX, &seen));
+    record(nx_object_wait_one(napper, 1, 0, &seen));
+    nx_handle_t mute = NX_HANDLE_INVALID;
+    (void)nx_handle_duplicate(e2, NX_RIGHT_SIGNAL, &mute);
+    record(nx_object_wait_one(mute, 0x01000000u, 0, &seen));
+    record(nx_object_wait_one(forged, 1, 0, &seen));
+    record(nx_object_wait_one(ca, NX_CHANNEL_READABLE, 0, &seen));
+    values[3] = seen;
+    record(nx_object_wait_one(ca, NX_CHANNEL_WRITABLE, 0, &seen));
+    nx_wait_item_t items[NX_WAIT_MANY_MAX + 1u];
+    uint64_t at_items = (uint64_t)(uintptr_t)items;
+    record(raw(NX_SYS_OBJECT_WAIT_MANY, at_items, 0, 0, 0));
+    record(raw(NX_SYS_OBJECT_WAIT_MANY, at_items, NX_WAIT_MANY_MAX + 1u, 0, 0));
+    record(raw(NX_SYS_OBJECT_WAIT_MANY, at_items, ~0ull, 0, 0));
+    record(raw(NX_SYS_OBJECT_WAIT_MANY, 0, 1, 0, 0));
+
+    /* calls: call(h, args, deadline, info) */
+    nx_channel_call_args_t args = { b, 0, b, 0, 4, 0, 4, 0 };
+    uint64_t at_args = (uint64_t)(uintptr_t)&args;
+    now = nx_time_now();
+    record(raw(NX_SYS_CHANNEL_CALL, high | ca.v, at_args, now + MS, at_info));
+    record(raw(NX_SYS_CHANNEL_CALL, ca.v, 0, now + MS, at_info));
+    args.wr_num_bytes = NX_CHANNEL_MAX_BYTES + 1u;
+    record(raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + MS, at_info));
+    args.wr_num_bytes = 4;
+    record(raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + NX_MAX_WAIT_NS + MS, at_info));
+    record(raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, 0, at_info));
+    record(raw(NX_SYS_CHANNEL_CALL, e2.v, at_args, now + MS, at_info));
+    (void)nx_handle_close(cb);
+    record(raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + MS, at_info));
+    (void)nx_handle_close(ca);
+    (void)nx_handle_close(mute);
+
     nx_yield();
     record(NX_OK);
 
@@ -255,6 +366,8 @@ static void every_bad_argument_gets_its_documented_status(void **state)
     assert_int_equal(wrong, 0);
     assert_true(values[0] > 0u);
     assert_true(values[1] < 2u);
+    assert_int_equal(values[2], NX_CHANNEL_MAX_BYTES); /* the size a small buffer learns */
+    assert_int_equal(values[3], NX_CHANNEL_WRITABLE);  /* what a timed-out poll saw */
 }
 
 /* Unknown numbers are audited (op syscall, reason unknown-syscall). */

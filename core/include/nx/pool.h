@@ -100,6 +100,11 @@ static inline void nx_pool_free_unlocked(nx_pool_t *pool, void *item)
 /* A zeroed item, or NULL when the pool is full. */
 void *nx_pool_alloc(nx_pool_t *pool);
 
+/* An item as its last user left it, or NULL: for large items whose caller
+ * sets every field it reads (a message's 1 KiB payload is written before
+ * any of it is read; zeroing it would cost more than the whole write). */
+void *nx_pool_alloc_uninit(nx_pool_t *pool);
+
 /* Return an item; panics on an item not from this pool or not allocated. */
 void nx_pool_free(nx_pool_t *pool, void *item);
 
