@@ -109,6 +109,8 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "bad-address";
     case NX_AUDIT_SENT_ITSELF:
         return "sent-itself";
+    case NX_AUDIT_WOULD_CYCLE:
+        return "would-cycle";
     case NX_AUDIT_REASON_COUNT:
         break;
     }

@@ -7,11 +7,32 @@
 #include "cap_internal.h"
 #include "nx/audit.h"
 
+/* Longest chain of objects inside each other's queues: every endpoint. */
+#define NX_MAX_HOLDING_CHAIN (2u * NX_MAX_CHANNELS)
+
+/* Whether `obj` holds `to`: follow `to` out through the queues holding it
+ * (each holds_caps object has one cap, so one way out) until a table. The
+ * chain is at most every such object long. A message being released holds
+ * its endpoints a moment longer than the endpoint it was queued at lives:
+ * held_in then names a pool slot (static memory) being reused, and the
+ * bounded walk can at worst refuse a write in that moment. */
+static bool would_cycle(const nx_object_t *obj, const nx_object_t *to)
+{
+    for (uint32_t hops = 0; to != NULL && hops <= NX_MAX_HOLDING_CHAIN; hops++) {
+        if (to == obj)
+            return true;
+        to = to->held_in;
+    }
+    return to != NULL; /* longer than any chain can be: refuse */
+}
+
 /* Decode a batch of n handles of `from`; slots[i] receives handles[i]'s
- * slot. A handle to `never_a` or `never_b` (may be NULL) is refused. */
+ * slot. When they go into a message written on `through` and queued at
+ * `to` (else both NULL): a handle to either is refused, and so is an
+ * object holding caps whose queues hold `to` (nx/cap.h). */
 static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                nx_audit_op_t op, uint32_t *slots, const nx_object_t *never_a,
-                                const nx_object_t *never_b)
+                                nx_audit_op_t op, uint32_t *slots, const nx_object_t *through,
+                                const nx_object_t *to)
 {
     if (n > NX_MAX_TRANSFER_HANDLES)
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_BATCH_TOO_LARGE,
@@ -27,8 +48,10 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
             nx_cap_decode_locked(from, handles[i], NX_OBJ_NONE, NX_RIGHT_TRANSFER, op, &e);
         if (st != NX_OK)
             return st;
-        if (e->obj != NULL && (e->obj == never_a || e->obj == never_b))
+        if (e->obj != NULL && (e->obj == through || e->obj == to))
             return nx_cap_refuse(from, op, handles[i], NX_AUDIT_SENT_ITSELF, NX_ERR_INVALID_ARGS);
+        if (to != NULL && e->obj != NULL && e->obj->ops->holds_caps && would_cycle(e->obj, to))
+            return nx_cap_refuse(from, op, handles[i], NX_AUDIT_WOULD_CYCLE, NX_ERR_BAD_STATE);
         slots[i] = handles[i].v & NX_HANDLE_SLOT_MASK;
         for (uint32_t j = 0; j < i; j++)
             if (slots[j] == slots[i])
@@ -75,16 +98,16 @@ nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, 
 
 nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t n, nx_cap_t *caps)
 {
-    return nx_cap_detach_except(from, handles, n, caps, NX_AUDIT_OP_TRANSFER, NULL, NULL);
+    return nx_cap_detach_into(from, handles, n, caps, NX_AUDIT_OP_TRANSFER, NULL, NULL);
 }
 
-nx_status_t nx_cap_detach_except(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                 nx_cap_t *caps, uint32_t op, const nx_object_t *never_a,
-                                 const nx_object_t *never_b)
+nx_status_t nx_cap_detach_into(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                               nx_cap_t *caps, uint32_t op, const nx_object_t *through,
+                               const nx_object_t *to)
 {
     uint32_t slots[NX_MAX_TRANSFER_HANDLES];
     nx_cap_lock();
-    nx_status_t st = decode_batch(from, handles, n, (nx_audit_op_t)op, slots, never_a, never_b);
+    nx_status_t st = decode_batch(from, handles, n, (nx_audit_op_t)op, slots, through, to);
     if (st == NX_OK && n > 0u && caps == NULL)
         st = nx_cap_refuse(from, (nx_audit_op_t)op, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                            NX_ERR_INVALID_ARGS);
@@ -94,6 +117,8 @@ nx_status_t nx_cap_detach_except(nx_task_t *from, const nx_handle_t *handles, ui
             caps[i].obj = e->obj;
             caps[i].rights = e->rights;
             caps[i].node = e->node;
+            if (e->obj->ops->holds_caps)
+                e->obj->held_in = (nx_object_t *)(uintptr_t)to;
             nx_node_in_flight(e->node);
             nx_slot_release(&from->handles, slots[i]);
         }
@@ -125,12 +150,14 @@ static nx_status_t attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_ha
         for (uint32_t i = 0; i < n; i++) {
             if (nx_node_state(caps[i].node) == NX_NODE_REVOKED) {
                 if (release_revoked) {
+                    caps[i].obj->held_in = NULL;
                     nx_node_free_detached(caps[i].node);
                     nx_cap_put_locked(&reaper, caps[i].obj);
                 }
                 out[i] = NX_HANDLE_INVALID;
                 continue;
             }
+            caps[i].obj->held_in = NULL;
             uint32_t slot = nx_slot_take(&to->handles);
             out[i] = nx_slot_fill(&to->handles, slot, caps[i].obj, caps[i].rights, caps[i].node);
             nx_node_place(caps[i].node, to, slot);
@@ -157,6 +184,7 @@ void nx_cap_drop(const nx_cap_t *caps, uint32_t n)
     nx_reaper_t reaper = NX_REAPER_INIT;
     nx_cap_lock();
     for (uint32_t i = 0; i < n; i++) {
+        caps[i].obj->held_in = NULL;
         if (nx_node_state(caps[i].node) == NX_NODE_REVOKED)
             nx_node_free_detached(caps[i].node);
         else

@@ -106,6 +106,7 @@ static const nx_object_ops_t channel_ops = {
     .destroy = channel_destroy,
     .signal_source = channel_source,
     .signals_locked = channel_signals_locked,
+    .holds_caps = true,
 };
 
 void nx_channel_reset(void)
@@ -209,7 +210,7 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
     if (st == NX_OK && nh > 0u)
         /* Under the channel lock, so the queue cannot fill or close between
          * the checks and the handles leaving the writer's table. */
-        st = nx_cap_detach_except(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
+        st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
                                   &peer->obj);
     if (st == NX_OK) {
         msg->handles = nh;

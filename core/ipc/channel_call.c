@@ -27,7 +27,7 @@ static nx_status_t write_request(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *
     else if (peer->count >= NX_CHANNEL_MAX_MSGS)
         st = NX_ERR_SHOULD_WAIT;
     else if (nh > 0u)
-        st = nx_cap_detach_except(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
+        st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
                                   &peer->obj);
     if (st == NX_OK) {
         call->txid = NX_TXID_CALL | ep->next_txid++;

@@ -34,6 +34,7 @@ void nx_object_init(nx_object_t *obj, const nx_object_ops_t *ops)
     obj->type = (uint32_t)ops->type;
     atomic_store_explicit(&obj->refs, 1u, memory_order_relaxed);
     obj->caps = 0;
+    obj->held_in = NULL;
     obj->reap_next = NULL;
 }
 

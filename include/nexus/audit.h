@@ -52,6 +52,7 @@ typedef enum nx_audit_reason {
     NX_AUDIT_USER_FAULT = 16,         /* bad access, illegal instruction, misalignment, ebreak */
     NX_AUDIT_BAD_ADDRESS = 17,        /* a system call's pointer is not the caller's memory */
     NX_AUDIT_SENT_ITSELF = 18,        /* a channel endpoint sent through itself or its peer */
+    NX_AUDIT_WOULD_CYCLE = 19,        /* endpoints would hold each other in their queues */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 

@@ -53,6 +53,7 @@ static const struct {
     { NX_AUDIT_USER_FAULT, 16, "user-fault" },
     { NX_AUDIT_BAD_ADDRESS, 17, "bad-address" },
     { NX_AUDIT_SENT_ITSELF, 18, "sent-itself" },
+    { NX_AUDIT_WOULD_CYCLE, 19, "would-cycle" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -107,7 +108,7 @@ static void reason_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(reasons), NX_AUDIT_REASON_COUNT);
-    assert_int_equal(NX_AUDIT_REASON_COUNT, 19);
+    assert_int_equal(NX_AUDIT_REASON_COUNT, 20);
     for (size_t i = 0; i < COUNT(reasons); i++)
         assert_int_equal((int)reasons[i].reason, reasons[i].value);
 }

@@ -709,6 +709,48 @@ static void a_dying_task_is_refused(void **state)
     nx_test_task_free(t);
 }
 
+/* Endpoints cannot hold each other's only capabilities: the write that
+ * would close such a cycle is refused (BAD_STATE, audit would-cycle) and
+ * moves nothing, through one queue or several; once the endpoint in
+ * flight is read back, it may go. (Chains that are no cycle pass:
+ * close_releases_undelivered_handles_however_deep.) */
+static void a_cycle_of_endpoints_is_refused(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_handle_t a0, a1, b0, b1, ev = new_event(t);
+    ASSERT_ST(nx_channel_new(t, &a0, &a1), NX_OK);
+    ASSERT_ST(nx_channel_new(t, &b0, &b1), NX_OK);
+    /* a1 goes into b1's queue (written on b0). */
+    ASSERT_ST(send(t, b0, "", 0, &a1, 1, 0), NX_OK);
+    /* b1 into a1's queue (written on a0) would close the cycle. */
+    uint64_t before = audits();
+    ASSERT_ST(send(t, a0, "", 0, &b1, 1, 0), NX_ERR_BAD_STATE);
+    assert_int_equal(audits(), before + 1u);
+    nx_audit_record_t rec[NX_AUDIT_CAPACITY];
+    uint32_t n = nx_audit_read(rec, NX_AUDIT_CAPACITY);
+    assert_int_equal(rec[n - 1].reason, NX_AUDIT_WOULD_CYCLE);
+    assert_true(live(t, b1));
+    /* Events may still go there; an endpoint may once a1 is back in a table. */
+    ASSERT_ST(send(t, a0, "", 0, &ev, 1, 0), NX_OK);
+    nx_msg_info_t info;
+    char buf[4];
+    nx_handle_t back;
+    ASSERT_ST(recv(t, b1, buf, sizeof buf, &back, 1, &info), NX_OK);
+    ASSERT_ST(send(t, a0, "", 0, &b1, 1, 0), NX_OK);
+    /* Three deep: c1 in b1's queue (now in a1's): a1 into c1's queue would
+     * close a cycle of three. */
+    nx_handle_t c0, c1;
+    ASSERT_ST(nx_channel_new(t, &c0, &c1), NX_OK);
+    ASSERT_ST(send(t, b0, "", 0, &c1, 1, 0), NX_OK);
+    ASSERT_ST(send(t, c0, "", 0, &back, 1, 0), NX_ERR_BAD_STATE);
+    assert_true(live(t, back));
+    /* b1, c1 and ev wait at `back` (a1): closing it releases them all. */
+    ASSERT_ST(nx_sys_handle_close(t, back), NX_OK);
+    assert_int_equal(nx_test_pool_used("messages"), 0);
+    nx_test_task_free(t);
+}
+
 static void pools_run_out_cleanly(void **state)
 {
     (void)state;
@@ -766,6 +808,7 @@ int main(void)
         CORE_TEST(a_bad_wait_changes_nothing),
         CORE_TEST(waits_that_need_not_block),
         CORE_TEST(a_refused_call_writes_nothing),
+        CORE_TEST(a_cycle_of_endpoints_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

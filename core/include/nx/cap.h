@@ -185,13 +185,19 @@ nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, 
  * Statuses as nx_sys_handle_transfer. */
 nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t n, nx_cap_t *caps);
 
-/* The same, refusals audited as operation `op`, and a handle to `never_a`
- * or `never_b` (either may be NULL) refused with NX_ERR_INVALID_ARGS
- * (NX_AUDIT_SENT_ITSELF): a channel endpoint is not sent through itself or
- * its peer. */
-nx_status_t nx_cap_detach_except(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                 nx_cap_t *caps, uint32_t op, const nx_object_t *never_a,
-                                 const nx_object_t *never_b);
+/* The same for a message written on `through` and queued at `to` (both
+ * objects, or both NULL), refusals audited as operation `op`:
+ *   NX_ERR_INVALID_ARGS  a handle to `through` or `to` among them
+ *                        (NX_AUDIT_SENT_ITSELF): an endpoint is not sent
+ *                        through itself or its peer
+ *   NX_ERR_BAD_STATE     an object that holds caps (ops->holds_caps) whose
+ *                        queue already holds, directly or through other
+ *                        queues, `to`'s capability (NX_AUDIT_WOULD_CYCLE):
+ *                        they would hold each other, and nothing could
+ *                        ever read or close them. */
+nx_status_t nx_cap_detach_into(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                               nx_cap_t *caps, uint32_t op, const nx_object_t *through,
+                               const nx_object_t *to);
 
 /* Put n caps into `to`'s table (all or nothing); out[i] is the new handle,
  * or NX_HANDLE_INVALID for a cap revoked while in flight (it is released).

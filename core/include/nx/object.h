@@ -35,6 +35,11 @@ typedef struct nx_object_ops {
      * with the source's lock held. NULL for objects nobody can wait on. */
     nx_signal_source_t *(*signal_source)(nx_object_t *obj);
     uint32_t (*signals_locked)(nx_object_t *obj);
+    /* It keeps capabilities (a channel endpoint's queue holds messages) and
+     * has at most one (no DUPLICATE right): nx_cap_detach_into refuses a
+     * message that would make it hold, through queues, its own capability,
+     * a cycle nothing could ever close. */
+    bool holds_caps;
 } nx_object_ops_t;
 
 struct nx_object {
@@ -44,6 +49,7 @@ struct nx_object {
     atomic_uint refs;
     /* Guarded by the capability lock (core/cap): */
     uint32_t caps;          /* handles plus caps in flight */
+    nx_object_t *held_in;   /* holds_caps objects in flight: whose queue holds their cap */
     nx_object_t *reap_next; /* on an operation's reaper list after its last cap */
 };
 
