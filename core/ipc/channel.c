@@ -200,7 +200,9 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
     /* A reply to a call made at the peer goes straight to its caller: it
      * takes no queue slot. */
     nx_channel_call_t *call = NULL;
-    if (peer->closed)
+    if (ep->closed) /* its last handle went after we looked it up */
+        st = NX_ERR_BAD_HANDLE;
+    else if (peer->closed)
         st = NX_ERR_PEER_CLOSED;
     else if (msg->txid != 0u && peer->calls != NULL &&
              (call = claim_call_locked(peer, msg->txid)) != NULL)
@@ -211,7 +213,7 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
         /* Under the channel lock, so the queue cannot fill or close between
          * the checks and the handles leaving the writer's table. */
         st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
-                                  &peer->obj);
+                                &peer->obj);
     if (st == NX_OK) {
         msg->handles = nh;
         msg->sender = caller->service_id; /* never from the payload */

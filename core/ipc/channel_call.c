@@ -22,13 +22,15 @@ static nx_status_t write_request(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *
     nx_channel_t *peer = nx_channel_peer(ep);
     nx_spin_lock(&ep->pair->lock);
     nx_status_t st = NX_OK;
-    if (peer->closed)
+    if (ep->closed) /* its last handle went after we looked it up */
+        st = NX_ERR_CANCELED;
+    else if (peer->closed)
         st = NX_ERR_PEER_CLOSED;
     else if (peer->count >= NX_CHANNEL_MAX_MSGS)
         st = NX_ERR_SHOULD_WAIT;
     else if (nh > 0u)
         st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
-                                  &peer->obj);
+                                &peer->obj);
     if (st == NX_OK) {
         call->txid = NX_TXID_CALL | ep->next_txid++;
         call->reply = NULL;

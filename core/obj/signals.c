@@ -14,9 +14,9 @@ void nx_waiter_init(nx_waiter_t *w)
 void nx_waiter_fire(nx_waiter_t *w, nx_status_t result)
 {
     nx_spin_lock(&w->q.lock);
-    if (!w->fired) {
+    if (!w->fired || (w->result == NX_OK && result != NX_OK)) {
         w->fired = true;
-        w->result = result;
+        w->result = result; /* an error (a cancel) outweighs a signal */
     }
     (void)nx_wake_one_locked(&w->q, w->result);
     nx_spin_unlock(&w->q.lock);
@@ -37,10 +37,16 @@ void nx_signal_source_init(nx_signal_source_t *src, nx_spinlock_t *lock)
 {
     src->lock = lock;
     src->head = NULL;
+    src->canceled = false;
 }
 
 void nx_signals_observe_locked(nx_signal_source_t *src, nx_observer_t *obs)
 {
+    if (src->canceled) {
+        obs->linked = false;
+        nx_waiter_fire(obs->waiter, NX_ERR_CANCELED);
+        return;
+    }
     obs->prev = NULL;
     obs->next = src->head;
     if (src->head != NULL)
@@ -72,6 +78,7 @@ void nx_signals_fire_matching_locked(nx_signal_source_t *src, uint32_t signals)
 
 void nx_signals_cancel_locked(nx_signal_source_t *src)
 {
+    src->canceled = true;
     while (src->head != NULL) {
         nx_observer_t *o = src->head;
         nx_signals_unobserve_locked(src, o);

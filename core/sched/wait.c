@@ -116,6 +116,10 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
     if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_SEQ_CST)) {
         unlink_waiter(q, t);
         nx_spin_unlock(&q->lock);
+        /* A killer that saw waiting_on may be about to lock q (which may be
+         * on this stack): it must be done before we return. */
+        while (atomic_load_explicit(&t->cancellers, memory_order_acquire) != 0u)
+            nx_port_relax();
         return NX_ERR_CANCELED;
     }
     atomic_store_explicit(&t->wait_result, (int32_t)NX_ERR_TIMED_OUT, memory_order_relaxed);

@@ -8,7 +8,11 @@
  *   - ping-pong: two threads bounce one token between them with write,
  *     wait and read, on different harts;
  *   - a producer that ignores backpressure cannot queue more than
- *     NX_CHANNEL_MAX_MSGS: when it stops, the reader drains exactly that.
+ *     NX_CHANNEL_MAX_MSGS: when it stops, the reader drains exactly that;
+ *   - a close is never lost: a waiter whose signal was set and cleared
+ *     just before the event's last handle went ends CANCELED at once, not
+ *     at its deadline (found in review: the signal's firing used to hide
+ *     the cancel, and the next round observed the dead event).
  * Each run must end with every program passed and every pool empty (the
  * machine fixture's leak check): no handle, message or channel leaked.
  */
@@ -230,6 +234,36 @@ NX_SIM_PROGRAM(ignores_backpressure)
     (void)nx_handle_close(bp_r);
 }
 
+/* --- a close right after a pulse ------------------------------------------------------------ */
+
+static nx_handle_t pulsed;
+static nx_status_t pulsed_status;
+static uint64_t pulsed_waited;
+
+static void waits_on_pulsed(uintptr_t arg)
+{
+    (void)arg;
+    uint64_t t0 = nx_time_now();
+    pulsed_status = nx_object_wait_one(pulsed, TOKEN_SIGNAL, t0 + 2000 * MS, 0);
+    pulsed_waited = nx_time_now() - t0;
+}
+
+NX_SIM_PROGRAM(pulse_then_close)
+{
+    (void)arg;
+    nx_handle_t t;
+    if (nx_event_create(&pulsed) != NX_OK ||
+        nx_thread_create(waits_on_pulsed, 0, NX_QOS_NORMAL, 1u, &t) != NX_OK)
+        nx_thread_exit(1);
+    (void)nx_sleep_until(nx_time_now() + 10 * MS, 0); /* the waiter blocks */
+    (void)nx_object_signal(pulsed, 0, TOKEN_SIGNAL);
+    (void)nx_object_signal(pulsed, TOKEN_SIGNAL, 0);
+    (void)nx_handle_close(pulsed);
+    int32_t code = -1;
+    if (nx_thread_join(t, nx_time_now() + 5000 * MS, &code) != NX_OK || code != 0)
+        nx_thread_exit(2);
+}
+
 static void run(const char *program, uint32_t harts, uint64_t seed)
 {
     memset(&rec, 0, sizeof rec);
@@ -275,12 +309,34 @@ static void ignored_backpressure_stays_bounded(void **state)
     }
 }
 
+static void a_close_after_a_pulse_cancels_the_wait(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 8u; seed++) {
+        pulsed_status = NX_OK;
+        pulsed_waited = 0;
+        memset(&rec, 0, sizeof rec);
+        nx_sim_config_t cfg = nx_test_machine_config(1u + (uint32_t)(seed % 2u), seed);
+        assert_int_equal(nx_sim_add_program(&cfg, "pulse_then_close", 0, NX_QOS_INTERACTIVE, 0),
+                         NX_OK);
+        nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+        /* On one hart the waiter runs only after the close; on two it may
+         * catch the pulse itself (NX_OK). Never the deadline. */
+        if (seed % 2u == 0u)
+            ASSERT_ST(pulsed_status, NX_ERR_CANCELED);
+        else if (pulsed_status != NX_OK)
+            ASSERT_ST(pulsed_status, NX_ERR_CANCELED);
+        assert_true(pulsed_waited < 100 * MS);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fan_in_over_seeds),
         cmocka_unit_test(ping_pong_over_seeds),
         cmocka_unit_test(ignored_backpressure_stays_bounded),
+        cmocka_unit_test(a_close_after_a_pulse_cancels_the_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

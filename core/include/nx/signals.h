@@ -30,11 +30,14 @@
 #include "nx/spinlock.h"
 #include "nx/wait.h"
 
-/* One waiting thread: it blocks on q; q.lock guards fired and result. */
+/* One waiting thread: it blocks on q; q.lock guards fired and result.
+ * Whoever fires it holds the lock of an object the waiter locks again
+ * before it returns (a source's, a channel's): so the waiter, and its
+ * stack, outlive every firing. */
 typedef struct nx_waiter {
     nx_wait_queue_t q;
     bool fired;         /* something it waits for happened (or was canceled) */
-    nx_status_t result; /* the first firing's status: NX_OK or NX_ERR_CANCELED... */
+    nx_status_t result; /* NX_OK, or the first error firing (a cancel is never lost) */
 } nx_waiter_t;
 
 /* One object a waiter observes. */
@@ -49,6 +52,7 @@ typedef struct nx_observer {
 typedef struct nx_signal_source {
     nx_spinlock_t *lock;
     nx_observer_t *head;
+    bool canceled; /* its last capability is gone: no new observer may wait */
 } nx_signal_source_t;
 
 void nx_waiter_init(nx_waiter_t *w);
@@ -65,7 +69,8 @@ nx_status_t nx_waiter_block(nx_waiter_t *w, uint64_t deadline_ns);
 void nx_signal_source_init(nx_signal_source_t *src, nx_spinlock_t *lock);
 
 /* Link / unlink an observer; src->lock held. Unlinking one that a cancel
- * already unlinked does nothing. */
+ * already unlinked does nothing. Observing a canceled source links
+ * nothing and fires the waiter with NX_ERR_CANCELED at once. */
 void nx_signals_observe_locked(nx_signal_source_t *src, nx_observer_t *obs);
 void nx_signals_unobserve_locked(nx_signal_source_t *src, nx_observer_t *obs);
 
@@ -80,7 +85,9 @@ static inline void nx_signals_changed_locked(nx_signal_source_t *src, uint32_t s
 }
 
 /* The object can no longer be waited on (its last capability is gone):
- * unlink every observer and fire it with NX_ERR_CANCELED. src->lock held. */
+ * unlink every observer and fire it with NX_ERR_CANCELED, and cancel every
+ * later observer too (a waiter may hold a reference taken before the
+ * close). src->lock held. */
 void nx_signals_cancel_locked(nx_signal_source_t *src);
 
 #endif /* NX_SIGNALS_H */
