@@ -120,6 +120,16 @@ static uint32_t held_by(uint32_t t, uint32_t *out)
     return n;
 }
 
+/* The endpoints among objects[0..n). */
+static uint32_t endpoints_among(const uint32_t *objects, uint32_t n, uint32_t *out)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (objects[i] < ENDPOINTS)
+            out[k++] = objects[i];
+    return k;
+}
+
 static uint32_t pick(nx_prng_t *rng, const uint32_t *from, uint32_t n)
 {
     return from[nx_prng_below(rng, n)];
@@ -151,11 +161,8 @@ static bool would_cycle(uint32_t ep, uint32_t to)
 
 static void step_write(nx_prng_t *rng, uint32_t t)
 {
-    uint32_t held[OBJECTS], eps[OBJECTS], ne = 0;
-    uint32_t n = held_by(t, held);
-    for (uint32_t i = 0; i < n; i++)
-        if (held[i] < ENDPOINTS)
-            eps[ne++] = held[i];
+    uint32_t held[OBJECTS], eps[OBJECTS];
+    uint32_t n = held_by(t, held), ne = endpoints_among(held, n, eps);
     if (ne == 0u)
         return;
     uint32_t via = pick(rng, eps, ne), to = peer_of(via);
@@ -205,11 +212,8 @@ static void step_write(nx_prng_t *rng, uint32_t t)
 
 static void step_read(nx_prng_t *rng, uint32_t t)
 {
-    uint32_t held[OBJECTS], eps[OBJECTS], ne = 0;
-    uint32_t n = held_by(t, held);
-    for (uint32_t i = 0; i < n; i++)
-        if (held[i] < ENDPOINTS)
-            eps[ne++] = held[i];
+    uint32_t held[OBJECTS], eps[OBJECTS];
+    uint32_t ne = endpoints_among(held, held_by(t, held), eps);
     if (ne == 0u)
         return;
     uint32_t at = pick(rng, eps, ne);
