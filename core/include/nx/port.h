@@ -230,6 +230,47 @@ nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, 
  * another task, before the context switch. */
 void nx_port_aspace_activate(nx_port_aspace_t *as);
 
+/* --- Pages of memory objects ------------------------------------------------ */
+
+/* Pages one nx_port_pages_alloc may hand out (the largest VMO). */
+#define NX_PORT_PAGES_MAX 512u
+
+/* Memory a VMO owns, whole pages: opaque to core. */
+typedef struct nx_port_pages {
+    uintptr_t word[2];
+} nx_port_pages_t;
+
+/* `count` (1..NX_PORT_PAGES_MAX) zeroed pages, not necessarily contiguous.
+ * NX_OK; NX_ERR_INVALID_ARGS (count out of range); NX_ERR_NO_RESOURCES (no
+ * memory; nothing is allocated). */
+nx_status_t nx_port_pages_alloc(nx_port_pages_t *pages, size_t count);
+
+/* Release pages. No mapping of them may remain (core unmaps them first). */
+void nx_port_pages_free(nx_port_pages_t *pages);
+
+/* The kernel address of page `index` (< the count allocated): NX_PAGE_SIZE
+ * bytes core may read and write. */
+void *nx_port_pages_kaddr(const nx_port_pages_t *pages, size_t index);
+
+/*
+ * Map `size` bytes of `pages`, from page `first` on, at user address `va`
+ * with `prot`. The mapping shares the pages: writes through it are seen by
+ * every other mapping of them and by nx_port_pages_kaddr; it does not own
+ * them (destroying the space leaves them allocated). Statuses as
+ * nx_port_aspace_map (first + size / NX_PAGE_SIZE past the pages
+ * allocated is NX_ERR_INVALID_ARGS).
+ */
+nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                                     const nx_port_pages_t *pages, size_t first);
+
+/*
+ * Remove a mapping nx_port_aspace_map_pages made: exactly its `va` and
+ * `size`. When this returns, no hart can reach the pages through `as`:
+ * every hart that may have cached a translation (those with `as` active)
+ * has dropped it (a TLB shootdown). Anything else is a core bug (panic).
+ */
+void nx_port_aspace_unmap(nx_port_aspace_t *as, uintptr_t va, size_t size);
+
 /*
  * Copy between the kernel and the user memory of the calling hart's active
  * address space, for system call arguments. NX_OK, or NX_ERR_BAD_ADDRESS
