@@ -7,6 +7,11 @@
  * permissions and W^X checked as the rv64 page tables check them; a hart
  * has one active space. Mapped memory counts against the machine's RAM.
  *
+ * A VMO's pages (sim/pages.c) map shared: the mapping points into their
+ * block and does not own it. Unmapping one counts a TLB shootdown on every
+ * other hart with the space active (there is no simulated TLB to flush:
+ * lookups always walk the list, so nothing stale can be used).
+ *
  * Simulated programs are host functions: their stack is their thread's
  * fiber and their pointers are host pointers. So a copy accepts, besides
  * mapped user addresses, a range that lies wholly inside the calling
@@ -25,6 +30,7 @@ typedef struct sim_mapping {
     size_t size;
     uint32_t prot;
     unsigned char *mem;
+    bool shared; /* a VMO's pages: not ours to free */
 } sim_mapping_t;
 
 struct sim_aspace {
@@ -66,6 +72,8 @@ nx_status_t nx_port_aspace_create(nx_port_aspace_t *as)
 static void free_aspace(sim_machine_t *m, sim_aspace_t *a)
 {
     for (uint32_t i = 0; i < a->count; i++) {
+        if (a->map[i].shared)
+            continue;
         m->user_bytes -= a->map[i].size;
         free(a->map[i].mem);
     }
@@ -95,33 +103,85 @@ void nx_sim_aspaces_free(sim_machine_t *m)
         free_aspace(m, m->aspaces);
 }
 
-nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
-                               const void *init, size_t init_len)
+/* The checks every map request gets (the port contract's statuses). */
+static nx_status_t map_check(const sim_aspace_t *a, uintptr_t va, size_t size, uint32_t prot)
 {
-    sim_machine_t *m = nx_sim_machine();
-    sim_aspace_t *a = aspace_of(as);
     const uint32_t all = NX_PROT_READ | NX_PROT_WRITE | NX_PROT_EXEC;
     if (va % NX_PAGE_SIZE != 0u || size == 0u || size % NX_PAGE_SIZE != 0u || prot == 0u ||
         (prot & ~all) != 0u ||
-        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC) ||
-        init_len > size || (init_len > 0u && init == NULL))
+        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC))
         return NX_ERR_INVALID_ARGS;
     if (va < NX_SIM_USER_BASE || va >= NX_SIM_USER_TOP || size > NX_SIM_USER_TOP - va)
         return NX_ERR_OUT_OF_RANGE;
     for (uint32_t i = 0; i < a->count; i++)
         if (va < a->map[i].va + a->map[i].size && a->map[i].va < va + size)
             return NX_ERR_ALREADY_EXISTS;
+    if (a->count == NX_SIM_ASPACE_MAPPINGS)
+        return NX_ERR_NO_RESOURCES;
+    return NX_OK;
+}
+
+nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                               const void *init, size_t init_len)
+{
+    sim_machine_t *m = nx_sim_machine();
+    sim_aspace_t *a = aspace_of(as);
+    if (init_len > size || (init_len > 0u && init == NULL))
+        return NX_ERR_INVALID_ARGS;
+    nx_status_t st = map_check(a, va, size, prot);
+    if (st != NX_OK)
+        return st;
     /* User memory is what the machine's RAM leaves for it: half of it. */
-    if (a->count == NX_SIM_ASPACE_MAPPINGS || size > m->cfg.memory_bytes / 2u - m->user_bytes)
+    if (size > m->cfg.memory_bytes / 2u - m->user_bytes)
         return NX_ERR_NO_RESOURCES;
     unsigned char *mem = calloc(1, size);
     if (mem == NULL)
         return NX_ERR_NO_RESOURCES;
     if (init_len > 0u)
         memcpy(mem, init, init_len);
-    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem };
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, false };
     m->user_bytes += size;
     return NX_OK;
+}
+
+nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                                     const nx_port_pages_t *pages, size_t first)
+{
+    sim_aspace_t *a = aspace_of(as);
+    unsigned char *mem = nx_sim_pages_span(pages, first, size / NX_PAGE_SIZE);
+    if (mem == NULL)
+        return NX_ERR_INVALID_ARGS;
+    nx_status_t st = map_check(a, va, size, prot);
+    if (st != NX_OK)
+        return st;
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, true };
+    return NX_OK;
+}
+
+void nx_port_aspace_unmap(nx_port_aspace_t *as, uintptr_t va, size_t size)
+{
+    sim_machine_t *m = nx_sim_machine();
+    sim_aspace_t *a = aspace_of(as);
+    uint32_t i = 0;
+    while (i < a->count && !(a->map[i].va == va && a->map[i].size == size && a->map[i].shared))
+        i++;
+    if (i == a->count)
+        nx_sim_misuse("unmapping a range that is not one shared mapping");
+    a->map[i] = a->map[--a->count];
+    sim_hart_t *self = nx_sim_self(m);
+    for (uint32_t h = 0; h < m->cfg.harts; h++)
+        if (&m->harts[h] != self && m->harts[h].aspace == a)
+            m->harts[h].tlb_shootdowns++;
+}
+
+bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len)
+{
+    for (const sim_aspace_t *a = m->aspaces; a != NULL; a = a->next)
+        for (uint32_t i = 0; i < a->count; i++)
+            if (a->map[i].shared && a->map[i].mem < mem + len &&
+                mem < a->map[i].mem + a->map[i].size)
+                return true;
+    return false;
 }
 
 void nx_port_aspace_activate(nx_port_aspace_t *as)
@@ -149,6 +209,26 @@ static bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
     return p >= lo && p <= hi && len <= hi - p;
 }
 
+nx_status_t nx_port_user_check(uintptr_t u, size_t len, bool write)
+{
+    sim_machine_t *m = nx_sim_machine();
+    if (len == 0u)
+        return NX_OK;
+    if (u + len < u)
+        return NX_ERR_BAD_ADDRESS;
+    if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP)
+        return on_own_stack(m, u, len) ? NX_OK : NX_ERR_BAD_ADDRESS;
+    sim_aspace_t *a = nx_sim_self(m)->aspace;
+    uint32_t need = write ? NX_PROT_WRITE : NX_PROT_READ;
+    for (uintptr_t p = u; p < u + len;) {
+        sim_mapping_t *map = mapping_at(a, p);
+        if (map == NULL || (map->prot & need) == 0u)
+            return NX_ERR_BAD_ADDRESS;
+        p = map->va + map->size < u + len ? map->va + map->size : u + len;
+    }
+    return NX_OK;
+}
+
 /*
  * Copy `len` bytes between kernel memory `k` and user address `u` (to_user
  * chooses the direction and the permission needed). All or nothing: the
@@ -159,11 +239,10 @@ static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
     sim_machine_t *m = nx_sim_machine();
     if (len == 0u)
         return NX_OK;
-    if (u + len < u)
-        return NX_ERR_BAD_ADDRESS;
+    nx_status_t st = nx_port_user_check(u, len, to_user);
+    if (st != NX_OK)
+        return st;
     if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP) {
-        if (!on_own_stack(m, u, len))
-            return NX_ERR_BAD_ADDRESS;
         if (to_user)
             memcpy((void *)u, k, len);
         else
@@ -171,13 +250,6 @@ static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
         return NX_OK;
     }
     sim_aspace_t *a = nx_sim_self(m)->aspace;
-    uint32_t need = to_user ? NX_PROT_WRITE : NX_PROT_READ;
-    for (uintptr_t p = u; p < u + len;) {
-        sim_mapping_t *map = mapping_at(a, p);
-        if (map == NULL || (map->prot & need) == 0u)
-            return NX_ERR_BAD_ADDRESS;
-        p = map->va + map->size < u + len ? map->va + map->size : u + len;
-    }
     for (uintptr_t p = u; p < u + len;) {
         sim_mapping_t *map = mapping_at(a, p);
         size_t n = (size_t)((map->va + map->size < u + len ? map->va + map->size : u + len) - p);

@@ -57,6 +57,9 @@ void nx_sim_harness_end(void)
 {
     if (harness == NULL)
         return;
+    /* What a test left behind (its tasks' spaces, VMO pages). */
+    nx_sim_aspaces_free(harness);
+    nx_sim_pages_free_all(harness);
     nx_sim_current_machine = NULL;
     free(harness);
     free(harness_result);

@@ -391,6 +391,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
 
     nx_sim_contexts_free(m);
     nx_sim_aspaces_free(m);
+    nx_sim_pages_free_all(m);
     nx_sim_current_machine = NULL;
     for (uint32_t i = 0; i < cfg->harts; i++)
         if (m->harts[i].has_fiber)

@@ -34,6 +34,7 @@ typedef struct sim_hart {
     nx_fiber_t fiber;          /* the hart's boot stack: later its idle thread */
     nx_fiber_t *running;       /* the fiber executing on this hart (a thread's) */
     struct sim_aspace *aspace; /* active user address space, NULL: none */
+    uint64_t tlb_shootdowns;   /* unmaps of its active space by another hart */
 } sim_hart_t;
 
 /* User address spaces (aspace.c): the user range (as rv64's) and the
@@ -68,8 +69,9 @@ typedef struct sim_machine {
     bool stopped;
     sim_context_t *contexts; /* every live thread context */
     uint32_t context_count;
-    sim_aspace_t *aspaces; /* every live address space */
-    uint64_t user_bytes;   /* mapped in them */
+    sim_aspace_t *aspaces;   /* every live address space */
+    uint64_t user_bytes;     /* mapped in them, and VMO pages */
+    struct sim_pages *pages; /* every live allocation of VMO pages */
     /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
     bool harness;
     jmp_buf *harness_catch;
@@ -131,6 +133,16 @@ sim_hart_t *nx_sim_hart_by_id(sim_machine_t *m, uint64_t hartid);
 
 /* Free every address space left (end of a run). */
 void nx_sim_aspaces_free(sim_machine_t *m);
+
+/* Free every allocation of VMO pages still live (a run's end). */
+void nx_sim_pages_free_all(sim_machine_t *m);
+
+/* The host memory of `pages` from page `first` on, if `count` pages are
+ * there (else NULL). */
+unsigned char *nx_sim_pages_span(const nx_port_pages_t *pages, size_t first, size_t count);
+
+/* Does any address space map a byte of [mem, mem + len)? */
+bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len);
 
 /* Free every thread context left (end of a run). */
 void nx_sim_contexts_free(sim_machine_t *m);

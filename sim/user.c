@@ -84,6 +84,20 @@ _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
     nx_kernel_user_fault(kind, addr, (uintptr_t)__builtin_return_address(0));
 }
 
+void nx_sim_user_load(void *dst, uintptr_t va, size_t len)
+{
+    (void)user_machine("nx_sim_user_load()");
+    if (nx_port_copy_from_user(dst, va, len) != NX_OK)
+        nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
+}
+
+void nx_sim_user_store(uintptr_t va, const void *src, size_t len)
+{
+    (void)user_machine("nx_sim_user_store()");
+    if (nx_port_copy_to_user(va, src, len) != NX_OK)
+        nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
+}
+
 /* A simulated thread's function returns into nx_port_enter_user, which
  * exits it: nothing ever comes here. */
 void nx_thread_return(void)

@@ -111,6 +111,14 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "sent-itself";
     case NX_AUDIT_WOULD_CYCLE:
         return "would-cycle";
+    case NX_AUDIT_OVER_BUDGET:
+        return "over-budget";
+    case NX_AUDIT_SEALED:
+        return "sealed";
+    case NX_AUDIT_WX:
+        return "w-and-x";
+    case NX_AUDIT_OUT_OF_RANGE:
+        return "out-of-range";
     case NX_AUDIT_REASON_COUNT:
         break;
     }
@@ -150,6 +158,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "channel";
     case NX_AUDIT_OP_WAIT:
         return "wait";
+    case NX_AUDIT_OP_VMO:
+        return "vmo";
     case NX_AUDIT_OP_COUNT:
         break;
     }

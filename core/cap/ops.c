@@ -77,8 +77,8 @@ static uint32_t slot_of(nx_handle_t h)
     return h.v & NX_HANDLE_SLOT_MASK;
 }
 
-nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
-                       nx_object_t **out)
+nx_status_t nx_cap_get_rights(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
+                              uint32_t op, nx_object_t **out, nx_rights_t *rights)
 {
     const nx_handle_entry_t *e = NULL;
     nx_cap_lock();
@@ -86,9 +86,17 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
     if (st == NX_OK) {
         nx_object_ref(e->obj);
         *out = e->obj;
+        if (rights != NULL)
+            *rights = e->rights;
     }
     nx_cap_unlock();
     return st;
+}
+
+nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
+                       nx_object_t **out)
+{
+    return nx_cap_get_rights(task, h, type, need, op, out, NULL);
 }
 
 nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out)

@@ -15,6 +15,7 @@
 #include "nx/timer.h"
 #include "nx/printk.h"
 #include "nx/task.h"
+#include "nx/vmo.h"
 
 void nx_core_reset(void)
 {
@@ -27,6 +28,7 @@ void nx_core_reset(void)
     nx_task_reset();
     nx_event_reset();
     nx_channel_reset();
+    nx_vmo_reset();
     nx_irq_reset();
     nx_timer_reset();
     nx_sched_reset();

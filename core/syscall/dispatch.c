@@ -17,6 +17,7 @@
 #include "nx/timer.h"
 #include "nx/thread_api.h"
 #include "nx/trace.h"
+#include "nx/vmo.h"
 
 typedef nx_syscall_ret_t (*nx_syscall_fn)(nx_thread_t *self, const uint64_t a[6]);
 
@@ -203,6 +204,69 @@ static nx_syscall_ret_t sys_channel_call(nx_thread_t *self, const uint64_t a[6])
     return ret(nx_sys_channel_call(self->task, h, (uintptr_t)a[1], a[2], (uintptr_t)a[3]), 0);
 }
 
+static nx_syscall_ret_t sys_vmo_create(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h = NX_HANDLE_INVALID;
+    nx_status_t st = nx_sys_vmo_create(self->task, a[0], &h);
+    return ret(st, h.v);
+}
+
+static nx_syscall_ret_t sys_vmo_read(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_vmo_read(self->task, h, a[1], (uintptr_t)a[2], a[3]), 0);
+}
+
+static nx_syscall_ret_t sys_vmo_write(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_vmo_write(self->task, h, a[1], (uintptr_t)a[2], a[3]), 0);
+}
+
+static nx_syscall_ret_t sys_vmo_get_size(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    uint64_t size = 0;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_vmo_get_size(self->task, h, &size);
+    return ret(st, size);
+}
+
+static nx_syscall_ret_t sys_vmo_create_slice(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h, out = NX_HANDLE_INVALID;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_vmo_create_slice(self->task, h, a[1], a[2], &out);
+    return ret(st, out.v);
+}
+
+static nx_syscall_ret_t sys_vmo_seal(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_vmo_seal(self->task, h), 0);
+}
+
+static nx_syscall_ret_t sys_vmo_map(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_vmo_map(self->task, h, a[1], a[2], a[3], a[4]), 0);
+}
+
+static nx_syscall_ret_t sys_vmo_unmap(nx_thread_t *self, const uint64_t a[6])
+{
+    return ret(nx_sys_vmo_unmap(self->task, a[0], a[1]), 0);
+}
+
 /* A wait's value: what it found, on NX_OK and on NX_ERR_TIMED_OUT too. */
 static nx_syscall_ret_t wait_ret(nx_status_t st, uint64_t value)
 {
@@ -322,6 +386,14 @@ static const struct {
     [NX_SYS_OBJECT_WAIT_ONE] = { "object_wait_one", sys_object_wait_one },
     [NX_SYS_OBJECT_WAIT_MANY] = { "object_wait_many", sys_object_wait_many },
     [NX_SYS_CHANNEL_CALL] = { "channel_call", sys_channel_call },
+    [NX_SYS_VMO_CREATE] = { "vmo_create", sys_vmo_create },
+    [NX_SYS_VMO_READ] = { "vmo_read", sys_vmo_read },
+    [NX_SYS_VMO_WRITE] = { "vmo_write", sys_vmo_write },
+    [NX_SYS_VMO_GET_SIZE] = { "vmo_get_size", sys_vmo_get_size },
+    [NX_SYS_VMO_CREATE_SLICE] = { "vmo_create_slice", sys_vmo_create_slice },
+    [NX_SYS_VMO_SEAL] = { "vmo_seal", sys_vmo_seal },
+    [NX_SYS_VMO_MAP] = { "vmo_map", sys_vmo_map },
+    [NX_SYS_VMO_UNMAP] = { "vmo_unmap", sys_vmo_unmap },
 };
 
 const char *nx_syscall_name(uint32_t nr)

@@ -21,6 +21,7 @@ static void task_destroy(nx_object_t *obj)
 {
     nx_task_t *t = (nx_task_t *)obj;
     nx_task_kill(t);
+    nx_vmo_task_unmap_all(t);
     nx_task_user_destroy(t); /* its threads are gone: the space is active nowhere */
     nx_pool_free(&tasks, t);
 }
@@ -53,6 +54,7 @@ nx_status_t nx_task_create(nx_task_t **out)
     nx_spin_unlock(&t->user_lock);
     t->stacks_used = t->stacks_mapped = 0;
     t->threads = NULL;
+    nx_vmo_task_init(t);
     *out = t;
     return NX_OK;
 }

@@ -28,6 +28,7 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_FAULT = 12,   /* a user program faulted and its task was ended */
     NX_AUDIT_OP_CHANNEL = 13, /* channel create, write, read, call */
     NX_AUDIT_OP_WAIT = 14,    /* waiting on object signals (one handle or a wait set) */
+    NX_AUDIT_OP_VMO = 15,     /* VMO create, read, write, slice, seal, map, unmap */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 
@@ -53,6 +54,10 @@ typedef enum nx_audit_reason {
     NX_AUDIT_BAD_ADDRESS = 17,        /* a system call's pointer is not the caller's memory */
     NX_AUDIT_SENT_ITSELF = 18,        /* a channel endpoint sent through itself or its peer */
     NX_AUDIT_WOULD_CYCLE = 19,        /* endpoints would hold each other in their queues */
+    NX_AUDIT_OVER_BUDGET = 20,        /* the task's memory budget cannot pay for it */
+    NX_AUDIT_SEALED = 21,             /* writing, or mapping writable, a sealed VMO */
+    NX_AUDIT_WX = 22,                 /* a mapping both writable and executable */
+    NX_AUDIT_OUT_OF_RANGE = 23,       /* an offset or length past an object's bounds */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 

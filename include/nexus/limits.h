@@ -42,6 +42,18 @@
 _Static_assert(NX_CHANNEL_MAX_HANDLES <= NX_MAX_TRANSFER_HANDLES,
                "a message's handles move in one transfer");
 
+/* VMOs (docs/abi/vmo.md). One VMO is at most NX_VMO_MAX_BYTES; the VMOs a
+ * task created and that are still alive (wherever their handles went) hold
+ * at most NX_TASK_VMO_BUDGET bytes of its memory budget; at most
+ * NX_MAX_VMOS VMOs and slices live at once; a slice of a slice... is at
+ * most NX_VMO_MAX_SLICE_DEPTH deep; a task has at most NX_TASK_MAX_MAPPINGS
+ * VMO mappings at once. */
+#define NX_VMO_MAX_BYTES       (2u << 20)
+#define NX_TASK_VMO_BUDGET     (8u << 20)
+#define NX_MAX_VMOS            256u
+#define NX_VMO_MAX_SLICE_DEPTH 4u
+#define NX_TASK_MAX_MAPPINGS   32u
+
 /* Handles one wait may observe at once (object_wait_many). */
 #define NX_WAIT_MANY_MAX 16u
 

@@ -16,6 +16,7 @@ typedef enum nx_object_type {
     NX_OBJ_EVENT = 2,   /* a bundle of user signals */
     NX_OBJ_THREAD = 3,  /* a thread of a task */
     NX_OBJ_CHANNEL = 4, /* one endpoint of a channel */
+    NX_OBJ_VMO = 5,     /* a virtual memory object: pages to read, write, map, share */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -37,6 +38,12 @@ typedef enum nx_object_type {
 #define NX_DEFAULT_CHANNEL_RIGHTS                                                                  \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT | NX_RIGHT_SIGNAL |        \
      NX_RIGHT_INSPECT)
+
+/* A VMO: everything but signals. EXECUTE is needed to map it executable,
+ * which also needs it sealed (docs/abi/vmo.md: W^X across every alias). */
+#define NX_DEFAULT_VMO_RIGHTS                                                                      \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_MAP |      \
+     NX_RIGHT_EXECUTE | NX_RIGHT_SEAL | NX_RIGHT_INSPECT)
 
 /* Kernel signals of a channel endpoint. */
 #define NX_CHANNEL_READABLE    (1u << 0) /* a message waits to be read here */

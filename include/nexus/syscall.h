@@ -20,6 +20,7 @@
 #include "nexus/sched.h"
 #include "nexus/status.h"
 #include "nexus/types.h"
+#include "nexus/vmo.h"
 
 typedef enum nx_syscall_nr {
     NX_SYS_NONE = 0,
@@ -46,6 +47,14 @@ typedef enum nx_syscall_nr {
     NX_SYS_OBJECT_WAIT_ONE = 21,    /* handle, signals, deadline ns -> signals observed */
     NX_SYS_OBJECT_WAIT_MANY = 22,   /* nx_wait_item_t *, count, deadline ns -> first index */
     NX_SYS_CHANNEL_CALL = 23,       /* handle, nx_channel_call_args_t *, deadline, info * */
+    NX_SYS_VMO_CREATE = 24,         /* size -> handle */
+    NX_SYS_VMO_READ = 25,           /* handle, offset, buffer, length */
+    NX_SYS_VMO_WRITE = 26,          /* handle, offset, buffer, length */
+    NX_SYS_VMO_GET_SIZE = 27,       /* handle -> size */
+    NX_SYS_VMO_CREATE_SLICE = 28,   /* handle, offset, size -> handle */
+    NX_SYS_VMO_SEAL = 29,           /* handle */
+    NX_SYS_VMO_MAP = 30,            /* handle, vmo offset, address, length, prot */
+    NX_SYS_VMO_UNMAP = 31,          /* address, length */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -278,6 +287,68 @@ static inline nx_status_t nx_object_wait_many(nx_wait_item_t *items, uint32_t n,
     if (first != NULL)
         *first = (uint32_t)r.value;
     return (nx_status_t)r.status;
+}
+
+/* A VMO of `size` bytes (rounded up to NX_VMO_PAGE_SIZE), zeroed, charged
+ * to the caller's memory budget (docs/abi/vmo.md). */
+static inline nx_status_t nx_vmo_create(uint64_t size, nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE, size, 0, 0, 0, 0, 0);
+    out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+/* Copy `len` bytes at `offset` of the VMO into `buf`. */
+static inline nx_status_t nx_vmo_read(nx_handle_t h, uint64_t offset, void *buf, uint64_t len)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_READ, h.v, offset, (uint64_t)(uintptr_t)buf, len, 0,
+                                   0)
+        .status;
+}
+
+/* Copy `len` bytes of `buf` into the VMO at `offset`. */
+static inline nx_status_t nx_vmo_write(nx_handle_t h, uint64_t offset, const void *buf,
+                                       uint64_t len)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_WRITE, h.v, offset, (uint64_t)(uintptr_t)buf, len, 0,
+                                   0)
+        .status;
+}
+
+/* The VMO's size in bytes (a multiple of NX_VMO_PAGE_SIZE). */
+static inline nx_status_t nx_vmo_get_size(nx_handle_t h, uint64_t *size)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_GET_SIZE, h.v, 0, 0, 0, 0, 0);
+    *size = r.value;
+    return (nx_status_t)r.status;
+}
+
+/* A slice: a VMO that is the window [offset, offset + size) of h's pages. */
+static inline nx_status_t nx_vmo_create_slice(nx_handle_t h, uint64_t offset, uint64_t size,
+                                              nx_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE_SLICE, h.v, offset, size, 0, 0, 0);
+    out->v = (uint32_t)r.value;
+    return (nx_status_t)r.status;
+}
+
+/* Seal the VMO read-only, for every holder, for good. */
+static inline nx_status_t nx_vmo_seal(nx_handle_t h)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_SEAL, h.v, 0, 0, 0, 0, 0).status;
+}
+
+/* Map `len` bytes of the VMO, from `offset`, at `addr` with NX_VM_* `prot`. */
+static inline nx_status_t nx_vmo_map(nx_handle_t h, uint64_t offset, uintptr_t addr, uint64_t len,
+                                     uint32_t prot)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, h.v, offset, addr, len, prot, 0).status;
+}
+
+/* Remove the mapping vmo_map made at `addr` (exactly `len` bytes). */
+static inline nx_status_t nx_vmo_unmap(uintptr_t addr, uint64_t len)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_UNMAP, addr, len, 0, 0, 0, 0).status;
 }
 
 /* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.

@@ -26,7 +26,7 @@ static const struct {
     { NX_AUDIT_OP_CREATE, 8, "create" },       { NX_AUDIT_OP_SIGNAL, 9, "signal" },
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
     { NX_AUDIT_OP_FAULT, 12, "fault" },        { NX_AUDIT_OP_CHANNEL, 13, "channel" },
-    { NX_AUDIT_OP_WAIT, 14, "wait" },
+    { NX_AUDIT_OP_WAIT, 14, "wait" },          { NX_AUDIT_OP_VMO, 15, "vmo" },
 };
 
 static const struct {
@@ -54,6 +54,10 @@ static const struct {
     { NX_AUDIT_BAD_ADDRESS, 17, "bad-address" },
     { NX_AUDIT_SENT_ITSELF, 18, "sent-itself" },
     { NX_AUDIT_WOULD_CYCLE, 19, "would-cycle" },
+    { NX_AUDIT_OVER_BUDGET, 20, "over-budget" },
+    { NX_AUDIT_SEALED, 21, "sealed" },
+    { NX_AUDIT_WX, 22, "w-and-x" },
+    { NX_AUDIT_OUT_OF_RANGE, 23, "out-of-range" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -99,7 +103,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 15);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 16);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }
@@ -108,7 +112,7 @@ static void reason_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(reasons), NX_AUDIT_REASON_COUNT);
-    assert_int_equal(NX_AUDIT_REASON_COUNT, 20);
+    assert_int_equal(NX_AUDIT_REASON_COUNT, 24);
     for (size_t i = 0; i < COUNT(reasons); i++)
         assert_int_equal((int)reasons[i].reason, reasons[i].value);
 }

@@ -319,7 +319,15 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_OBJECT_WAIT_ONE, 21);
     assert_int_equal(NX_SYS_OBJECT_WAIT_MANY, 22);
     assert_int_equal(NX_SYS_CHANNEL_CALL, 23);
-    assert_int_equal(NX_SYS_COUNT, 24);
+    assert_int_equal(NX_SYS_VMO_CREATE, 24);
+    assert_int_equal(NX_SYS_VMO_READ, 25);
+    assert_int_equal(NX_SYS_VMO_WRITE, 26);
+    assert_int_equal(NX_SYS_VMO_GET_SIZE, 27);
+    assert_int_equal(NX_SYS_VMO_CREATE_SLICE, 28);
+    assert_int_equal(NX_SYS_VMO_SEAL, 29);
+    assert_int_equal(NX_SYS_VMO_MAP, 30);
+    assert_int_equal(NX_SYS_VMO_UNMAP, 31);
+    assert_int_equal(NX_SYS_COUNT, 32);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

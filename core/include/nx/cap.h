@@ -117,6 +117,10 @@ static inline nx_status_t nx_handle_lookup_locked(const nx_handle_table_t *table
 nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
                        nx_object_t **out);
 
+/* nx_cap_get, also telling the handle's rights (rights may be NULL). */
+nx_status_t nx_cap_get_rights(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need,
+                              uint32_t op, nx_object_t **out, nx_rights_t *rights);
+
 /*
  * Give `task` a new root handle to `obj` (just created by the caller, who
  * keeps its own reference). Returns NX_OK, NX_ERR_BAD_STATE (task dying),

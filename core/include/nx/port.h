@@ -283,6 +283,12 @@ void nx_port_aspace_unmap(nx_port_aspace_t *as, uintptr_t va, size_t size);
 nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len);
 nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len);
 
+/* Would a copy of [user, user + len) go through now (from_user, or to_user
+ * when `write`)? NX_OK or NX_ERR_BAD_ADDRESS, decided as the copies decide:
+ * lets a caller that copies in pieces refuse a bad range before the first
+ * piece changes anything. */
+nx_status_t nx_port_user_check(uintptr_t user, size_t len, bool write);
+
 /* --- Boot programs ---------------------------------------------------------- */
 
 /* How many programs a port may hand to init. */

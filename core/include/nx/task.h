@@ -15,6 +15,7 @@
 #include "nx/port.h"
 #include "nx/spinlock.h"
 #include "nx/user.h"
+#include "nx/vmo.h"
 
 struct nx_task {
     nx_object_t obj;
@@ -33,6 +34,7 @@ struct nx_task {
     uint64_t stacks_used;      /* bit i: stack slot i belongs to a thread */
     uint64_t stacks_mapped;    /* bit i: slot i's memory is mapped */
     struct nx_thread *threads; /* its threads (user_lock), for ending them */
+    nx_task_vm_t vm;           /* its VMO budget and mappings (nx/vmo.h) */
 };
 _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
 

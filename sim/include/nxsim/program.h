@@ -11,6 +11,7 @@
 #ifndef NXSIM_PROGRAM_H
 #define NXSIM_PROGRAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nx/kernel.h"
@@ -30,6 +31,14 @@ nx_sim_program_fn nx_sim_program_find(const char *name);
 /* Model a fault of the calling program thread (what a bad load, an illegal
  * instruction... is on RISC-V): the kernel ends its task. Never returns. */
 _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr);
+
+/* A load or store of the calling program at user address `va` (what a
+ * pointer dereference is on RISC-V: simulated programs' pointers are host
+ * pointers, so they reach their mapped memory through these). The access
+ * is checked as the page tables would check it: an address that is not
+ * mapped with the permission faults the program (its task ends). */
+void nx_sim_user_load(void *dst, uintptr_t va, size_t len);
+void nx_sim_user_store(uintptr_t va, const void *src, size_t len);
 
 #define NX_SIM_PROGRAM(fn_name)                                                                    \
     static void fn_name(uintptr_t arg);                                                            \
