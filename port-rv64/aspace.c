@@ -9,11 +9,29 @@
  * user range [64 GiB, 128 GiB) (root entries 64..127, 1 GiB each) lead to
  * level-1 and level-0 tables the space owns; user pages are 4 KiB frames
  * with U. Words: word[0] the root's physical address (0: none), word[1]
- * the user pages mapped.
+ * the user pages it owns (those nx_port_aspace_map allocated; shared pages
+ * are not counted).
+ *
+ * Pages of memory objects (nx_port_pages_*): word[0] the physical address
+ * of an index frame, word[1] the count. The index holds the physical
+ * address of each page's frame, up to 512 (one frame of entries is
+ * NX_PORT_PAGES_MAX), so the pages need not be contiguous; the kernel
+ * reaches a page at that address (identity mapped). They are reserved all
+ * at once, like a mapping's frames: no memory means nothing allocated.
+ *
+ * Shared mappings (nx_port_aspace_map_pages) point leaves at those frames
+ * with the software bit RV_PTE_SHARED: the space does not own the frames,
+ * so destroy skips such leaves, and they are the only leaves unmap takes.
+ * Unmapping clears the leaves (the tables stay until destroy), then shoots
+ * down the TLBs: sfence.vma here if this hart has the space active, SBI
+ * RFENCE on every other hart that has (rv_aspace_shootdown). Every space
+ * runs with ASID 0 and activation flushes everything, so only the harts
+ * with the space active now can hold its translations.
  *
  * Core serialises the calls on one space (its task's); calls on different
  * spaces may run on several harts at once: they share only the frame
- * allocator, which has its own lock.
+ * allocator, which has its own lock, and pages mapped in several spaces,
+ * which these calls only read (the index) or point at.
  */
 #include "nx/mem.h"
 #include "nx/panic.h"
@@ -74,8 +92,9 @@ void nx_port_aspace_destroy(nx_port_aspace_t *as)
             if ((l1[j] & RV_PTE_V) == 0u)
                 continue;
             const rv_pte_t *l0 = rv_table(rv_pte_pa(l1[j]));
+            /* Shared leaves' frames belong to their pages (pages_free). */
             for (unsigned k = 0; k < RV_PTES; k++)
-                if ((l0[k] & RV_PTE_V) != 0u)
+                if ((l0[k] & (RV_PTE_V | RV_PTE_SHARED)) == RV_PTE_V)
                     rv_frame_free((uintptr_t)rv_pte_pa(l0[k]));
             rv_frame_free((uintptr_t)rv_pte_pa(l1[j]));
         }
@@ -126,29 +145,29 @@ static bool range_unmapped(uint64_t root, uint64_t va, uint64_t end, uint64_t *t
 }
 
 /*
- * Check everything, change nothing; then reserve every frame the mapping
- * needs (pages and tables) in one step, so a shortage is found before
- * anything changes and there is never a half mapping to undo.
+ * The checks nx_port_aspace_map and _map_pages share, in the contract's
+ * order: arguments, range, overlap. NX_OK with *tables the page-table
+ * frames the mapping adds; changes nothing.
  */
-nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
-                               const void *init, size_t init_len)
+static nx_status_t check_map(uint64_t root, uintptr_t va, size_t size, uint32_t prot,
+                             uint64_t *tables)
 {
-    uint64_t root = root_of(as);
     const uint32_t all = NX_PROT_READ | NX_PROT_WRITE | NX_PROT_EXEC;
     if (va % PAGE != 0u || size == 0u || size % PAGE != 0u || prot == 0u || (prot & ~all) != 0u ||
-        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC) ||
-        init_len > size || (init_len > 0u && init == NULL))
+        (prot & (NX_PROT_WRITE | NX_PROT_EXEC)) == (NX_PROT_WRITE | NX_PROT_EXEC))
         return NX_ERR_INVALID_ARGS;
     if (va < RV_USER_BASE || va >= RV_USER_TOP || size > RV_USER_TOP - va)
         return NX_ERR_OUT_OF_RANGE;
-    uint64_t end = (uint64_t)va + size, tables = 0;
-    if (!range_unmapped(root, va, end, &tables))
+    if (!range_unmapped(root, va, (uint64_t)va + size, tables))
         return NX_ERR_ALREADY_EXISTS;
-    if (!rv_frames_reserve((size_t)(size / PAGE + tables)))
-        return NX_ERR_NO_RESOURCES;
+    return NX_OK;
+}
 
-    /* W without R is reserved in Sv39: a write-only request gets R in the
-     * PTE (hardware reads succeed) and NOREAD for the user copies. */
+/* The leaf bits for `prot` (checked). W without R is reserved in Sv39: a
+ * write-only request gets R in the PTE (hardware reads succeed) and
+ * NOREAD for the user copies. */
+static rv_pte_t leaf_bits(uint32_t prot)
+{
     rv_pte_t leaf = RV_PTE_V | RV_PTE_U | RV_PTE_A | RV_PTE_D;
     if ((prot & (NX_PROT_READ | NX_PROT_WRITE)) != 0u)
         leaf |= RV_PTE_R;
@@ -158,8 +177,39 @@ nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, 
         leaf |= RV_PTE_X;
     if ((prot & (NX_PROT_READ | NX_PROT_WRITE)) == NX_PROT_WRITE)
         leaf |= RV_PTE_NOREAD;
+    return leaf;
+}
 
+/* New leaves were published: this hart, if it runs the space, must not
+ * keep a cached "invalid" for them (other harts fence in copy_with_sum or
+ * retry the fault, see trap.c). */
+static void fence_if_active(uint64_t root)
+{
+    if (rv_hart_local()->aspace_root == root)
+        rv_sfence_vma();
+}
+
+/*
+ * Check everything, change nothing; then reserve every frame the mapping
+ * needs (pages and tables) in one step, so a shortage is found before
+ * anything changes and there is never a half mapping to undo.
+ */
+nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                               const void *init, size_t init_len)
+{
+    uint64_t root = root_of(as);
+    if (init_len > size || (init_len > 0u && init == NULL))
+        return NX_ERR_INVALID_ARGS;
+    uint64_t tables = 0;
+    nx_status_t st = check_map(root, va, size, prot, &tables);
+    if (st != NX_OK)
+        return st;
+    if (!rv_frames_reserve((size_t)(size / PAGE + tables)))
+        return NX_ERR_NO_RESOURCES;
+
+    rv_pte_t leaf = leaf_bits(prot);
     const unsigned char *src = init;
+    uint64_t end = (uint64_t)va + size;
     for (uint64_t p = va; p < end; p += PAGE) {
         rv_pte_t *slot = rv_vm_slot(root, p, rv_frame_alloc_reserved);
         uintptr_t frame = rv_frame_alloc_reserved();
@@ -169,9 +219,117 @@ nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, 
         rv_pte_publish(slot, rv_pte_make(frame, leaf));
     }
     as->word[1] += size / PAGE;
+    fence_if_active(root);
+    return NX_OK;
+}
+
+/* The index of `pages`: entry i is page i's frame. */
+static uint64_t *index_of(const nx_port_pages_t *pages)
+{
+    if (pages == NULL || pages->word[0] == 0u)
+        nx_panic("rv64: pages that were never allocated (or were freed)");
+    return (uint64_t *)pages->word[0];
+}
+
+_Static_assert(NX_PORT_PAGES_MAX == RV_FRAME_SIZE / sizeof(uint64_t),
+               "one index frame holds the frame address of every page");
+
+nx_status_t nx_port_pages_alloc(nx_port_pages_t *pages, size_t count)
+{
+    pages->word[0] = pages->word[1] = 0; /* a failed alloc leaves nothing to free */
+    if (count == 0u || count > NX_PORT_PAGES_MAX)
+        return NX_ERR_INVALID_ARGS;
+    /* The pages and the index at once: all or nothing. */
+    if (!rv_frames_reserve(count + 1u))
+        return NX_ERR_NO_RESOURCES;
+    uint64_t *index = (uint64_t *)rv_frame_alloc_reserved();
+    for (size_t i = 0; i < count; i++)
+        index[i] = rv_frame_alloc_reserved(); /* zeroed by the allocator */
+    pages->word[0] = (uintptr_t)index;
+    pages->word[1] = count;
+    return NX_OK;
+}
+
+void nx_port_pages_free(nx_port_pages_t *pages)
+{
+    /* Trusts core that no mapping remains: a leaf does not say which
+     * pages its frame belongs to, so there is nothing cheap to check. */
+    const uint64_t *index = index_of(pages);
+    for (size_t i = 0; i < pages->word[1]; i++)
+        rv_frame_free((uintptr_t)index[i]);
+    rv_frame_free((uintptr_t)index);
+    pages->word[0] = pages->word[1] = 0;
+}
+
+void *nx_port_pages_kaddr(const nx_port_pages_t *pages, size_t index)
+{
+    const uint64_t *frames = index_of(pages);
+    if (index >= pages->word[1])
+        nx_panic("rv64: page %zu of pages holding %zu", index, (size_t)pages->word[1]);
+    return (void *)(uintptr_t)frames[index];
+}
+
+/*
+ * Like nx_port_aspace_map, but the leaves point at the pages' frames and
+ * carry RV_PTE_SHARED; only the tables are reserved. The pages' contents
+ * were written (by core, through kaddr) before the call: publishing the
+ * leaf orders them before any walk that finds it.
+ */
+nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
+                                     const nx_port_pages_t *pages, size_t first)
+{
+    uint64_t root = root_of(as);
+    const uint64_t *index = index_of(pages);
+    size_t count = (size_t)pages->word[1];
+    if (first > count || size / PAGE > count - first)
+        return NX_ERR_INVALID_ARGS;
+    uint64_t tables = 0;
+    nx_status_t st = check_map(root, va, size, prot, &tables);
+    if (st != NX_OK)
+        return st;
+    if (!rv_frames_reserve((size_t)tables))
+        return NX_ERR_NO_RESOURCES;
+
+    rv_pte_t leaf = leaf_bits(prot) | RV_PTE_SHARED;
+    for (size_t i = 0; i < size / PAGE; i++) {
+        rv_pte_t *slot = rv_vm_slot(root, (uint64_t)va + i * PAGE, rv_frame_alloc_reserved);
+        rv_pte_publish(slot, rv_pte_make(index[first + i], leaf));
+    }
+    fence_if_active(root);
+    return NX_OK;
+}
+
+/* The leaf of shared page `va`, or a panic: unmap takes nothing else. */
+static rv_pte_t *shared_leaf(uint64_t root, uint64_t va)
+{
+    rv_pte_t *slot = rv_vm_slot(root, va, NULL);
+    if (slot == NULL || (*slot & (RV_PTE_V | RV_PTE_SHARED)) != (RV_PTE_V | RV_PTE_SHARED))
+        nx_panic("rv64: unmapping 0x%llx, which map_pages did not map", (unsigned long long)va);
+    return slot;
+}
+
+/*
+ * Check every page before clearing any (a bad call panics with the space
+ * intact), clear, then make sure no hart keeps a translation: this one by
+ * its own fence, the others through rv_aspace_shootdown. The page tables
+ * stay (destroy frees them). A mapping is at most NX_PORT_PAGES_MAX pages,
+ * which bounds the loops.
+ */
+void nx_port_aspace_unmap(nx_port_aspace_t *as, uintptr_t va, size_t size)
+{
+    uint64_t root = root_of(as);
+    if (va % PAGE != 0u || size == 0u || size % PAGE != 0u || size / PAGE > NX_PORT_PAGES_MAX ||
+        va < RV_USER_BASE || va >= RV_USER_TOP || size > RV_USER_TOP - va)
+        nx_panic("rv64: unmapping [0x%llx, +0x%zx), which map_pages cannot have mapped",
+                 (unsigned long long)va, size);
+    uint64_t end = (uint64_t)va + size;
+    for (uint64_t p = va; p < end; p += PAGE)
+        (void)shared_leaf(root, p);
+    for (uint64_t p = va; p < end; p += PAGE)
+        rv_pte_publish(shared_leaf(root, p), 0);
     if (rv_hart_local()->aspace_root == root)
         rv_sfence_vma();
-    return NX_OK;
+    rv_aspace_shootdown(root, va, size);
 }
 
 void nx_port_aspace_activate(nx_port_aspace_t *as)
@@ -180,6 +338,11 @@ void nx_port_aspace_activate(nx_port_aspace_t *as)
     /* Recorded before the hart can use it, for destroy's check. */
     rv_hart_local_t *l = rv_hart_local();
     __atomic_store_n(&l->aspace_root, root, __ATOMIC_SEQ_CST);
+    /* The record is visible before this hart walks the space's tables (the
+     * sfence below orders the walks after this fence): an unmap on another
+     * hart either sees it and fences this hart, or its cleared entries are
+     * what those walks find (rv_aspace_shootdown). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     l->retried_pc = l->retried_addr = 0; /* the flush below: nothing is stale */
     /* ASID 0 for every space: the full flush drops the previous one. */
     rv_csr_write(satp, RV_SATP_SV39 | ((root != 0u ? root : rv_vm_kernel_root()) >> 12));

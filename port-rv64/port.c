@@ -5,9 +5,12 @@
  * Time: the time CSR, converted with the DTB's timebase-frequency.
  * Timer: SBI TIME. IPIs: SBI IPI. Harts: SBI HSM. Power-off: the
  * sifive,test finisher from the DTB, else SBI SRST. Memory: Sv39 paging
- * on every hart from its first C code on (vm.c), frames (frames.c).
+ * on every hart from its first C code on (vm.c), frames (frames.c). TLB
+ * shootdowns (aspace.c's unmap): SBI RFENCE to the harts whose record
+ * names the space (rv_aspace_shootdown, here because the records are).
  */
 #include "nx/kernel.h"
+#include "nx/panic.h"
 #include "nx/port.h"
 #include "nx/printk.h"
 #include "rv/csr.h"
@@ -44,6 +47,7 @@ static struct {
 
 static rv_hart_local_t locals[RV_MAX_HARTS];
 uint64_t rv_hart_start_ids[RV_MAX_HARTS];
+static uint64_t shootdowns; /* RFENCE calls made, for tests */
 
 /* Frames, the kernel page tables, paging on for the boot hart and the
  * check of its tables (which panics on a W+X page); the leaf counts come
@@ -96,13 +100,58 @@ int32_t rv_aspace_active_hart(uint64_t root)
     return -1;
 }
 
+/* One RFENCE call; the unmap it completes cannot be undone, so a refusal
+ * (a hart the firmware does not know) is fatal. */
+static void remote_fence(uint64_t mask, uint64_t base, uint64_t va, uint64_t size)
+{
+    sbi_ret_t r = sbi_remote_sfence_vma(mask, base, va, size);
+    if (r.error != SBI_SUCCESS)
+        nx_panic("rv64: SBI remote sfence.vma to hartids 0x%llx << %llu failed (%ld)",
+                 (unsigned long long)mask, (unsigned long long)base, r.error);
+    __atomic_fetch_add(&shootdowns, 1u, __ATOMIC_RELAXED);
+}
+
+/*
+ * The caller cleared entries of the space at `root`. The full fence pairs
+ * with activation's (aspace.c): either a hart's record already names
+ * `root` when read below, and that hart is fenced, or the hart activates
+ * it later and its walks see the cleared entries. Hart ids are grouped
+ * into as few 64-bit masks as their spread allows (one on QEMU).
+ */
+void rv_aspace_shootdown(uint64_t root, uint64_t va, uint64_t size)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    const rv_hart_local_t *self = rv_hart_local();
+    uint64_t mask = 0, base = 0;
+    for (uint32_t i = 0; i < RV_MAX_HARTS; i++) {
+        if (&locals[i] == self || __atomic_load_n(&locals[i].aspace_root, __ATOMIC_SEQ_CST) != root)
+            continue;
+        uint64_t id = locals[i].hartid; /* set before the hart started */
+        if (mask != 0u && (id < base || id - base >= 64u)) {
+            remote_fence(mask, base, va, size);
+            mask = 0;
+        }
+        if (mask == 0u)
+            base = id;
+        mask |= 1ull << (id - base);
+    }
+    if (mask != 0u)
+        remote_fence(mask, base, va, size);
+}
+
+uint64_t rv_tlb_shootdowns(void)
+{
+    return __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
+}
+
 nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
 {
     rv_hart_local_t *early = rv_hart_local();
     if (bi == NULL || boot_hart >= bi->hart_count || bi->harts[boot_hart].hartid != early->hartid)
         return NX_ERR_INVALID_ARGS;
-    /* The timer and IPIs have no fallback; starting harts and SRST do. */
-    if (!sbi_probe(SBI_EXT_TIME) || !sbi_probe(SBI_EXT_IPI))
+    /* The timer, IPIs and remote fences (unmapping shared pages) have no
+     * fallback; starting harts and SRST do. */
+    if (!sbi_probe(SBI_EXT_TIME) || !sbi_probe(SBI_EXT_IPI) || !sbi_probe(SBI_EXT_RFENCE))
         return NX_ERR_NOT_SUPPORTED;
     rv.has_hsm = sbi_probe(SBI_EXT_HSM);
     rv.has_srst = sbi_probe(SBI_EXT_SRST);

@@ -33,7 +33,7 @@ typedef struct rv_hart_local {
     uint32_t logical; /* index in the kernel's boot info */
     /* Root table (physical) of the active user address space, 0: kernel
      * only. Written by its hart only; read by others (atomically) when a
-     * space is destroyed. */
+     * space is destroyed or has pages unmapped (the TLB shootdown). */
     uint64_t aspace_root;
     /* A user page fault this hart retried (the walk found the page mapped:
      * a stale TLB entry): the same one again is the program's. */
@@ -49,6 +49,14 @@ extern uint64_t rv_hart_start_ids[RV_MAX_HARTS];
 
 /* The logical hart whose active user space has root table `root`, or -1. */
 int32_t rv_aspace_active_hart(uint64_t root);
+
+/* After entries of the space at `root` covering [va, va + size) were
+ * cleared: every other hart with it active fences that range (SBI RFENCE);
+ * returns when they all have. The caller fences its own hart. */
+void rv_aspace_shootdown(uint64_t root, uint64_t va, uint64_t size);
+
+/* RFENCE calls rv_aspace_shootdown has made since boot. */
+uint64_t rv_tlb_shootdowns(void);
 
 static inline rv_hart_local_t *rv_hart_local(void)
 {

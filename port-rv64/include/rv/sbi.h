@@ -11,11 +11,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SBI_EXT_BASE 0x10u
-#define SBI_EXT_TIME 0x54494d45u /* "TIME" */
-#define SBI_EXT_IPI  0x735049u   /* "sPI" */
-#define SBI_EXT_HSM  0x48534du   /* "HSM" */
-#define SBI_EXT_SRST 0x53525354u /* "SRST" */
+#define SBI_EXT_BASE   0x10u
+#define SBI_EXT_TIME   0x54494d45u /* "TIME" */
+#define SBI_EXT_IPI    0x735049u   /* "sPI" */
+#define SBI_EXT_HSM    0x48534du   /* "HSM" */
+#define SBI_EXT_RFENCE 0x52464e43u /* "RFNC" */
+#define SBI_EXT_SRST   0x53525354u /* "SRST" */
 
 #define SBI_SUCCESS               0
 #define SBI_ERR_FAILED            -1
@@ -46,6 +47,11 @@ void sbi_set_timer(uint64_t ticks);
 
 /* Raise a supervisor software interrupt on hardware hart `hartid`. */
 sbi_ret_t sbi_send_ipi(uint64_t hartid);
+
+/* sfence.vma [start, start + size) on the hardware harts of `hart_mask`
+ * (bit i: hartid hart_mask_base + i); returns when all of them have. */
+sbi_ret_t sbi_remote_sfence_vma(uint64_t hart_mask, uint64_t hart_mask_base, uint64_t start,
+                                uint64_t size);
 
 /* Start hardware hart `hartid` at physical `start` with a1 = `opaque`. */
 sbi_ret_t sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque);

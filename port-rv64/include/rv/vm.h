@@ -29,6 +29,10 @@
  * hardware cannot express that (W without R is reserved), so the PTE has
  * R too; the user copies honour the request (aspace.c). */
 #define RV_PTE_NOREAD (1ull << 8)
+/* Software bit (RSW): a user leaf whose frame the space does not own, a
+ * page of a memory object (nx_port_aspace_map_pages); destroying the space
+ * leaves the frame allocated, and only these leaves may be unmapped. */
+#define RV_PTE_SHARED (1ull << 9)
 
 #define RV_PTE_PPN_SHIFT 10u
 #define RV_PTES          512u /* entries per table, one 4 KiB page */
