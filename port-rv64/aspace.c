@@ -412,3 +412,12 @@ nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len)
     copy_with_sum((void *)user, src, len);
     return NX_OK;
 }
+
+nx_status_t nx_port_user_check(uintptr_t user, size_t len, bool write)
+{
+    if (len == 0u)
+        return NX_OK;
+    bool ok = write ? user_range_ok(user, len, RV_PTE_W, 0)
+                    : user_range_ok(user, len, RV_PTE_R, RV_PTE_NOREAD);
+    return ok ? NX_OK : NX_ERR_BAD_ADDRESS;
+}
