@@ -68,6 +68,7 @@ uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
         out[i].qos = (uint32_t)spec->qos;
         out[i].affinity = spec->affinity;
         out[i].policy = spec->policy;
+        out[i].peer = spec->peer;
         out[i].image = NULL;
         out[i].image_size = 0;
         out[i].expect_exit = spec->expect_exit;

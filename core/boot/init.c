@@ -12,6 +12,7 @@
  */
 #include "nexus/start.h"
 #include "nx/boot.h"
+#include "nx/channel.h"
 #include "nx/elf.h"
 #include "nx/user.h"
 #include "nx/panic.h"
@@ -124,6 +125,58 @@ static nx_status_t grant_policy(uint32_t i)
     return NX_OK;
 }
 
+static bool same_name(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/* The started program called `name` that names program i as its peer. */
+static uint32_t peer_of(uint32_t i)
+{
+    for (uint32_t j = 0; j < init.count; j++)
+        if (j != i && init.threads[j] != NULL && init.programs[j].peer != NULL &&
+            same_name(init.programs[j].name, init.programs[i].peer) &&
+            same_name(init.programs[j].peer, init.programs[i].name))
+            return j;
+    return NX_MAX_BOOT_PROGRAMS;
+}
+
+/* A channel between program i and its peer j (i < j), one end each at
+ * NX_START_PEER_CHANNEL. */
+static nx_status_t connect_peers(uint32_t i, uint32_t j)
+{
+    nx_handle_t mine, theirs, moved;
+    if (init.programs[i].policy || init.programs[j].policy)
+        return NX_ERR_INVALID_ARGS; /* its slot 2 is a managed task */
+    nx_status_t st = nx_channel_new(init.tasks[i], &mine, &theirs);
+    if (st == NX_OK)
+        st = nx_sys_handle_transfer(init.tasks[i], &theirs, 1, init.tasks[j], &moved);
+    if (st == NX_OK &&
+        (!nx_handle_eq(mine, NX_START_PEER_CHANNEL) || !nx_handle_eq(moved, NX_START_PEER_CHANNEL)))
+        return NX_ERR_BAD_STATE;
+    return st;
+}
+
+/* Connect every pair of started programs that name each other. */
+static void connect_all_peers(void)
+{
+    for (uint32_t i = 0; i < init.count; i++) {
+        if (init.threads[i] == NULL || init.programs[i].peer == NULL)
+            continue;
+        uint32_t j = peer_of(i);
+        if (j == NX_MAX_BOOT_PROGRAMS)
+            nx_panic_exit(NX_EXIT_FAIL, "init: %s's peer %s is not started or does not name it",
+                          init.programs[i].name, init.programs[i].peer);
+        if (j > i && connect_peers(i, j) != NX_OK)
+            nx_panic_exit(NX_EXIT_FAIL, "init: cannot connect %s and %s", init.programs[i].name,
+                          init.programs[j].name);
+    }
+}
+
 /* Wait, in bounded steps, until thread t has exited; its exit code. */
 static int32_t wait_exit(nx_thread_t *t)
 {
@@ -162,6 +215,7 @@ static uint32_t run_programs(void)
             failed++;
         }
     }
+    connect_all_peers();
     for (uint32_t i = 0; i < init.count; i++)
         if (init.threads[i] != NULL && init.programs[i].policy && grant_policy(i) != NX_OK)
             nx_panic_exit(NX_EXIT_FAIL, "init: cannot hand %s its handles", init.programs[i].name);

@@ -14,6 +14,10 @@
  *                             authority to raise class or widen affinity),
  *                             in start order skipping the policy service
  *   NX_START_MANAGED_THREAD(i) and that program's first thread
+ *   NX_START_PEER_CHANNEL     a program started with a peer (two programs
+ *                             naming each other): its end of a channel
+ *                             whose other end the peer has at the same
+ *                             value (never the policy service)
  */
 #ifndef NEXUS_START_H
 #define NEXUS_START_H
@@ -29,6 +33,7 @@
 #define NX_START_SELF_TASK         NX_START_HANDLE(1)
 #define NX_START_MANAGED_TASK(i)   NX_START_HANDLE(2u + 2u * (uint32_t)(i))
 #define NX_START_MANAGED_THREAD(i) NX_START_HANDLE(3u + 2u * (uint32_t)(i))
+#define NX_START_PEER_CHANNEL      NX_START_HANDLE(2)
 
 /* Rights of NX_START_SELF_TASK. */
 #define NX_START_SELF_TASK_RIGHTS (NX_DEFAULT_TASK_RIGHTS & ~NX_RIGHT_MANAGE)

@@ -16,22 +16,22 @@
  * ends it with its fault code. */
 #define NX_RV64_FAULTED(kind) NX_EXIT_CODE_FAULT(NX_USER_FAULT_##kind)
 #define NX_RV64_BUNDLE(X)                                                                          \
-    X(registers, NX_QOS_NORMAL, 0)                                                                 \
-    X(fault_csr, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL))                                          \
-    X(fault_fp, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL))                                           \
-    X(fault_ebreak, NX_QOS_NORMAL, NX_RV64_FAULTED(BREAKPOINT))                                    \
-    X(fault_misaligned, NX_QOS_NORMAL, NX_RV64_FAULTED(MISALIGNED))                                \
-    X(fault_kernel_load, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE))                                     \
-    X(fault_exec_stack, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE))
+    X(registers, NX_QOS_NORMAL, 0, NULL)                                                           \
+    X(fault_csr, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL), NULL)                                    \
+    X(fault_fp, NX_QOS_NORMAL, NX_RV64_FAULTED(ILLEGAL), NULL)                                     \
+    X(fault_ebreak, NX_QOS_NORMAL, NX_RV64_FAULTED(BREAKPOINT), NULL)                              \
+    X(fault_misaligned, NX_QOS_NORMAL, NX_RV64_FAULTED(MISALIGNED), NULL)                          \
+    X(fault_kernel_load, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE), NULL)                               \
+    X(fault_exec_stack, NX_QOS_NORMAL, NX_RV64_FAULTED(PAGE), NULL)
 
-#define NX_BUNDLE(name, qos, expect)                                                               \
+#define NX_BUNDLE(name, qos, expect, peer)                                                         \
     extern const unsigned char nx_image_##name[], nx_image_##name##_end[];
 #include "bundle.def"
 NX_RV64_BUNDLE(NX_BUNDLE)
-NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0)
-NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0)
-NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0)
-NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0)
+NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0, NULL)
+NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0, NULL)
+NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0, NULL)
+NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0, NULL)
 #undef NX_BUNDLE
 
 static const struct {
@@ -40,22 +40,23 @@ static const struct {
     nx_qos_t qos;
     int32_t expect_exit;
     bool expect_refused;
+    const char *peer;
     bool bench; /* runs only with nexus.bench, and then alone: bench_syscall
                    (Interactive) first, bench_yield (Normal) after it,
                    bench_ipc (Idle) last */
 } bundle[] = {
-#define NX_BUNDLE(name, qos, expect)                                                               \
-    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, false },
+#define NX_BUNDLE(name, qos, expect, peer)                                                         \
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, peer, false },
 #include "bundle.def"
     NX_RV64_BUNDLE(NX_BUNDLE)
 #undef NX_BUNDLE
-        { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true,
+        { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, NULL,
           false },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
-      false, true },
-    { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false,
+      false, NULL, true },
+    { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false, NULL,
       true },
-    { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, true },
+    { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true },
 };
 
 uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
@@ -73,6 +74,7 @@ uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
         out[n].qos = (uint32_t)bundle[i].qos;
         out[n].affinity = 0;
         out[n].policy = false;
+        out[n].peer = bundle[i].peer;
         out[n].expect_exit = bundle[i].expect_exit;
         out[n].expect_refused = bundle[i].expect_refused;
         n++;

@@ -22,6 +22,34 @@ static const char nx_test_kernel_memory[16] = "kernel";
 #define NX_TEST_KERNEL_ADDRESS ((const void *)0x80200000ul)
 #endif
 
+/* A load and a store of mapped user memory: a plain access on RISC-V; the
+ * simulator's programs use host pointers, so theirs go through the
+ * machine's page checks (nxsim/program.h), faulting the same way. */
+static inline void user_load(void *dst, uintptr_t va, size_t n)
+{
+#ifdef NX_SIM
+    nx_sim_user_load(dst, va, n);
+#else
+    for (size_t i = 0; i < n; i++)
+        ((char *)dst)[i] = ((const volatile char *)va)[i];
+#endif
+}
+
+static inline void user_store(uintptr_t va, const void *src, size_t n)
+{
+#ifdef NX_SIM
+    nx_sim_user_store(va, src, n);
+#else
+    for (size_t i = 0; i < n; i++)
+        ((volatile char *)va)[i] = ((const char *)src)[i];
+#endif
+}
+
+/* Where the VMO selftests map: 1 GiB into the user range both ports
+ * have, [64 GiB, 128 GiB), far from the program image (its start) and
+ * the stacks (its top). */
+#define NX_TEST_MAP_BASE ((uintptr_t)0x1040000000ull)
+
 /* Append `s` to buf at *n (bounded). */
 static inline void put(char *buf, uint32_t *n, uint32_t max, const char *s)
 {

@@ -19,8 +19,9 @@ static const struct {
     const char *name;
     nx_qos_t qos;
     int32_t expect;
+    const char *peer;
 } bundle[] = {
-#define NX_BUNDLE(name, qos, expect) { #name, qos, expect },
+#define NX_BUNDLE(name, qos, expect, peer) { #name, qos, expect, peer },
 #include "../programs/bundle.def"
 #undef NX_BUNDLE
 };
@@ -43,6 +44,7 @@ static void run_bundle(uint32_t harts, uint64_t seed)
     for (size_t i = 0; i < COUNT; i++) {
         assert_int_equal(nx_sim_add_program(&cfg, bundle[i].name, 0, bundle[i].qos, 0), NX_OK);
         cfg.programs[i].expect_exit = bundle[i].expect;
+        cfg.programs[i].peer = bundle[i].peer;
     }
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);

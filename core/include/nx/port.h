@@ -309,6 +309,10 @@ typedef struct nx_port_program {
     uint32_t affinity; /* harts of its first thread; 0: every online hart */
     bool policy;       /* the policy service: it also gets MANAGE handles to
                           every other started program's task */
+    /* The program (by name) it shares a channel with from its start
+     * (NX_START_PEER_CHANNEL), naming it back; NULL: none. Not for the
+     * policy service. */
+    const char *peer;
     /* What passing means for it: its first thread's exit code, or that
      * init refuses its image (a test of the loader's checks). */
     int32_t expect_exit;

@@ -45,6 +45,7 @@ typedef struct nx_sim_program_spec {
     nx_qos_t qos;        /* its first thread's class */
     uint32_t affinity;   /* its first thread's harts; 0: all */
     bool policy;         /* the policy service (nexus/start.h) */
+    const char *peer;    /* shares NX_START_PEER_CHANNEL with this program */
     int32_t expect_exit; /* the exit code that means it passed (default 0) */
 } nx_sim_program_spec_t;
 
