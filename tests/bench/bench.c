@@ -24,6 +24,7 @@
 #include "nx/channel.h"
 #include "nx/event.h"
 #include "nx/task.h"
+#include "nx/vmo.h"
 #include "nxsim/harness.h"
 #include "nexus/syscall.h"
 #include "nx/printk.h"
@@ -349,6 +350,38 @@ static void channel_64_4_handles_op(void)
     channel_round(4);
 }
 
+/* --- VMO: a page written in and read back out -------------------------------------- */
+
+static nx_handle_t bench_vmo;
+static uintptr_t vmo_scratch; /* two pages of the task's user memory */
+
+static void vmo_setup(void)
+{
+    cap_setup();
+    uintptr_t top;
+    nx_port_user_range(&vmo_scratch, &top);
+    if (nx_task_user_init(cap_task) != NX_OK ||
+        nx_port_aspace_map(nx_task_aspace(cap_task), vmo_scratch, 2u * NX_PAGE_SIZE,
+                           NX_PROT_READ | NX_PROT_WRITE, NULL, 0) != NX_OK ||
+        nx_sys_vmo_create(cap_task, NX_PAGE_SIZE, &bench_vmo) != NX_OK) {
+        fprintf(stderr, "nx_bench: cannot set up a VMO and user memory\n");
+        exit(1);
+    }
+    nx_port_aspace_activate(nx_task_aspace(cap_task));
+}
+
+/* vmo_write then vmo_read of 4 KiB through the user copies (the
+ * simulator's copies walk its mapping list, as rv64's walk page tables). */
+static void vmo_4k_op(void)
+{
+    if (nx_sys_vmo_write(cap_task, bench_vmo, 0, vmo_scratch, NX_PAGE_SIZE) != NX_OK ||
+        nx_sys_vmo_read(cap_task, bench_vmo, 0, vmo_scratch + NX_PAGE_SIZE, NX_PAGE_SIZE) !=
+            NX_OK) {
+        fprintf(stderr, "nx_bench: vmo write/read failed\n");
+        exit(1);
+    }
+}
+
 /* --- sim: call/reply between two threads on one hart ------------------------------ */
 
 #define CALL_ROUNDS 20000u
@@ -425,6 +458,7 @@ static const struct bench benches[] = {
     /* One run: boot, then CALL_ROUNDS calls answered by a thread on the
      * same hart (wait, read, reply); per round trip, both switches. */
     { "sim_call_reply", sim_setup, call_reply_op, 5, NULL, CALL_ROUNDS },
+    { "vmo_write_read_4k", vmo_setup, vmo_4k_op, 200000, NULL, 1 },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
