@@ -281,6 +281,9 @@ static void snapshot_counters(sim_machine_t *m)
 {
     nx_sim_result_t *r = m->result;
     r->hart_count = m->bi != NULL ? m->bi->hart_count : 0u;
+    r->tlb_shootdowns = 0;
+    for (uint32_t h = 0; h < m->cfg.harts; h++)
+        r->tlb_shootdowns += m->harts[h].tlb_shootdowns;
     for (uint32_t h = 0; h < r->hart_count && h < NX_MAX_HARTS; h++) {
         r->sched[h] = nx_sched_stats(h);
         r->timer[h] = nx_timer_stats(h);

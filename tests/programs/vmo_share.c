@@ -66,10 +66,14 @@ static int32_t run(void)
 
     /* The mapping goes while another thread of this task runs elsewhere. */
     nx_handle_t t;
-    if ((st = nx_thread_create(spinner, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &t)) != NX_OK)
+    uint64_t online = 0;
+    (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &online);
+    uint32_t elsewhere = (uint32_t)online & ~(1u << nx_hart_id());
+    if ((st = nx_thread_create(spinner, 0, NX_QOS_NORMAL,
+                               elsewhere != 0u ? elsewhere : NX_AFFINITY_ALL, &t)) != NX_OK)
         return fail("thread", (uint64_t)-st);
-    for (uint32_t i = 0; i < 100u && spinning == 0u; i++)
-        nx_yield();
+    for (uint32_t i = 0; i < 1000u && spinning == 0u; i++)
+        (void)nx_sleep_until(nx_time_now() + 100 * US, 0);
     if ((st = nx_vmo_unmap(at, 2u * PAGE)) != NX_OK)
         return fail("unmap", (uint64_t)-st);
     spin_stop = 1;

@@ -27,6 +27,7 @@
 #include "nx/event.h"
 #include "nx/object.h"
 #include "nx/task.h"
+#include "nx/vmo.h"
 #include "nxsim/prng.h"
 
 #define TASKS     3u
@@ -269,8 +270,11 @@ static void set_up(void)
             it->handle = a;
             m.item[i + 1u].handle = b;
             m.item[i + 1u].task = it->task;
-        } else if (i >= ENDPOINTS) {
+        } else if (i >= ENDPOINTS && i % 2u == 0u) {
             ASSERT_ST(nx_sys_event_create(m.task[it->task], &it->handle), NX_OK);
+        } else if (i >= ENDPOINTS) {
+            /* VMOs travel like any handle (the zero-copy path). */
+            ASSERT_ST(nx_sys_vmo_create(m.task[it->task], NX_PAGE_SIZE, &it->handle), NX_OK);
         }
     }
     for (uint32_t i = 0; i < OBJECTS; i++) {

@@ -55,6 +55,10 @@ static void run_bundle(uint32_t harts, uint64_t seed)
             fail_msg("%u harts: missing \"%s\"; console:\n%s", harts, line, r->console);
     }
     assert_null(strstr(r->console, "FAILED"));
+    /* vmo_share unmaps while its other thread runs on another hart: on
+     * more than one hart that is a TLB shootdown. */
+    if (harts > 1u && r->tlb_shootdowns == 0u)
+        fail_msg("%u harts, seed %llu: no TLB shootdown", harts, (unsigned long long)seed);
 }
 
 static void bundle_on_1_hart(void **state)

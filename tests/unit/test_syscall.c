@@ -166,6 +166,30 @@ static const probe_t expected[] = {
     { "call: deadline already past", NX_ERR_TIMED_OUT },
     { "call: an event", NX_ERR_WRONG_TYPE },
     { "call: peer closed", NX_ERR_PEER_CLOSED },
+    /* VMOs */
+    { "vmo_create: size 0", NX_ERR_INVALID_ARGS },
+    { "vmo_create: size one past the bound", NX_ERR_OUT_OF_RANGE },
+    { "vmo_create: size 2^64-1", NX_ERR_OUT_OF_RANGE },
+    { "vmo_create: one page", NX_OK },
+    { "vmo_read: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_read: into a null pointer", NX_ERR_BAD_ADDRESS },
+    { "vmo_read: into kernel memory", NX_ERR_BAD_ADDRESS },
+    { "vmo_write: offset + length wraps", NX_ERR_OUT_OF_RANGE },
+    { "vmo_write: from the stack", NX_OK },
+    { "vmo_read: back onto the stack", NX_OK },
+    { "vmo_get_size: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_get_size: an event", NX_ERR_WRONG_TYPE },
+    { "vmo_create_slice: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_create_slice: unaligned offset", NX_ERR_INVALID_ARGS },
+    { "vmo_seal: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_map: handle above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_map: prot above 32 bits", NX_ERR_INVALID_ARGS },
+    { "vmo_map: a kernel address", NX_ERR_OUT_OF_RANGE },
+    { "vmo_map: W+X", NX_ERR_INVALID_ARGS },
+    { "vmo_unmap: nothing there", NX_ERR_NOT_FOUND },
+    { "vmo_unmap: unaligned", NX_ERR_INVALID_ARGS },
+    { "vmo_seal", NX_OK },
+    { "vmo_write: sealed", NX_ERR_BAD_STATE },
     /* afterwards */
     { "the program still works: yield", NX_OK },
 };
@@ -334,6 +358,43 @@ NX_SIM_PROGRAM(prober)
     (void)nx_handle_close(ca);
     (void)nx_handle_close(mute);
 
+    /* VMOs */
+    nx_handle_t vmo = NX_HANDLE_INVALID;
+    record(raw(NX_SYS_VMO_CREATE, 0, 0, 0, 0));
+    record(raw(NX_SYS_VMO_CREATE, NX_VMO_MAX_BYTES + 1u, 0, 0, 0));
+    record(raw(NX_SYS_VMO_CREATE, ~0ull, 0, 0, 0));
+    record(nx_vmo_create(1, &vmo));
+    char page_bytes[16] = "vmo bytes";
+    uint64_t at_bytes = (uint64_t)(uintptr_t)page_bytes;
+    record(raw(NX_SYS_VMO_READ, high | vmo.v, 0, at_bytes, 4));
+    record(raw(NX_SYS_VMO_READ, vmo.v, 0, 0, 4));
+    static char kernel_memory[8]; /* a host static: not the program's memory */
+    record(nx_vmo_read(vmo, 0, kernel_memory, 4));
+    record(raw(NX_SYS_VMO_WRITE, vmo.v, ~0ull, at_bytes, 2));
+    record(nx_vmo_write(vmo, 100, page_bytes, sizeof page_bytes));
+    char back[16] = { 0 };
+    record(nx_vmo_read(vmo, 100, back, sizeof back));
+    values[4] = back[0] == 'v' && back[8] == 's';
+    uint64_t vsize = 0;
+    record(raw(NX_SYS_VMO_GET_SIZE, high | vmo.v, 0, 0, 0));
+    record(nx_vmo_get_size(e2, &vsize));
+    record(raw(NX_SYS_VMO_CREATE_SLICE, high | vmo.v, 0, 4096, 0));
+    nx_handle_t slice;
+    record(nx_vmo_create_slice(vmo, 1, 4096, &slice));
+    record(raw(NX_SYS_VMO_SEAL, high | vmo.v, 0, 0, 0));
+    const uint64_t map_at = 0x1040000000ull;
+    record((nx_status_t)nx_syscall(NX_SYS_VMO_MAP, high | vmo.v, 0, map_at, 4096, NX_VM_READ, 0)
+               .status);
+    record((nx_status_t)nx_syscall(NX_SYS_VMO_MAP, vmo.v, 0, map_at, 4096, high | NX_VM_READ, 0)
+               .status);
+    record(nx_vmo_map(vmo, 0, 0x80200000u, 4096, NX_VM_READ));
+    record(nx_vmo_map(vmo, 0, map_at, 4096, NX_VM_WRITE | NX_VM_EXEC));
+    record(nx_vmo_unmap(map_at, 4096));
+    record(nx_vmo_unmap(map_at + 8u, 4096));
+    record(nx_vmo_seal(vmo));
+    record(nx_vmo_write(vmo, 0, page_bytes, 4));
+    (void)nx_handle_close(vmo);
+
     nx_yield();
     record(NX_OK);
 
@@ -368,6 +429,7 @@ static void every_bad_argument_gets_its_documented_status(void **state)
     assert_true(values[1] < 2u);
     assert_int_equal(values[2], NX_CHANNEL_MAX_BYTES); /* the size a small buffer learns */
     assert_int_equal(values[3], NX_CHANNEL_WRITABLE);  /* what a timed-out poll saw */
+    assert_int_equal(values[4], 1);                    /* the VMO's bytes came back */
 }
 
 /* Unknown numbers are audited (op syscall, reason unknown-syscall). */

@@ -94,6 +94,9 @@ typedef struct nx_sim_result {
      * kernel trace event and console byte */
     uint64_t digest;
     uint64_t trace_events[NX_TRACE_KIND_COUNT]; /* kernel events by kind */
+    /* Unmaps of a space while another hart had it active: the TLB
+     * shootdowns a hardware port would have sent (sim/aspace.c). */
+    uint64_t tlb_shootdowns;
     /* The core's counters when the run stopped, by logical hart. */
     uint32_t hart_count;
     nx_sched_stats_t sched[NX_MAX_HARTS];
