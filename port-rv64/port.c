@@ -19,6 +19,7 @@
 #include "rv/plic.h"
 #include "rv/sbi.h"
 #include "rv/uart.h"
+#include "rv/usercopy.h"
 #include "rv/vm.h"
 
 _Static_assert(RV_MAX_HARTS == NX_MAX_HARTS, "rv/hart.h and nexus/limits.h disagree");
@@ -179,6 +180,7 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
         rv.uart = true;
     }
     memory_report(leaves);
+    rv_user_copy_selfcheck();
 
     rv_plic_init(bi);
 
@@ -186,9 +188,21 @@ nx_status_t nx_port_machine_init(const nx_boot_info_t *bi, uint32_t boot_hart)
     uint64_t sei = rv_plic_hart_init(boot_hart) ? RV_SIE_SEIE : 0u;
     rv_csr_set(sie, RV_SIE_SSIE | RV_SIE_STIE | sei);
 
-    /* Lets the kernel-fault path be tested end to end under QEMU. */
+    /* Let the kernel-fault path be tested end to end under QEMU: an
+     * illegal instruction; a user page fault outside the user-copy routine
+     * (SUM set, nothing mapped: panics); a fault inside it on a kernel
+     * address (the first one past the user range: panics too, only user
+     * addresses are recovered). */
     if (nx_bootinfo_has_arg(bi, "nexus.test=trap"))
         __asm__ volatile("unimp");
+    if (nx_bootinfo_has_arg(bi, "nexus.test=sum-fault")) {
+        rv_csr_set(sstatus, RV_SSTATUS_SUM);
+        (void)*(volatile const uint8_t *)(uintptr_t)RV_USER_BASE;
+    }
+    if (nx_bootinfo_has_arg(bi, "nexus.test=copy-kernel-fault")) {
+        uint8_t byte;
+        (void)rv_user_copy(&byte, (const void *)(uintptr_t)RV_USER_TOP, 1);
+    }
     return NX_OK;
 }
 

@@ -6,11 +6,15 @@
  * nx_kernel_*_interrupt(), whether they interrupted the kernel (inside its
  * interrupt window) or a user program. Any exception taken from kernel code
  * is a kernel bug: PANIC with its cause, sepc, stval and the hart (nx_panic
- * adds the hart), ending QEMU with a failure status. An exception taken
- * from U-mode is the program's: core ends its task (no PANIC), except a
- * page fault on a page the active space does map with the permission the
- * access needs, which is a stale TLB entry (a page another hart mapped
- * while this one ran the space): flush and retry.
+ * adds the hart), ending QEMU with a failure status. The one exception: a
+ * page or access fault on a user address inside the user-copy routine
+ * (usercopy.S, a page another hart unmapped after the copy's page walk)
+ * resumes at the routine's fixup, and the copy fails with
+ * NX_ERR_BAD_ADDRESS. An exception taken from U-mode is the program's:
+ * core ends its task (no PANIC), except a page fault on a page the active
+ * space does map with the permission the access needs, which is a stale
+ * TLB entry (a page another hart mapped while this one ran the space):
+ * flush and retry.
  */
 #include "nx/kernel.h"
 #include "nx/panic.h"
@@ -19,6 +23,7 @@
 #include "rv/hart.h"
 #include "rv/sbi.h"
 #include "rv/trap.h"
+#include "rv/usercopy.h"
 #include "rv/vm.h"
 
 /* Exception causes (scause without the interrupt bit). */
@@ -91,6 +96,42 @@ static bool take_interrupt(uint64_t irq)
     return false;
 }
 
+static uint64_t user_copy_faults; /* recovered, for the self-check */
+
+uint64_t rv_user_copy_faults(void)
+{
+    return __atomic_load_n(&user_copy_faults, __ATOMIC_RELAXED);
+}
+
+/*
+ * A kernel exception that rv_user_copy may take: a load or store page or
+ * access fault at an instruction of the routine, on a user address (the
+ * caller's walk saw the page, another hart has unmapped it since). Then
+ * the trap returns to the routine's fixup, which returns false, with SUM
+ * off. A fault on the kernel side of the copy (a bad kernel buffer) is not
+ * recovered. Nothing is retried (no stale-TLB check as for U-mode faults):
+ * the copy fenced after its walk, so a fault there means the page is gone.
+ */
+static bool user_copy_fault(rv_trap_frame_t *f)
+{
+    switch (f->scause) {
+    case RV_EXC_LOAD_PAGE:
+    case RV_EXC_STORE_PAGE:
+    case RV_EXC_LOAD_ACCESS:
+    case RV_EXC_STORE_ACCESS:
+        break;
+    default:
+        return false;
+    }
+    if (f->sepc < (uintptr_t)rv_user_copy || f->sepc >= (uintptr_t)rv_user_copy_end ||
+        f->stval < RV_USER_BASE || f->stval >= RV_USER_TOP)
+        return false;
+    f->sepc = (uintptr_t)rv_user_copy_fixup;
+    f->sstatus &= ~RV_SSTATUS_SUM;
+    __atomic_fetch_add(&user_copy_faults, 1u, __ATOMIC_RELAXED);
+    return true;
+}
+
 void rv_trap(rv_trap_frame_t *frame)
 {
     uint64_t cause = frame->scause;
@@ -101,6 +142,8 @@ void rv_trap(rv_trap_frame_t *frame)
         nx_panic("unexpected interrupt %llu at sepc 0x%llx on hartid %llu", (unsigned long long)irq,
                  (unsigned long long)frame->sepc, trapping_hartid());
     }
+    if (user_copy_fault(frame))
+        return;
     nx_panic("kernel trap: %s (scause %llu) at sepc 0x%llx, stval 0x%llx on hartid %llu",
              exception_name(cause), (unsigned long long)cause, (unsigned long long)frame->sepc,
              (unsigned long long)frame->stval, trapping_hartid());

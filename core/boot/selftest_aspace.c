@@ -11,10 +11,11 @@
  * memory: three zeroed pages, two of them mapped read-write in one space
  * and read-only in the other, where a write through either the first
  * mapping or nx_port_pages_kaddr is seen through the others; the refusals
- * of map_pages; an unmapped page is gone for the copies (and may be mapped
- * again). Every shared mapping is unmapped, then both spaces are
- * destroyed, then the pages freed, and the boot hart left with no user
- * space.
+ * of map_pages; copies of all sizes at every alignment, both ways, land
+ * exactly where they should (checked through kaddr); an unmapped page is
+ * gone for the copies (and may be mapped again). Every shared mapping is
+ * unmapped, then both spaces are destroyed, then the pages freed, and the
+ * boot hart left with no user space.
  */
 #include "nx/mem.h"
 #include "nx/port.h"
@@ -134,6 +135,64 @@ out:
     return ok;
 }
 
+/* Where the copies check runs, in page 1 of the pages (a's first page):
+ * clear of the pattern at its start and of the bytes at its end. */
+#define SWEEP_OFFSET 512u
+#define SWEEP_BYTES  128u
+
+/* A byte of the sweep's data, different for each copy and position. */
+static unsigned char sweep_byte(size_t i, size_t n)
+{
+    return (unsigned char)(0x40u + i * 7u + n);
+}
+
+/*
+ * Copies of every length class (bytes, words, 32-byte blocks and their
+ * tails) between kernel and user offsets 0..8 apart from 8-byte
+ * alignment, in a's mapping of page 1; each one checked through kaddr,
+ * both ways, with the bytes around it untouched.
+ */
+static bool check_pages_copies(nx_port_aspace_t *a, uintptr_t base, shared_t *sh, char *why,
+                               size_t len)
+{
+    static const size_t lens[] = { 1, 7, 8, 9, 16, 31, 32, 33, 40, 71 };
+    bool ok = false;
+    unsigned char kbuf[SWEEP_BYTES] __attribute__((aligned(8)));
+    unsigned char *page = (unsigned char *)nx_port_pages_kaddr(&sh->pages, 1) + SWEEP_OFFSET;
+    uintptr_t user = SHARED_A(base) + SWEEP_OFFSET;
+    nx_port_aspace_activate(a);
+    for (size_t u = 0; u <= 8u; u++)
+        for (size_t k = 0; k <= 8u; k++)
+            for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+                size_t n = lens[l];
+                nx_memset(page, 0, SWEEP_BYTES);
+                nx_memset(kbuf, 0, SWEEP_BYTES);
+                for (size_t i = 0; i < n; i++)
+                    kbuf[k + i] = sweep_byte(i, n + u);
+                NX_SELFTEST_CHECK(nx_port_copy_to_user(user + u, kbuf + k, n) == NX_OK,
+                                  "a copy of %zu bytes to user offset %zu failed", n, u);
+                for (size_t i = 0; i < SWEEP_BYTES; i++)
+                    NX_SELFTEST_CHECK(page[i] ==
+                                          (i >= u && i < u + n ? sweep_byte(i - u, n + u) : 0u),
+                                      "a copy of %zu bytes from kernel offset %zu to user offset "
+                                      "%zu wrote byte %zu wrong",
+                                      n, k, u, i);
+                nx_memset(kbuf, 0xee, SWEEP_BYTES);
+                NX_SELFTEST_CHECK(nx_port_copy_from_user(kbuf + k, user + u, n) == NX_OK,
+                                  "a copy of %zu bytes from user offset %zu failed", n, u);
+                for (size_t i = 0; i < SWEEP_BYTES; i++)
+                    NX_SELFTEST_CHECK(kbuf[i] ==
+                                          (i >= k && i < k + n ? sweep_byte(i - k, n + u) : 0xeeu),
+                                      "a copy of %zu bytes from user offset %zu to kernel offset "
+                                      "%zu read byte %zu wrong",
+                                      n, u, k, i);
+            }
+    nx_memset(page, 0, SWEEP_BYTES);
+    ok = true;
+out:
+    return ok;
+}
+
 /* Unmapped in a (not active) and in b (active): gone for the copies, the
  * other space still sees them; then mapped in a again at the same place. */
 static bool check_pages_unmap(nx_port_aspace_t *a, nx_port_aspace_t *b, uintptr_t base,
@@ -171,7 +230,7 @@ static bool check_pages(nx_port_aspace_t *a, nx_port_aspace_t *b, uintptr_t base
 {
     return check_pages_alloc(sh, why, len) && check_pages_map(a, b, base, sh, why, len) &&
            check_pages_shared(a, b, base, sh, why, len) &&
-           check_pages_unmap(a, b, base, sh, why, len);
+           check_pages_copies(a, base, sh, why, len) && check_pages_unmap(a, b, base, sh, why, len);
 }
 
 bool nx_selftest_check_aspace(char *why, size_t len)
