@@ -19,7 +19,7 @@ _Static_assert(NX_VMO_MAX_BYTES % NX_PAGE_SIZE == 0u, "whole pages");
 /* Guards every task's nx_task_vm_t account (a leaf lock). */
 static nx_spinlock_t budget_lock;
 
-static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
+nx_status_t nx_vmo_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
 {
     nx_audit(caller->id, NX_AUDIT_OP_VMO, h, why);
     return st;
@@ -98,25 +98,27 @@ static uint64_t page_up(uint64_t n)
 nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out)
 {
     if (out == NULL || size == 0u)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     if (size > NX_VMO_MAX_BYTES)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
     /* Checked again by nx_cap_install; first, so a dying task charges
      * nothing and allocates nothing. */
     if (caller->dying)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
     size = page_up(size);
     if (!budget_charge(caller, size))
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OVER_BUDGET, NX_ERR_NO_RESOURCES);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OVER_BUDGET, NX_ERR_NO_RESOURCES);
     nx_vmo_t *v = nx_pool_alloc(&vmos);
     if (v == NULL) {
         budget_refund(caller, caller->id.v, size);
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,
+                             NX_ERR_NO_RESOURCES);
     }
     if (nx_port_pages_alloc(&v->pages, (size_t)(size / NX_PAGE_SIZE)) != NX_OK) {
         nx_pool_free(&vmos, v);
         budget_refund(caller, caller->id.v, size);
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,
+                             NX_ERR_NO_RESOURCES);
     }
     nx_object_init(&v->obj, &vmo_ops);
     v->root = v;
@@ -161,9 +163,9 @@ static nx_status_t io_begin(nx_task_t *caller, nx_handle_t h, nx_rights_t right,
         return st;
     nx_vmo_t *v = (nx_vmo_t *)obj;
     if (!range_inside(offset, len, v->size))
-        st = refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
     else if (nx_port_user_check(buf, (size_t)len, right == NX_RIGHT_READ) != NX_OK)
-        st = refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     if (st != NX_OK) {
         nx_object_unref(obj);
         return st;
@@ -185,7 +187,7 @@ nx_status_t nx_sys_vmo_read(nx_task_t *caller, nx_handle_t h, uint64_t offset, u
         st = nx_port_copy_to_user(buf + done, src, (size_t)room);
     }
     if (st != NX_OK)
-        (void)refuse(caller, h, NX_AUDIT_BAD_ADDRESS, st);
+        (void)nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, st);
     nx_object_unref(&v->obj);
     return st;
 }
@@ -215,9 +217,9 @@ nx_status_t nx_sys_vmo_write(nx_task_t *caller, nx_handle_t h, uint64_t offset, 
         nx_spin_unlock(&root->lock);
     }
     if (st == NX_ERR_BAD_STATE)
-        (void)refuse(caller, h, NX_AUDIT_SEALED, st);
+        (void)nx_vmo_refuse(caller, h, NX_AUDIT_SEALED, st);
     else if (st != NX_OK)
-        (void)refuse(caller, h, NX_AUDIT_BAD_ADDRESS, st);
+        (void)nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, st);
     nx_object_unref(&v->obj);
     return st;
 }
@@ -226,7 +228,7 @@ nx_status_t nx_sys_vmo_get_size(nx_task_t *caller, nx_handle_t h, uint64_t *size
 {
     nx_object_t *obj;
     if (size == NULL)
-        return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     nx_status_t st = nx_cap_get(caller, h, NX_OBJ_VMO, NX_RIGHT_NONE, NX_AUDIT_OP_VMO, &obj);
     if (st != NX_OK)
         return st;
@@ -246,21 +248,21 @@ nx_status_t nx_sys_vmo_create_slice(nx_task_t *caller, nx_handle_t h, uint64_t o
     nx_object_t *obj;
     nx_rights_t rights = 0;
     if (out == NULL)
-        return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     nx_status_t st = nx_cap_get_rights(caller, h, NX_OBJ_VMO, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_VMO,
                                        &obj, &rights);
     if (st != NX_OK)
         return st;
     nx_vmo_t *parent = (nx_vmo_t *)obj;
     if (size == 0u || offset % NX_PAGE_SIZE != 0u || size % NX_PAGE_SIZE != 0u)
-        st = refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     else if (!range_inside(offset, size, parent->size))
-        st = refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
     else if (parent->depth >= NX_VMO_MAX_SLICE_DEPTH)
-        st = refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
     nx_vmo_t *s = NULL;
     if (st == NX_OK && (s = nx_pool_alloc(&vmos)) == NULL)
-        st = refuse(caller, h, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
     if (st != NX_OK) {
         nx_object_unref(obj);
         return st;
@@ -291,7 +293,7 @@ nx_status_t nx_sys_vmo_seal(nx_task_t *caller, nx_handle_t h)
         return st;
     nx_vmo_t *v = (nx_vmo_t *)obj;
     if (v->root != v) {
-        st = refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_SUPPORTED);
+        st = nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_SUPPORTED);
     } else {
         nx_spin_lock(&v->lock);
         if (v->writable_maps > 0u)
@@ -300,7 +302,7 @@ nx_status_t nx_sys_vmo_seal(nx_task_t *caller, nx_handle_t h)
             v->sealed = true;
         nx_spin_unlock(&v->lock);
         if (st != NX_OK)
-            (void)refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, st);
+            (void)nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, st);
     }
     nx_object_unref(obj);
     return st;

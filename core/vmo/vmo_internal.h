@@ -4,6 +4,7 @@
 #ifndef NX_VMO_INTERNAL_H
 #define NX_VMO_INTERNAL_H
 
+#include "nexus/audit.h"
 #include "nx/object.h"
 #include "nx/port.h"
 #include "nx/spinlock.h"
@@ -23,5 +24,8 @@ struct nx_vmo {
     nx_task_t *payer; /* whose budget paid; refunded if still that task */
     uint32_t payer_id;
 };
+
+/* Audit a refused VMO operation (op vmo) and return `st`. */
+nx_status_t nx_vmo_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st);
 
 #endif /* NX_VMO_INTERNAL_H */

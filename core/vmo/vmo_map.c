@@ -18,12 +18,6 @@ _Static_assert(NX_VM_READ == NX_PROT_READ && NX_VM_WRITE == NX_PROT_WRITE &&
                "the ABI's protections are the port's");
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "a user address is a system call argument");
 
-static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
-{
-    nx_audit(caller->id, NX_AUDIT_OP_VMO, h, why);
-    return st;
-}
-
 /* The rights a mapping with `prot` needs on the handle. */
 static nx_rights_t rights_for(uint32_t prot)
 {
@@ -80,9 +74,9 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
 {
     const uint64_t all = NX_VM_READ | NX_VM_WRITE | NX_VM_EXEC;
     if (prot == 0u || (prot & ~all) != 0u)
-        return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     if ((prot & (NX_VM_WRITE | NX_VM_EXEC)) == (NX_VM_WRITE | NX_VM_EXEC))
-        return refuse(caller, h, NX_AUDIT_WX, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, h, NX_AUDIT_WX, NX_ERR_INVALID_ARGS);
     uint32_t p = (uint32_t)prot;
     nx_object_t *obj;
     nx_status_t st = nx_cap_get(caller, h, NX_OBJ_VMO, rights_for(p), NX_AUDIT_OP_VMO, &obj);
@@ -114,7 +108,7 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
         }
     }
     if (st != NX_OK) {
-        (void)refuse(caller, h, why, st);
+        (void)nx_vmo_refuse(caller, h, why, st);
         nx_object_unref(obj);
     }
     return st; /* on NX_OK the mapping keeps the reference */
@@ -142,9 +136,9 @@ static void mapping_release(nx_vmo_mapping_t m)
 nx_status_t nx_sys_vmo_unmap(nx_task_t *caller, uint64_t va, uint64_t len)
 {
     if (len == 0u || va % NX_PAGE_SIZE != 0u || len % NX_PAGE_SIZE != 0u)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     if (nx_task_aspace(caller) == NULL)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
     nx_spin_lock(&caller->user_lock);
     nx_task_vm_t *vm = &caller->vm;
     uint32_t i = 0;
@@ -156,7 +150,7 @@ nx_status_t nx_sys_vmo_unmap(nx_task_t *caller, uint64_t va, uint64_t len)
         m = remove_locked(caller, i);
     nx_spin_unlock(&caller->user_lock);
     if (!found)
-        return refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
     mapping_release(m);
     return NX_OK;
 }
