@@ -29,24 +29,12 @@ static uint32_t signals_of_locked(nx_channel_t *ep)
     return s;
 }
 
-void nx_channel_changed_locked(nx_channel_pair_t *pair)
+void nx_channel_fire_locked(nx_channel_pair_t *pair)
 {
     for (uint32_t side = 0; side < 2u; side++)
         if (pair->ep[side].source.head != NULL) /* nobody waits: nothing to compute */
             nx_signals_fire_matching_locked(&pair->ep[side].source,
                                             signals_of_locked(&pair->ep[side]));
-}
-
-void nx_channel_enqueue_locked(nx_channel_t *to, nx_msg_t *msg)
-{
-    msg->next = NULL;
-    if (to->tail != NULL)
-        to->tail->next = msg;
-    else
-        to->head = msg;
-    to->tail = msg;
-    to->count++;
-    nx_channel_changed_locked(to->pair);
 }
 
 /* End every call waiting at `ep` with `result`; lock held. */
@@ -119,14 +107,6 @@ nx_status_t nx_channel_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_
                               nx_status_t st)
 {
     nx_audit(caller->id, NX_AUDIT_OP_CHANNEL, h, why);
-    return st;
-}
-
-nx_status_t nx_channel_get(nx_task_t *caller, nx_handle_t h, nx_rights_t need, nx_channel_t **out)
-{
-    nx_object_t *obj = NULL;
-    nx_status_t st = nx_cap_get(caller, h, NX_OBJ_CHANNEL, need, NX_AUDIT_OP_CHANNEL, &obj);
-    *out = (nx_channel_t *)obj;
     return st;
 }
 
@@ -254,7 +234,7 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
         nx_msg_describe(m, info);
         if (m->bytes > byte_cap || m->handles > handle_cap)
             st = NX_ERR_BUFFER_TOO_SMALL; /* it stays queued */
-        else
+        else if (m->handles > 0u)
             st = nx_msg_attach(caller, m, handles_out);
         if (st == NX_OK) {
             ep->head = m->next;
@@ -267,8 +247,8 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
         }
     }
     nx_spin_unlock(&pair->lock);
-    if (st == NX_OK)
-        nx_msg_drop_revoked(*out);
+    if (st == NX_OK && (*out)->handles > 0u)
+        nx_msg_drop_revoked(*out); /* caps revoked in flight */
     nx_object_unref(&ep->obj);
     return st;
 }

@@ -6,6 +6,7 @@
 #define NX_IPC_INTERNAL_H
 
 #include "nexus/audit.h"
+#include "nx/cap.h"
 #include "nx/channel.h"
 #include "nx/object.h"
 #include "nx/signals.h"
@@ -47,17 +48,29 @@ static inline nx_channel_t *nx_channel_peer(nx_channel_t *ep)
 }
 
 /* The endpoint h names, with a reference the caller drops. */
-nx_status_t nx_channel_get(nx_task_t *caller, nx_handle_t h, nx_rights_t need, nx_channel_t **out);
+static inline nx_status_t nx_channel_get(nx_task_t *caller, nx_handle_t h, nx_rights_t need,
+                                         nx_channel_t **out)
+{
+    nx_object_t *obj = NULL;
+    nx_status_t st = nx_cap_get(caller, h, NX_OBJ_CHANNEL, need, NX_AUDIT_OP_CHANNEL, &obj);
+    *out = (nx_channel_t *)obj;
+    return st;
+}
 
 /* Audit a refused channel operation and return st. */
 nx_status_t nx_channel_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
                               nx_status_t st);
 
-/* Queue `msg` at `to` (room checked); wake whoever waits on either end. */
-void nx_channel_enqueue_locked(nx_channel_t *to, nx_msg_t *msg);
+/* Fire the observers of either end whose signals now match; lock held. */
+void nx_channel_fire_locked(nx_channel_pair_t *pair);
 
-/* Something waiters may wait for changed on this pair; lock held. */
-void nx_channel_changed_locked(nx_channel_pair_t *pair);
+/* Something waiters may wait for changed on this pair; lock held. Nobody
+ * waiting (the common case on the hot path) costs two loads. */
+static inline void nx_channel_changed_locked(nx_channel_pair_t *pair)
+{
+    if (pair->ep[0].source.head != NULL || pair->ep[1].source.head != NULL)
+        nx_channel_fire_locked(pair);
+}
 
 /* Hand `msg`'s caps to the reader: attach them to `caller`'s table
  * (values in handles_out[0..msg->handles), NX_HANDLE_INVALID for a cap
@@ -69,7 +82,14 @@ nx_status_t nx_msg_attach(nx_task_t *caller, nx_msg_t *msg, nx_handle_t *handles
 void nx_msg_drop_revoked(nx_msg_t *msg);
 
 /* Fill the reader's view of a message. */
-void nx_msg_describe(const nx_msg_t *msg, nx_msg_info_t *info);
+static inline void nx_msg_describe(const nx_msg_t *msg, nx_msg_info_t *info)
+{
+    info->bytes = msg->bytes;
+    info->handles = msg->handles;
+    info->txid = msg->txid;
+    info->sender_service_id = msg->sender;
+    info->reserved = 0;
+}
 
 /* Drop the caps of a list of messages nobody will read (linked by next)
  * and free them; iterative however deep endpoints nest in messages. Call
@@ -78,5 +98,18 @@ void nx_msg_release_list(nx_msg_t *list);
 
 /* Empty the message pool; core reset only. */
 void nx_msg_reset(void);
+
+/* Queue `msg` at `to` (room checked); wake whoever waits on either end. */
+static inline void nx_channel_enqueue_locked(nx_channel_t *to, nx_msg_t *msg)
+{
+    msg->next = NULL;
+    if (to->tail != NULL)
+        to->tail->next = msg;
+    else
+        to->head = msg;
+    to->tail = msg;
+    to->count++;
+    nx_channel_changed_locked(to->pair);
+}
 
 #endif /* NX_IPC_INTERNAL_H */

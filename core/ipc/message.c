@@ -53,15 +53,6 @@ uint32_t nx_msg_used(void)
     return nx_pool_used(&messages);
 }
 
-void nx_msg_describe(const nx_msg_t *msg, nx_msg_info_t *info)
-{
-    info->bytes = msg->bytes;
-    info->handles = msg->handles;
-    info->txid = msg->txid;
-    info->sender_service_id = msg->sender;
-    info->reserved = 0;
-}
-
 nx_status_t nx_msg_attach(nx_task_t *caller, nx_msg_t *msg, nx_handle_t *handles_out)
 {
     if (msg->handles == 0u)

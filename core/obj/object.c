@@ -44,9 +44,8 @@ _Noreturn void nx_object_ref_dead(const nx_object_t *obj)
              (unsigned long long)obj->koid.v);
 }
 
-void nx_object_unref(nx_object_t *obj)
+void nx_object_unref_last(nx_object_t *obj, unsigned old)
 {
-    unsigned old = atomic_fetch_sub_explicit(&obj->refs, 1u, memory_order_acq_rel);
     if (old == 0u)
         nx_panic("%s koid %llu: reference dropped twice", obj->ops->name,
                  (unsigned long long)obj->koid.v);

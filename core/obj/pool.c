@@ -59,23 +59,6 @@ void *nx_pool_alloc(nx_pool_t *pool)
     return item;
 }
 
-void *nx_pool_alloc_uninit(nx_pool_t *pool)
-{
-    nx_spin_lock(&pool->lock);
-    void *item = nx_pool_alloc_unlocked(pool);
-    nx_spin_unlock(&pool->lock);
-    return item;
-}
-
-void nx_pool_free(nx_pool_t *pool, void *item)
-{
-    nx_spin_lock(&pool->lock);
-    /* Checked before anything changes; the panic leaves the lock held,
-     * which no longer matters. */
-    nx_pool_free_unlocked(pool, item);
-    nx_spin_unlock(&pool->lock);
-}
-
 uint32_t nx_pool_used(const nx_pool_t *pool)
 {
     return pool->used;

@@ -67,9 +67,18 @@ static inline void nx_object_ref(nx_object_t *obj)
         nx_object_ref_dead(obj);
 }
 
+/* The last reference gone (or one too many dropped): out of line, cold. */
+void nx_object_unref_last(nx_object_t *obj, unsigned old);
+
 /* Drop a kernel reference. Dropping the last one destroys the object; never
- * drop one while holding the capability lock. */
-void nx_object_unref(nx_object_t *obj);
+ * drop one while holding the capability lock. Inline: every syscall on a
+ * handle drops the reference its lookup took. */
+static inline void nx_object_unref(nx_object_t *obj)
+{
+    unsigned old = atomic_fetch_sub_explicit(&obj->refs, 1u, memory_order_acq_rel);
+    if (__builtin_expect(old <= 1u, 0))
+        nx_object_unref_last(obj, old);
+}
 
 /* Koids handed out since boot (the next is this + NX_KOID_FIRST). */
 uint64_t nx_koid_issued(void);

@@ -103,10 +103,24 @@ void *nx_pool_alloc(nx_pool_t *pool);
 /* An item as its last user left it, or NULL: for large items whose caller
  * sets every field it reads (a message's 1 KiB payload is written before
  * any of it is read; zeroing it would cost more than the whole write). */
-void *nx_pool_alloc_uninit(nx_pool_t *pool);
+static inline void *nx_pool_alloc_uninit(nx_pool_t *pool)
+{
+    nx_spin_lock(&pool->lock);
+    void *item = nx_pool_alloc_unlocked(pool);
+    nx_spin_unlock(&pool->lock);
+    return item;
+}
 
-/* Return an item; panics on an item not from this pool or not allocated. */
-void nx_pool_free(nx_pool_t *pool, void *item);
+/* Return an item; panics on an item not from this pool or not allocated.
+ * Inline with nx_pool_alloc_uninit: a message takes both per write+read. */
+static inline void nx_pool_free(nx_pool_t *pool, void *item)
+{
+    nx_spin_lock(&pool->lock);
+    /* Checked before anything changes; the panic leaves the lock held,
+     * which no longer matters. */
+    nx_pool_free_unlocked(pool, item);
+    nx_spin_unlock(&pool->lock);
+}
 
 /* Index of an item of the pool, and the item at an index (no check of use). */
 static inline uint32_t nx_pool_index(const nx_pool_t *pool, const void *item)
