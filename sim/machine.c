@@ -54,6 +54,8 @@ const char *nx_sim_stop_name(nx_sim_stop_t stop)
         return "host-error";
     case NX_SIM_STOP_UNTIL:
         return "until";
+    case NX_SIM_STOP_EVENT_LIMIT:
+        return "event-limit";
     }
     return "unknown";
 }

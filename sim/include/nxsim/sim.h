@@ -8,8 +8,10 @@
  * virtual time, ties broken by a seeded PRNG: the same configuration and
  * seed give the same run, console and digest, bit for bit.
  *
- * Fault injection here is what issue-3 tests need (a hart that fails to
- * start or never checks in); scenario files grow it later.
+ * Fault injection: a hart that fails to start or never checks in, and
+ * external events at virtual times (nx_sim_injection_t): interrupts,
+ * device delays and failures, killed tasks, lost or late IPIs, timer
+ * jitter. Every run is an event stream (nx_sim_event_t) a tap can record.
  */
 #ifndef NXSIM_SIM_H
 #define NXSIM_SIM_H
@@ -49,6 +51,59 @@ typedef struct nx_sim_program_spec {
     int32_t expect_exit; /* the exit code that means it passed (default 0) */
 } nx_sim_program_spec_t;
 
+/* External events at virtual times (a scenario's "at" lines): what the
+ * world outside the kernel does to the machine. Values are frozen:
+ * recordings name them. */
+typedef enum nx_sim_inject_kind {
+    NX_SIM_INJECT_IRQ = 1,          /* target: interrupt source; a device raises it */
+    NX_SIM_INJECT_IRQ_DELAY = 2,    /* target: source; value: ns each later raise of it waits
+                                     * (a device's completion delay; 0 ends it) */
+    NX_SIM_INJECT_DEVICE_FAIL = 3,  /* target: source; the device is dead: later raises are lost */
+    NX_SIM_INJECT_KILL_TASK = 4,    /* target: index in programs[]; the task is killed (at the
+                                     * next kernel entry of any program thread) */
+    NX_SIM_INJECT_IPI_DROP = 5,     /* target: hardware hart or NX_SIM_ALL_HARTS; value: how many
+                                     * best-effort IPIs to it are lost */
+    NX_SIM_INJECT_IPI_DELAY = 6,    /* target: hart or all; value: ns each later best-effort
+                                     * IPI to it waits (0 ends it) */
+    NX_SIM_INJECT_TIMER_JITTER = 7, /* target: hart or all; value: each later timer fire on it
+                                     * comes 0..value ns late (seeded; 0 ends it) */
+} nx_sim_inject_kind_t;
+
+#define NX_SIM_INJECT_KIND_MAX 7u
+#define NX_SIM_ALL_HARTS       UINT32_MAX
+#define NX_SIM_MAX_INJECTIONS  256u /* external events in one configuration */
+#define NX_SIM_MAX_DELAYED     64u  /* delayed raises and IPIs in flight at once */
+
+typedef struct nx_sim_injection {
+    uint64_t time_ns; /* virtual time it happens at */
+    uint32_t kind;    /* nx_sim_inject_kind_t */
+    uint32_t target;
+    uint64_t value;
+} nx_sim_injection_t;
+
+/* One item of a run's event stream: everything folded into the digest, in
+ * order (the seed, each hart resumed, each kernel trace event, interrupt,
+ * IPI, console write and injection), which is what a recording holds and
+ * a replay compares. Tags are frozen. */
+typedef enum nx_sim_event_tag {
+    NX_SIM_EV_SEED = 1,    /* w[0]: seed */
+    NX_SIM_EV_RESUME = 2,  /* hart resumed: w[0] hart, w[1] time */
+    NX_SIM_EV_TRACE = 3,   /* kernel trace event: time, hart, kind, a, b */
+    NX_SIM_EV_IRQ = 4,     /* interrupt taken: hart, time, RISC-V cause */
+    NX_SIM_EV_IPI = 5,     /* IPI sent: from hart, to hart, class */
+    NX_SIM_EV_CONSOLE = 6, /* console write: w[0] length, w[1] FNV-1a of the bytes */
+    NX_SIM_EV_RAISE = 7,   /* device raise: source, time */
+    NX_SIM_EV_INJECT = 8,  /* injection applied: time, kind, target, value */
+} nx_sim_event_tag_t;
+
+#define NX_SIM_EVENT_WORDS 5u
+
+typedef struct nx_sim_event {
+    uint32_t tag; /* nx_sim_event_tag_t */
+    uint32_t n;   /* words used */
+    uint64_t w[NX_SIM_EVENT_WORDS];
+} nx_sim_event_t;
+
 typedef struct nx_sim_config {
     uint32_t harts;        /* hardware harts, 1..NX_SIM_MAX_HARTS */
     uint64_t seed;         /* chooses among harts ready at the same instant */
@@ -70,6 +125,14 @@ typedef struct nx_sim_config {
      * critical windows (a wake racing a block, a steal racing a move)
      * that whole-step scheduling would never produce. 0: off. */
     uint32_t interleave_per_mille;
+    /* External events, in any order (the machine applies them by time,
+     * ties in list order). */
+    nx_sim_injection_t injections[NX_SIM_MAX_INJECTIONS];
+    uint32_t injection_count;
+    /* Stop (NX_SIM_STOP_EVENT_LIMIT) after this many events; 0: no limit. */
+    uint64_t event_limit;
+    /* Called with every event of the stream as it happens, or NULL. */
+    void (*tap)(const nx_sim_event_t *event, void *ctx);
     /* Called with every kernel trace event as it happens, or NULL. */
     void (*observer)(const nx_trace_event_t *event, void *ctx);
     /* Checked after every hart step: true stops the run (NX_SIM_STOP_UNTIL). */
@@ -78,11 +141,12 @@ typedef struct nx_sim_config {
 } nx_sim_config_t;
 
 typedef enum nx_sim_stop {
-    NX_SIM_STOP_SHUTDOWN = 0,   /* the kernel called nx_port_shutdown */
-    NX_SIM_STOP_DEADLOCK = 1,   /* every hart idle, no timer armed, no interrupt pending */
-    NX_SIM_STOP_TIME_LIMIT = 2, /* virtual time passed time_limit_ns */
-    NX_SIM_STOP_HOST_ERROR = 3, /* the host could not give a hart its stack */
-    NX_SIM_STOP_UNTIL = 4,      /* the config's until() said so */
+    NX_SIM_STOP_SHUTDOWN = 0,    /* the kernel called nx_port_shutdown */
+    NX_SIM_STOP_DEADLOCK = 1,    /* every hart idle, no timer armed, no interrupt pending */
+    NX_SIM_STOP_TIME_LIMIT = 2,  /* virtual time passed time_limit_ns */
+    NX_SIM_STOP_HOST_ERROR = 3,  /* the host could not give a hart its stack */
+    NX_SIM_STOP_UNTIL = 4,       /* the config's until() said so */
+    NX_SIM_STOP_EVENT_LIMIT = 5, /* the stream passed event_limit events */
 } nx_sim_stop_t;
 
 typedef struct nx_sim_result {
@@ -90,6 +154,10 @@ typedef struct nx_sim_result {
     nx_exit_code_t exit_code; /* valid when stop == NX_SIM_STOP_SHUTDOWN */
     uint64_t end_time_ns;     /* virtual time at the stop */
     uint64_t switches;        /* times the scheduler resumed a hart */
+    uint64_t events;          /* items of the event stream (nx_sim_event_t) */
+    uint64_t injections;      /* external events applied */
+    uint64_t ipis_dropped;    /* best-effort IPIs lost to injection */
+    uint64_t raises_lost;     /* device raises lost to a failed device */
     /* FNV-1a over every scheduling decision, IPI sent, interrupt taken,
      * kernel trace event and console byte */
     uint64_t digest;
