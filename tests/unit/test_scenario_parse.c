@@ -266,6 +266,30 @@ static void test_bounds_accepted(void **state)
     assert_int_equal(scn.expect_count, NX_SCENARIO_MAX_EXPECTS);
 }
 
+/* The example of docs/scenarios.md parses, to what it says. */
+static void test_doc_example(void **state)
+{
+    (void)state;
+    size_t size = 0;
+    char *doc = nx_test_read_file(NX_SOURCE_DIR "/docs/scenarios.md", &size);
+    doc[size - 1u] = '\0';
+    char *start = strstr(doc, "## An example\n\n```\n");
+    assert_non_null(start);
+    start += strlen("## An example\n\n```\n");
+    char *end = strstr(start, "```\n");
+    assert_non_null(end);
+    nx_status_t st = nx_scenario_parse(start, (size_t)(end - start), "example", &scn, &err);
+    if (st != NX_OK)
+        fail_msg("docs/scenarios.md's example: %u:%u: %s", err.line, err.column, err.message);
+    assert_int_equal(scn.cfg.harts, 4);
+    assert_int_equal(scn.cfg.program_count, 4);
+    assert_int_equal(scn.cfg.injection_count, 7);
+    assert_int_equal(scn.cfg.injections[3].kind, NX_SIM_INJECT_KILL_TASK);
+    assert_int_equal(scn.cfg.injections[3].target, 3);
+    assert_int_equal(scn.expect_count, 8);
+    free(doc);
+}
+
 /* --- Errors ------------------------------------------------------------------ */
 
 /* One malformed file: the text (after "nexus-scenario 1\n" unless it starts
@@ -1104,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_layout_and_forward_names),
         cmocka_unit_test(test_bounds_accepted),
+        cmocka_unit_test(test_doc_example),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_errors_generated),
         cmocka_unit_test(test_error_print),
