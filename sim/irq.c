@@ -13,7 +13,6 @@
 #include "nxsim/irq.h"
 
 /* Digest tag of a raise (interrupts taken use RISC-V cause numbers). */
-#define SIM_IRQ_DIGEST_RAISE 0x100u
 
 static bool bit_get(const uint64_t *set, uint32_t n)
 {
@@ -163,12 +162,7 @@ nx_status_t nx_sim_irq_raise(uint32_t source)
     sim_machine_t *m = nx_sim_current_machine;
     if (m == NULL)
         return NX_ERR_BAD_STATE;
-    nx_status_t st = nx_sim_irq_model_raise(&m->irq, source);
-    if (st == NX_OK) {
-        uint64_t event[3] = { SIM_IRQ_DIGEST_RAISE, source, m->now_ns };
-        nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
-    }
-    return st;
+    return nx_sim_inject_raise(m, source); /* a dead or slow device changes it */
 }
 
 nx_status_t nx_sim_irq_set_threshold(uint64_t hartid, uint32_t threshold)

@@ -70,6 +70,20 @@ void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n)
     m->result->digest = h;
 }
 
+void nx_sim_emit(sim_machine_t *m, nx_sim_event_tag_t tag, const uint64_t *words, uint32_t n)
+{
+    nx_sim_result_t *r = m->result;
+    r->events++;
+    if (m->cfg.tap != NULL) {
+        nx_sim_event_t ev = { (uint32_t)tag, n, { 0 } };
+        for (uint32_t i = 0; i < n && i < NX_SIM_EVENT_WORDS; i++)
+            ev.w[i] = words[i];
+        m->cfg.tap(&ev, m->cfg.ctx);
+    }
+    if (m->cfg.event_limit != 0u && r->events >= m->cfg.event_limit)
+        m->limit_hit = true; /* the scheduler stops at the hart's next yield */
+}
+
 void nx_sim_digest(sim_machine_t *m, const void *data, size_t len)
 {
     const unsigned char *p = data;
@@ -224,6 +238,19 @@ static sim_hart_t *pick_next(sim_machine_t *m)
     uint64_t wake[NX_SIM_MAX_HARTS];
     uint32_t ties;
     uint64_t earliest = scan_harts(m, wake, &ties);
+    /* The outside world acts first at an instant a hart is also due: an
+     * interrupt raised at t is seen by a hart resumed at t. */
+    for (uint64_t ext = nx_sim_inject_next_ns(m);
+         ext <= earliest && ext <= m->cfg.time_limit_ns && !m->limit_hit;
+         ext = nx_sim_inject_next_ns(m)) {
+        m->now_ns = ext > m->now_ns ? ext : m->now_ns;
+        nx_sim_inject_apply_due(m);
+        earliest = scan_harts(m, wake, &ties);
+    }
+    if (m->limit_hit) {
+        m->result->stop = NX_SIM_STOP_EVENT_LIMIT;
+        return NULL;
+    }
     if (earliest == UINT64_MAX) {
         m->result->stop = NX_SIM_STOP_DEADLOCK;
         return NULL;
@@ -252,6 +279,7 @@ static void resume_step(sim_machine_t *m, sim_hart_t *h)
     h->ready_ns = m->now_ns;
     uint64_t event[2] = { h->hartid, m->now_ns };
     nx_sim_digest_words(m, event, 2);
+    nx_sim_emit(m, NX_SIM_EV_RESUME, event, 2);
     m->result->switches++;
 }
 
@@ -271,7 +299,7 @@ static bool resume_in_place(sim_machine_t *m, sim_hart_t *h)
     uint32_t ties;
     uint64_t earliest = scan_harts(m, wake, &ties);
     if (ties != 1u || earliest == UINT64_MAX || earliest > m->cfg.time_limit_ns ||
-        wake[h - m->harts] != earliest)
+        wake[h - m->harts] != earliest || m->limit_hit || nx_sim_inject_next_ns(m) <= earliest)
         return false;
     m->now_ns = earliest > m->now_ns ? earliest : m->now_ns;
     resume_step(m, h);
@@ -307,6 +335,21 @@ static nx_status_t check_config(const nx_sim_config_t *cfg)
         why = "the time limit must be above 0";
     else if (cfg->program_count > NX_MAX_BOOT_PROGRAMS)
         why = "at most 16 programs (NX_MAX_BOOT_PROGRAMS)";
+    else if (cfg->injection_count > NX_SIM_MAX_INJECTIONS)
+        why = "at most 256 injections (NX_SIM_MAX_INJECTIONS)";
+    for (uint32_t i = 0; why == NULL && i < cfg->injection_count; i++) {
+        const nx_sim_injection_t *inj = &cfg->injections[i];
+        bool per_hart = inj->kind >= NX_SIM_INJECT_IPI_DROP;
+        if (inj->kind == 0u || inj->kind > NX_SIM_INJECT_KIND_MAX)
+            why = "an injection has an unknown kind";
+        else if (inj->kind == NX_SIM_INJECT_KILL_TASK && inj->target >= cfg->program_count)
+            why = "a kill names no program of the configuration";
+        else if (per_hart && inj->target != NX_SIM_ALL_HARTS && inj->target >= cfg->harts)
+            why = "an IPI or timer injection names a hart the machine lacks";
+        else if (!per_hart && inj->kind != NX_SIM_INJECT_KILL_TASK &&
+                 (inj->target == 0u || inj->target > NX_SIM_IRQ_SOURCES))
+            why = "an interrupt injection names a source outside 1..96";
+    }
     for (uint32_t i = 0; why == NULL && i < cfg->program_count; i++)
         if (cfg->programs[i].name == NULL || nx_sim_program_find(cfg->programs[i].name) == NULL)
             why = "a program is not registered (NX_SIM_PROGRAM); check its name";
@@ -336,6 +379,8 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
     out->digest = FNV_OFFSET;
     nx_prng_seed(&m->rng, cfg->seed);
     nx_sim_digest_words(m, &cfg->seed, 1);
+    nx_sim_emit(m, NX_SIM_EV_SEED, &cfg->seed, 1);
+    nx_sim_inject_init(m);
 
     if (cfg->dtb != NULL) {
         /* libfdt needs 8-byte alignment; the caller's buffer may not have it. */

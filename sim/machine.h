@@ -56,6 +56,39 @@ typedef struct sim_context {
     struct sim_context *prev;
 } sim_context_t;
 
+/* The digest's tag for a device raise (irq.c, inject.c). */
+#define SIM_IRQ_DIGEST_RAISE 0x100u
+
+/* A delayed device raise or IPI (injected delays), due at time_ns. */
+typedef struct sim_timed {
+    uint64_t time_ns;
+    uint32_t kind;   /* SIM_TIMED_RAISE or SIM_TIMED_IPI */
+    uint32_t target; /* source, or hardware hart */
+} sim_timed_t;
+
+enum { SIM_TIMED_RAISE = 1, SIM_TIMED_IPI = 2 };
+
+/* The outside world's faults (inject.c): the configuration's injections
+ * in the order they apply, and the state they leave behind. */
+typedef struct sim_faults {
+    nx_sim_injection_t order[NX_SIM_MAX_INJECTIONS]; /* by time, ties in list order */
+    uint32_t count;
+    uint32_t next; /* the first not yet applied */
+    sim_timed_t timed[NX_SIM_MAX_DELAYED];
+    uint32_t timed_count;
+    uint64_t irq_delay_ns[NX_SIM_IRQ_SOURCES + 1u];
+    uint64_t failed[NX_SIM_IRQ_WORDS]; /* dead devices, by source */
+    uint64_t ipi_drop[NX_SIM_MAX_HARTS];
+    uint64_t ipi_delay_ns[NX_SIM_MAX_HARTS];
+    uint64_t timer_jitter_ns[NX_SIM_MAX_HARTS];
+    /* Each boot program's task, once its first thread entered user mode
+     * (the id tells a live task from a freed and reused slot). */
+    void *task[NX_MAX_BOOT_PROGRAMS];
+    uint64_t task_id[NX_MAX_BOOT_PROGRAMS];
+    bool kill_pending[NX_MAX_BOOT_PROGRAMS];
+    uint32_t kills_pending;
+} sim_faults_t;
+
 typedef struct sim_machine {
     nx_sim_config_t cfg;
     nx_sim_result_t *result;
@@ -72,6 +105,8 @@ typedef struct sim_machine {
     sim_aspace_t *aspaces;   /* every live address space */
     uint64_t user_bytes;     /* mapped in them, and VMO pages */
     struct sim_pages *pages; /* every live allocation of VMO pages */
+    sim_faults_t faults;
+    bool limit_hit; /* the event stream reached cfg.event_limit */
     /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
     bool harness;
     jmp_buf *harness_catch;
@@ -111,6 +146,45 @@ void nx_sim_digest(sim_machine_t *m, const void *data, size_t len);
 /* Fold events into it a 64-bit word at a time (FNV-1a's step on words):
  * the same words in the same order give the same digest on every host. */
 void nx_sim_digest_words(sim_machine_t *m, const uint64_t *words, size_t n);
+
+/* Hand one item of the event stream to the tap and count it (the caller
+ * folds it into the digest). */
+void nx_sim_emit(sim_machine_t *m, nx_sim_event_tag_t tag, const uint64_t *words, uint32_t n);
+
+/* --- Injections (inject.c) ------------------------------------------------ */
+
+/* Order the configuration's injections (nx_sim_run, before the first step). */
+void nx_sim_inject_init(sim_machine_t *m);
+
+/* When the next injection or delayed action is due; UINT64_MAX: none. */
+uint64_t nx_sim_inject_next_ns(const sim_machine_t *m);
+
+/* Apply everything due at or before now_ns (from the scheduler). */
+void nx_sim_inject_apply_due(sim_machine_t *m);
+
+/* A device raises `source` (nx_sim_irq_raise): lost when the device
+ * failed, later when it is delayed. */
+nx_status_t nx_sim_inject_raise(sim_machine_t *m, uint32_t source);
+
+/* May this best-effort IPI to hardware hart `to` go now? false: dropped or
+ * delayed (it is the injector's now). */
+bool nx_sim_inject_ipi_passes(sim_machine_t *m, uint64_t to);
+
+/* The deadline a timer armed on `h` fires at, with injected jitter. */
+uint64_t nx_sim_inject_timer_deadline(sim_machine_t *m, const sim_hart_t *h, uint64_t deadline);
+
+/* A program thread entered user mode: learn its task (boot programs). */
+void nx_sim_inject_user_entered(sim_machine_t *m, uintptr_t entry);
+
+/* Carry out pending task kills (a kernel entry, no kernel lock held). */
+void nx_sim_inject_kill_pending(sim_machine_t *m);
+
+/* At a kernel entry from user mode: pending kills first. */
+static inline void nx_sim_inject_kernel_entry(sim_machine_t *m)
+{
+    if (m->faults.kills_pending != 0u)
+        nx_sim_inject_kill_pending(m);
+}
 
 /* Give the host thread back to the scheduler from a hart's fiber. */
 void nx_sim_yield(sim_machine_t *m);

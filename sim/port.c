@@ -80,7 +80,8 @@ uint64_t nx_port_time_ns(void)
 void nx_port_timer_arm(uint64_t deadline_ns)
 {
     sim_machine_t *m = nx_sim_machine();
-    working(m)->timer_deadline_ns = deadline_ns;
+    sim_hart_t *h = working(m);
+    h->timer_deadline_ns = nx_sim_inject_timer_deadline(m, h, deadline_ns);
 }
 
 nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
@@ -91,9 +92,13 @@ nx_status_t nx_port_ipi_send(uint32_t hart, nx_ipi_class_t cls)
     sim_hart_t *h = nx_sim_hart_by_id(m, m->bi->harts[hart].hartid);
     if (h == NULL)
         return NX_ERR_INVALID_ARGS;
-    h->ipi_pending = true;
     uint64_t event[3] = { working(m)->hartid, h->hartid, (uint64_t)cls };
     nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
+    nx_sim_emit(m, NX_SIM_EV_IPI, event, 3);
+    /* Injected faults touch best-effort IPIs only (a correctness IPI
+     * must arrive: decision point 2). */
+    if (cls == NX_IPI_CORRECTNESS || nx_sim_inject_ipi_passes(m, h->hartid))
+        h->ipi_pending = true;
     return NX_OK;
 }
 
@@ -107,7 +112,10 @@ void nx_port_console_write(const char *buf, size_t len)
     memcpy(r->console + r->console_len, buf, keep);
     r->console_len += keep;
     r->console_dropped += len - keep;
+    uint64_t before = r->digest;
     nx_sim_digest(m, buf, len);
+    uint64_t event[2] = { len, r->digest ^ before };
+    nx_sim_emit(m, NX_SIM_EV_CONSOLE, event, 2);
     if (m->cfg.echo)
         fwrite(buf, 1, len, stdout);
 }
@@ -119,6 +127,7 @@ static void digest_interrupt(sim_machine_t *m, const sim_hart_t *h, uint64_t kin
 {
     uint64_t event[3] = { h->hartid, m->now_ns, kind };
     nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
+    nx_sim_emit(m, NX_SIM_EV_IRQ, event, 3);
 }
 
 static void deliver(sim_machine_t *m, sim_hart_t *h)

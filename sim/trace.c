@@ -11,6 +11,7 @@ void nx_port_trace(const nx_trace_event_t *ev)
         return;
     uint64_t words[5] = { ev->time_ns, ev->hart, ev->kind, ev->a, ev->b };
     nx_sim_digest_words(m, words, 5);
+    nx_sim_emit(m, NX_SIM_EV_TRACE, words, 5);
     if (ev->kind < NX_TRACE_KIND_COUNT)
         m->result->trace_events[ev->kind]++;
     if (m->cfg.observer != NULL)

@@ -70,6 +70,7 @@ nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, 
     sim_context_t *c = nx_sim_context_running(m);
     uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
     c->user = false;
+    nx_sim_inject_kernel_entry(m);
     nx_syscall_ret_t r = nx_kernel_syscall(nr, a);
     c->user = true;
     return_to_user();
@@ -118,6 +119,7 @@ _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stac
         nx_sim_misuse("nx_port_enter_user() needs a thread context and an entry");
     c->user = true;
     c->program = true;
+    nx_sim_inject_user_entered(m, entry);
     ((nx_sim_program_fn)entry)(arg);
     /* Returning from a program exits its thread, as crt0 would. */
     (void)nx_syscall(NX_SYS_THREAD_EXIT, 0, 0, 0, 0, 0, 0);

@@ -32,6 +32,8 @@
 #include "nx/thread.h"
 #include "nxsim/program.h"
 #include "nxsim/prng.h"
+#include "nxsim/record.h"
+#include "nxsim/scenario.h"
 #include "nxsim/sim.h"
 
 struct bench {
@@ -477,10 +479,70 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* --- Events per host second, run vs replay -------------------------------------------- */
+
+/* The mixed scenario (tests/scenario/mixed.nxs), run EVENT_RUNS times plain
+ * and EVENT_RUNS times as a replay of a recording of itself: events of the
+ * stream per host second, and how replay speed compares. Host time, so only
+ * printed, never asserted. */
+#define EVENT_RUNS 5u
+
+static double timed_run(const nx_sim_config_t *cfg, nx_sim_result_t *r, uint64_t *events)
+{
+    double t0 = now_ns();
+    if (nx_sim_run(cfg, r) != NX_OK || r->exit_code != NX_EXIT_PASS) {
+        fprintf(stderr, "nx_bench: the mixed scenario failed\n");
+        exit(1);
+    }
+    *events += r->events;
+    return now_ns() - t0;
+}
+
+static int events_bench(void)
+{
+    static nx_scenario_t scn;
+    nx_scenario_error_t err;
+    if (nx_scenario_load(NX_BENCH_SOURCE_DIR "/tests/scenario/mixed.nxs", &scn, &err) != NX_OK) {
+        nx_scenario_error_print(&err, stderr);
+        return 1;
+    }
+    nx_sim_result_t *r = malloc(sizeof *r);
+    static nx_recording_t rec;
+    nx_recording_init(&rec);
+    nx_sim_config_t cfg = scn.cfg;
+    cfg.tap = nx_recording_tap;
+    cfg.ctx = &rec;
+    uint64_t recorded = 0;
+    (void)timed_run(&cfg, r, &recorded);
+    rec.digest = r->digest;
+    double run_ns = 0, replay_ns = 0;
+    uint64_t run_events = 0, replay_events = 0;
+    for (uint32_t i = 0; i < EVENT_RUNS; i++) {
+        cfg = scn.cfg;
+        run_ns += timed_run(&cfg, r, &run_events);
+        nx_replay_t rp;
+        nx_replay_init(&rp, &rec);
+        cfg.tap = nx_replay_tap;
+        cfg.ctx = &rp;
+        replay_ns += timed_run(&cfg, r, &replay_events);
+        if (!nx_replay_matched(&rp, r)) {
+            fprintf(stderr, "nx_bench: the replay diverged\n");
+            return 1;
+        }
+    }
+    printf("BENCH sim_events_per_host_second value=%.0f\n", (double)run_events * 1e9 / run_ns);
+    printf("BENCH sim_replay_events_per_host_second value=%.0f\n",
+           (double)replay_events * 1e9 / replay_ns);
+    printf("BENCH sim_replay_time_vs_run_percent value=%.1f\n", 100.0 * replay_ns / run_ns);
+    nx_recording_free(&rec);
+    free(r);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: nx_bench --list | --collect NAME | --unit NAME | --run NAME (--iters N "
-                    "| --time)\n");
+    fprintf(stderr, "usage: nx_bench --list | --events | --collect NAME | --unit NAME | --run NAME "
+                    "(--iters N | --time)\n");
     return 2;
 }
 
@@ -491,6 +553,8 @@ int main(int argc, char **argv)
             printf("%s\n", benches[i].name);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "--events") == 0)
+        return events_bench();
     if (argc == 3 && strcmp(argv[1], "--unit") == 0) {
         for (size_t i = 0; i < BENCH_COUNT; i++)
             if (strcmp(argv[2], benches[i].name) == 0) {

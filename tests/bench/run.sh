@@ -9,6 +9,9 @@
 #   one function a benchmark names: nx_bench --collect), divided by the
 #   iterations (deterministic for one binary); ns: a timed loop.
 # BENCH sim_context_switches_per_host_second value=<n>: from sim_context_switch.
+# BENCH sim_events_per_host_second / sim_replay_events_per_host_second
+#   value=<n>, sim_replay_time_vs_run_percent value=<x>: the mixed scenario
+#   (tests/scenario/mixed.nxs) run plainly and replayed against a recording.
 # BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off (every
 #   selftest and boot program passed), best of 3.
 # BENCH rv64_null_syscall / rv64_yield_switch guest_instr_per_op=<n>: the
@@ -32,7 +35,8 @@ if [ -n "$smoke" ]; then
     for name in $names; do
         "$bench" --run "$name" --iters 1 || { echo "run.sh: benchmark $name failed" >&2; exit 1; }
     done
-    echo "run.sh: $(echo "$names" | wc -l) benchmarks ran once"
+    "$bench" --events >/dev/null || { echo "run.sh: the events benchmark failed" >&2; exit 1; }
+    echo "run.sh: $(echo "$names" | wc -l) benchmarks and the events benchmark ran once"
     exit 0
 fi
 
@@ -64,6 +68,9 @@ for name in $names; do
         echo "BENCH sim_context_switches_per_host_second value=$(awk -v ns="$ns" 'BEGIN { printf "%d", 1e9 / ns }')"
     fi
 done
+
+# The mixed scenario's events per host second, run and replayed (host time).
+"$bench" --events || { echo "run.sh: the events benchmark failed" >&2; exit 1; }
 
 if [ -n "$kernel" ]; then
     best=

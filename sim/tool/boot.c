@@ -1,8 +1,6 @@
 /*
- * main.c - the nexus-sim command: run the kernel on the simulated machine.
- *
- * Scenario files, record/replay and trace export come with their own issue;
- * this command boots the kernel and reports how the machine ended.
+ * boot.c - `nexus-sim boot`: boot the kernel with its selftests, the
+ * machine described on the command line, and report how it ended.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,14 +9,7 @@
 #include <string.h>
 
 #include "nxsim/sim.h"
-
-/* Exit statuses, shared with ./nexus (also in --help and docs/boot.md):
- * 0, 1 and 3 are the kernel's own (NX_EXIT_*). */
-enum {
-    EXIT_USAGE = 2,
-    EXIT_SIM_STOPPED = 4, /* deadlock or time limit: the kernel never powered off */
-    EXIT_HOST = 5,        /* the host could not provide what the machine needs */
-};
+#include "tool.h"
 
 static void usage(FILE *to)
 {
@@ -46,34 +37,6 @@ static void usage(FILE *to)
             NX_SIM_MAX_HARTS);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "nexus-sim: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see nexus-sim --help)\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-/* Parse an unsigned decimal number (or 0x-prefixed hex; a leading 0 is
- * still decimal) that fits below `limit`. */
-static int parse_u64(const char *s, uint64_t limit, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-        return -1;
-    int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
-    unsigned long long v = strtoull(s, &end, base);
-    if (errno != 0 || *end != '\0' || v > limit)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int takes_value(const char *opt)
 {
     static const char *const with_value[] = {
@@ -86,39 +49,15 @@ static int takes_value(const char *opt)
     return 0;
 }
 
-static void *read_file(const char *path, size_t *size)
+int nx_tool_boot(int argc, char **argv)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 1u << 20, n = 0;
-    unsigned char *buf = malloc(cap);
-    if (buf != NULL)
-        n = fread(buf, 1, cap, f);
-    if (buf != NULL && (ferror(f) || (n == cap && fgetc(f) != EOF))) {
-        free(buf); /* larger than any DTB the kernel accepts */
-        buf = NULL;
-    }
-    fclose(f);
-    *size = n;
-    return buf;
-}
-
-int main(int argc, char **argv)
-{
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 2 || strcmp(argv[1], "boot") != 0)
-        return bad_usage("unknown command '%s'", argc < 2 ? "" : argv[1]);
 
     nx_sim_config_t cfg;
     nx_sim_config_default(&cfg);
     cfg.echo = true;
     const char *dtb_path = NULL;
 
-    for (int i = 2; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t v = 0;
@@ -129,65 +68,67 @@ int main(int argc, char **argv)
             cfg.echo = false;
             continue;
         } else if (!takes_value(opt)) {
-            return bad_usage("unknown option '%s'", opt);
+            return nx_tool_usage_error("boot", "unknown option '%s'", opt);
         } else if (val == NULL) {
-            return bad_usage("option '%s' needs a value", opt);
+            return nx_tool_usage_error("boot", "option '%s' needs a value", opt);
         } else if (strcmp(opt, "--harts") == 0) {
-            if (parse_u64(val, NX_SIM_MAX_HARTS, &v) != 0 || v == 0u)
-                return bad_usage("--harts wants 1..64, not '%s'", val);
+            if (nx_tool_parse_u64(val, NX_SIM_MAX_HARTS, &v) != 0 || v == 0u)
+                return nx_tool_usage_error("boot", "--harts wants 1..64, not '%s'", val);
             cfg.harts = (uint32_t)v;
         } else if (strcmp(opt, "--seed") == 0) {
-            if (parse_u64(val, UINT64_MAX, &v) != 0)
-                return bad_usage("--seed wants an unsigned 64-bit number, not '%s'", val);
+            if (nx_tool_parse_u64(val, UINT64_MAX, &v) != 0)
+                return nx_tool_usage_error("boot",
+                                           "--seed wants an unsigned 64-bit number, not '%s'", val);
             cfg.seed = v;
         } else if (strcmp(opt, "--boot-hart") == 0) {
-            if (parse_u64(val, NX_SIM_MAX_HARTS - 1u, &v) != 0)
-                return bad_usage("--boot-hart wants a hart id 0..63, not '%s'", val);
+            if (nx_tool_parse_u64(val, NX_SIM_MAX_HARTS - 1u, &v) != 0)
+                return nx_tool_usage_error("boot", "--boot-hart wants a hart id 0..63, not '%s'",
+                                           val);
             cfg.boot_hartid = v;
         } else if (strcmp(opt, "--memory-mib") == 0) {
-            if (parse_u64(val, 1u << 20, &v) != 0 || v == 0u)
-                return bad_usage("--memory-mib wants 1..1048576, not '%s'", val);
+            if (nx_tool_parse_u64(val, 1u << 20, &v) != 0 || v == 0u)
+                return nx_tool_usage_error("boot", "--memory-mib wants 1..1048576, not '%s'", val);
             cfg.memory_bytes = v << 20;
         } else if (strcmp(opt, "--bootargs") == 0) {
             cfg.bootargs = val;
         } else if (strcmp(opt, "--dtb") == 0) {
             dtb_path = val;
         } else if (strcmp(opt, "--fail-hart") == 0 || strcmp(opt, "--stall-hart") == 0) {
-            if (parse_u64(val, NX_SIM_MAX_HARTS - 1u, &v) != 0)
-                return bad_usage("hart ids are 0..63, not '%s'", val);
+            if (nx_tool_parse_u64(val, NX_SIM_MAX_HARTS - 1u, &v) != 0)
+                return nx_tool_usage_error("boot", "hart ids are 0..63, not '%s'", val);
             if (opt[2] == 'f')
                 cfg.fail_start_mask |= 1ull << v;
             else
                 cfg.stall_mask |= 1ull << v;
         } else {
-            return bad_usage("unknown option '%s'", opt);
+            return nx_tool_usage_error("boot", "unknown option '%s'", opt);
         }
         i++; /* consumed the value */
     }
 
     void *dtb = NULL;
     if (dtb_path != NULL) {
-        dtb = read_file(dtb_path, &cfg.dtb_size);
+        dtb = nx_tool_read_file(dtb_path, 1u << 20, &cfg.dtb_size);
         if (dtb == NULL) {
             fprintf(stderr,
                     "nexus-sim: cannot read device tree '%s' (missing, unreadable or "
                     "over 1 MiB)\n",
                     dtb_path);
-            return EXIT_USAGE;
+            return NX_TOOL_USAGE;
         }
         cfg.dtb = dtb;
     }
 
     nx_sim_result_t *r = malloc(sizeof *r);
     if (r == NULL)
-        return EXIT_HOST;
+        return NX_TOOL_HOST;
     nx_status_t st = nx_sim_run(&cfg, r);
     free(dtb);
     if (st != NX_OK) {
         free(r);
-        return st == NX_ERR_INVALID_ARGS ? EXIT_USAGE : EXIT_HOST;
+        return st == NX_ERR_INVALID_ARGS ? NX_TOOL_USAGE : NX_TOOL_HOST;
     }
-    int code = r->stop == NX_SIM_STOP_SHUTDOWN ? (int)r->exit_code : EXIT_SIM_STOPPED;
+    int code = r->stop == NX_SIM_STOP_SHUTDOWN ? (int)r->exit_code : NX_TOOL_SIM_STOPPED;
     fprintf(stderr,
             "nexus-sim: machine stopped (%s) at %llu ns virtual time after %llu hart switches; "
             "exit %d; digest %016llx\n",
