@@ -57,8 +57,7 @@ NX_SIM_PROGRAM(mixed)
     EXPECT_ST(NAME, "server",
               nx_thread_create(server, there.v, NX_QOS_NORMAL, 1u << other_hart(), &srv), NX_OK);
     EXPECT_ST(NAME, "sleeper",
-              nx_thread_create(sleeper, calls / 2u, NX_QOS_INTERACTIVE, NX_AFFINITY_ALL, &slp),
-              NX_OK);
+              nx_thread_create(sleeper, calls / 2u, NX_QOS_NORMAL, NX_AFFINITY_ALL, &slp), NX_OK);
     EXPECT_ST(NAME, "yielder",
               nx_thread_create(yielder, calls, NX_QOS_NORMAL, NX_AFFINITY_ALL, &yld), NX_OK);
     for (uint32_t i = 0; i < calls; i++) {

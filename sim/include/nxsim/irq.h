@@ -55,7 +55,8 @@ typedef struct nx_sim_irq_source {
 
 /*
  * Raise source `source` on the running machine (a device asserting its
- * line); the raise goes into the run's digest. Returns NX_OK,
+ * line); the raise goes into the run's digest and event stream. A device
+ * failed by injection loses it, a delayed one raises it later (inject.c). Returns NX_OK,
  * NX_ERR_INVALID_ARGS (0 or above NX_SIM_IRQ_SOURCES) or NX_ERR_BAD_STATE
  * (no machine is running).
  */
