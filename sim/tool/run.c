@@ -210,9 +210,13 @@ int nx_tool_run(int argc, char **argv)
                 " events, digest %016" PRIx64 ": %s\n",
                 file, seed, nx_sim_stop_name(r->stop), (int)r->exit_code, r->end_time_ns, r->events,
                 r->digest, failed == 0u ? "passed" : "FAILED");
-        if (failed != 0u)
-            fprintf(stderr, "nexus-sim: reproduce with: nexus-sim run %s --seed %" PRIu64 "%s\n",
-                    file, seed, o.harts != 0u ? " --harts ..." : "");
+        if (failed != 0u && o.harts != 0u)
+            fprintf(stderr,
+                    "nexus-sim: reproduce with: nexus-sim run %s --seed %" PRIu64 " --harts %u\n",
+                    file, seed, o.harts);
+        else if (failed != 0u)
+            fprintf(stderr, "nexus-sim: reproduce with: nexus-sim run %s --seed %" PRIu64 "\n",
+                    file, seed);
         if (record != NULL) {
             int w = write_recording(&rec, record);
             if (w != NX_TOOL_OK)
