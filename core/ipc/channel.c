@@ -20,7 +20,7 @@ static uint32_t signals_of_locked(nx_channel_t *ep)
 {
     nx_channel_t *peer = nx_channel_peer(ep);
     uint32_t s = 0;
-    if (ep->count > 0u)
+    if (ep->head != NULL) /* count also holds reads in progress */
         s |= NX_CHANNEL_READABLE;
     if (peer->closed)
         s |= NX_CHANNEL_PEER_CLOSED;
@@ -149,18 +149,65 @@ nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *ou
     return st;
 }
 
-/* The call at `ep` awaiting `txid`, unlinked; NULL if none. Lock held. */
-static nx_channel_call_t *claim_call_locked(nx_channel_t *ep, uint64_t txid)
+/* The call made at `ep` awaiting `txid`, left linked; NULL if none. Lock
+ * held. It is unlinked only once the reply is sure to be delivered, so a
+ * refused reply leaves the caller waiting exactly as it was. */
+static nx_channel_call_t **find_call_locked(nx_channel_t *ep, uint64_t txid)
 {
-    for (nx_channel_call_t **pp = &ep->calls; *pp != NULL; pp = &(*pp)->next) {
-        nx_channel_call_t *c = *pp;
-        if (c->txid == txid) {
-            *pp = c->next;
+    for (nx_channel_call_t **pp = &ep->calls; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->txid == txid)
+            return pp;
+    return NULL;
+}
+
+nx_status_t nx_channel_post(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
+                            const nx_handle_t *handles, uint32_t nh, nx_channel_call_t *call)
+{
+    nx_channel_t *peer = nx_channel_peer(ep);
+    nx_channel_pair_t *pair = ep->pair;
+    nx_spin_lock(&pair->lock);
+    nx_status_t st = NX_OK;
+    /* A reply to a call made at the peer goes straight to its caller: it
+     * takes no queue slot. A call's own request is never a reply. */
+    nx_channel_call_t **answered = NULL;
+    if (ep->closed) /* its last handle went after the caller looked it up */
+        st = NX_ERR_BAD_HANDLE;
+    else if (peer->closed)
+        st = NX_ERR_PEER_CLOSED;
+    else if (call == NULL && msg->txid != 0u && peer->calls != NULL &&
+             (answered = find_call_locked(peer, msg->txid)) != NULL)
+        st = NX_OK;
+    else if (peer->count >= NX_CHANNEL_MAX_MSGS)
+        st = NX_ERR_SHOULD_WAIT; /* backpressure: nothing consumed */
+    if (st == NX_OK && nh > 0u)
+        /* Under the channel lock, so the queue cannot fill or close between
+         * the checks and the handles leaving the writer's table. */
+        st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
+                                &peer->obj);
+    if (st == NX_OK) {
+        msg->handles = nh;
+        msg->sender = caller->service_id; /* never from the payload */
+        if (call != NULL) {
+            call->txid = NX_TXID_CALL | ep->next_txid++;
+            call->reply = NULL;
+            call->next = ep->calls;
+            ep->calls = call;
+            call->linked = true;
+            msg->txid = call->txid;
+        }
+        if (answered != NULL) {
+            nx_channel_call_t *c = *answered;
+            *answered = c->next;
             c->linked = false;
-            return c;
+            msg->next = NULL;
+            c->reply = msg;
+            nx_waiter_fire(&c->waiter, NX_OK);
+        } else {
+            nx_channel_enqueue_locked(peer, msg);
         }
     }
-    return NULL;
+    nx_spin_unlock(&pair->lock);
+    return st;
 }
 
 nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
@@ -174,45 +221,66 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
     nx_status_t st = nx_channel_get(caller, h, NX_RIGHT_WRITE, &ep);
     if (st != NX_OK)
         return st;
-    nx_channel_t *peer = nx_channel_peer(ep);
-    nx_channel_pair_t *pair = ep->pair;
-    nx_spin_lock(&pair->lock);
-    /* A reply to a call made at the peer goes straight to its caller: it
-     * takes no queue slot. */
-    nx_channel_call_t *call = NULL;
-    if (ep->closed) /* its last handle went after we looked it up */
-        st = NX_ERR_BAD_HANDLE;
-    else if (peer->closed)
-        st = NX_ERR_PEER_CLOSED;
-    else if (msg->txid != 0u && peer->calls != NULL &&
-             (call = claim_call_locked(peer, msg->txid)) != NULL)
-        st = NX_OK;
-    else if (peer->count >= NX_CHANNEL_MAX_MSGS)
-        st = NX_ERR_SHOULD_WAIT; /* backpressure: nothing consumed */
-    if (st == NX_OK && nh > 0u)
-        /* Under the channel lock, so the queue cannot fill or close between
-         * the checks and the handles leaving the writer's table. */
-        st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
-                                &peer->obj);
-    if (st == NX_OK) {
-        msg->handles = nh;
-        msg->sender = caller->service_id; /* never from the payload */
-        if (call != NULL) {
-            msg->next = NULL;
-            call->reply = msg;
-            nx_waiter_fire(&call->waiter, NX_OK);
-        } else {
-            nx_channel_enqueue_locked(peer, msg);
-        }
-    } else if (call != NULL) {
-        /* The reply was refused (its handles): the caller keeps waiting. */
-        call->next = peer->calls;
-        peer->calls = call;
-        call->linked = true;
-    }
-    nx_spin_unlock(&pair->lock);
+    st = nx_channel_post(caller, ep, msg, handles, nh, NULL);
     nx_object_unref(&ep->obj);
     return st;
+}
+
+nx_status_t nx_channel_take_head(nx_channel_t *ep, uint32_t byte_cap, uint32_t handle_cap,
+                                 nx_msg_t **out, nx_msg_info_t *info)
+{
+    nx_channel_pair_t *pair = ep->pair;
+    nx_status_t st = NX_OK;
+    nx_spin_lock(&pair->lock);
+    nx_msg_t *m = ep->head;
+    if (m == NULL) {
+        st = nx_channel_peer(ep)->closed ? NX_ERR_PEER_CLOSED : NX_ERR_SHOULD_WAIT;
+    } else {
+        nx_msg_describe(m, info);
+        if (m->bytes > byte_cap || m->handles > handle_cap) {
+            st = NX_ERR_BUFFER_TOO_SMALL; /* it stays queued */
+        } else {
+            /* Off the list, still counted: its slot is the reader's until
+             * the read commits or gives the message back. */
+            ep->head = m->next;
+            if (ep->head == NULL)
+                ep->tail = NULL;
+            m->next = NULL;
+            *out = m;
+        }
+    }
+    nx_spin_unlock(&pair->lock);
+    return st;
+}
+
+void nx_channel_untake(nx_channel_t *ep, nx_msg_t *msg, bool counted)
+{
+    nx_channel_pair_t *pair = ep->pair;
+    nx_spin_lock(&pair->lock);
+    if (ep->closed) { /* nobody can read it now */
+        nx_spin_unlock(&pair->lock);
+        nx_msg_release_list(msg);
+        return;
+    }
+    msg->next = ep->head;
+    ep->head = msg;
+    if (ep->tail == NULL)
+        ep->tail = msg;
+    if (!counted)
+        ep->count++;
+    nx_channel_changed_locked(pair); /* readable again */
+    nx_spin_unlock(&pair->lock);
+}
+
+void nx_channel_take_done(nx_channel_t *ep)
+{
+    nx_channel_pair_t *pair = ep->pair;
+    nx_spin_lock(&pair->lock);
+    if (!ep->closed) { /* closing zeroed the count already */
+        ep->count--;
+        nx_channel_changed_locked(pair); /* the writer may write again */
+    }
+    nx_spin_unlock(&pair->lock);
 }
 
 nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
@@ -225,30 +293,18 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
     nx_status_t st = nx_channel_get(caller, h, NX_RIGHT_READ, &ep);
     if (st != NX_OK)
         return st;
-    nx_channel_pair_t *pair = ep->pair;
-    nx_spin_lock(&pair->lock);
-    nx_msg_t *m = ep->head;
-    if (m == NULL) {
-        st = nx_channel_peer(ep)->closed ? NX_ERR_PEER_CLOSED : NX_ERR_SHOULD_WAIT;
-    } else {
-        nx_msg_describe(m, info);
-        if (m->bytes > byte_cap || m->handles > handle_cap)
-            st = NX_ERR_BUFFER_TOO_SMALL; /* it stays queued */
-        else if (m->handles > 0u)
-            st = nx_msg_attach(caller, m, handles_out);
-        if (st == NX_OK) {
-            ep->head = m->next;
-            if (ep->head == NULL)
-                ep->tail = NULL;
-            ep->count--;
-            m->next = NULL;
+    nx_msg_t *m = NULL;
+    st = nx_channel_take_head(ep, byte_cap, handle_cap, &m, info);
+    if (st == NX_OK) {
+        st = nx_msg_attach(caller, m, handles_out);
+        if (st != NX_OK) {
+            nx_channel_untake(ep, m, true); /* the table is full: it stays queued */
+        } else {
+            nx_channel_take_done(ep);
+            nx_msg_drop_revoked(m); /* caps revoked in flight */
             *out = m;
-            nx_channel_changed_locked(pair); /* the writer may write again */
         }
     }
-    nx_spin_unlock(&pair->lock);
-    if (st == NX_OK && (*out)->handles > 0u)
-        nx_msg_drop_revoked(*out); /* caps revoked in flight */
     nx_object_unref(&ep->obj);
     return st;
 }

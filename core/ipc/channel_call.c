@@ -15,37 +15,6 @@
 #include "nx/task.h"
 #include "nx/wait.h"
 
-/* Write the request; on NX_OK the call waits on ep's list. */
-static nx_status_t write_request(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
-                                 const nx_handle_t *handles, uint32_t nh, nx_channel_call_t *call)
-{
-    nx_channel_t *peer = nx_channel_peer(ep);
-    nx_spin_lock(&ep->pair->lock);
-    nx_status_t st = NX_OK;
-    if (ep->closed) /* its last handle went after we looked it up */
-        st = NX_ERR_CANCELED;
-    else if (peer->closed)
-        st = NX_ERR_PEER_CLOSED;
-    else if (peer->count >= NX_CHANNEL_MAX_MSGS)
-        st = NX_ERR_SHOULD_WAIT;
-    else if (nh > 0u)
-        st = nx_cap_detach_into(caller, handles, nh, msg->caps, NX_AUDIT_OP_CHANNEL, &ep->obj,
-                                &peer->obj);
-    if (st == NX_OK) {
-        call->txid = NX_TXID_CALL | ep->next_txid++;
-        call->reply = NULL;
-        call->next = ep->calls;
-        ep->calls = call;
-        call->linked = true;
-        msg->txid = call->txid;
-        msg->handles = nh;
-        msg->sender = caller->service_id;
-        nx_channel_enqueue_locked(peer, msg);
-    }
-    nx_spin_unlock(&ep->pair->lock);
-    return st;
-}
-
 /* After the wait: leave ep's list if still on it; the reply, if one came. */
 static nx_msg_t *end_call(nx_channel_t *ep, nx_channel_call_t *call)
 {
@@ -60,6 +29,31 @@ static nx_msg_t *end_call(nx_channel_t *ep, nx_channel_call_t *call)
     nx_msg_t *reply = call->reply;
     nx_spin_unlock(&ep->pair->lock);
     return reply;
+}
+
+nx_status_t nx_channel_call_on(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
+                               const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
+                               nx_msg_t **reply_out)
+{
+    nx_status_t st = NX_OK;
+    nx_channel_call_t call;
+    nx_waiter_init(&call.waiter);
+    if (deadline_ns <= nx_port_time_ns())
+        st = NX_ERR_TIMED_OUT; /* no time to wait for a reply: write nothing */
+    else
+        st = nx_channel_post(caller, ep, msg, handles, nh, &call);
+    if (st != NX_OK) {
+        nx_msg_free(msg); /* never written */
+        return st;
+    }
+    st = nx_waiter_block(&call.waiter, deadline_ns);
+    nx_msg_t *reply = end_call(ep, &call);
+    if (reply == NULL) /* timed out, canceled, peer closed: the wait's status */
+        return st != NX_OK ? st : NX_ERR_CANCELED;
+    /* The reply came (perhaps as the deadline passed: it is still the
+     * answer). */
+    *reply_out = reply;
+    return NX_OK;
 }
 
 nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
@@ -80,37 +74,29 @@ nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
     }
     nx_channel_t *ep;
     st = nx_channel_get(caller, h, NX_RIGHT_READ | NX_RIGHT_WRITE, &ep);
-    if (st == NX_OK && deadline_ns <= nx_port_time_ns())
-        st = NX_ERR_TIMED_OUT; /* no time to wait for a reply: write nothing */
-    nx_channel_call_t call;
-    nx_waiter_init(&call.waiter);
-    if (st == NX_OK)
-        st = write_request(caller, ep, msg, handles, nh, &call);
     if (st != NX_OK) {
         nx_msg_free(msg);
-        if (ep != NULL)
-            nx_object_unref(&ep->obj);
         return st;
     }
-
-    st = nx_waiter_block(&call.waiter, deadline_ns);
-    nx_msg_t *reply = end_call(ep, &call);
-    nx_object_unref(&ep->obj);
-    if (reply == NULL)
-        return st == NX_OK ? NX_ERR_INTERNAL : st; /* timed out, canceled, peer closed */
-
-    /* The reply came (perhaps as the deadline passed: it is still the
-     * answer). A reply the caller cannot take is released, never queued. */
+    nx_msg_t *reply = NULL;
+    st = nx_channel_call_on(caller, ep, msg, handles, nh, deadline_ns, &reply);
+    if (st != NX_OK) {
+        nx_object_unref(&ep->obj);
+        return st;
+    }
+    /* A reply the caller cannot take now is queued at h, first in line, as
+     * a late reply would be: never lost. */
     nx_msg_describe(reply, info);
     if (reply->bytes > byte_cap || reply->handles > handle_cap)
         st = NX_ERR_BUFFER_TOO_SMALL;
     else
         st = nx_msg_attach(caller, reply, handles_out);
     if (st != NX_OK) {
-        nx_msg_release_list(reply);
-        return st;
+        nx_channel_untake(ep, reply, false);
+    } else {
+        nx_msg_drop_revoked(reply);
+        *out = reply;
     }
-    nx_msg_drop_revoked(reply);
-    *out = reply;
-    return NX_OK;
+    nx_object_unref(&ep->obj);
+    return st;
 }

@@ -2,36 +2,62 @@
  * channel_sys.c - the system calls on channels: user memory in and out of
  * messages (nx/channel.h takes kernel memory only).
  *
- * A write copies the bytes from user memory straight into the message
- * buffer and the handle values onto the kernel stack, then writes. A read
- * takes the message, then copies its bytes, handle values and info out; a
- * user buffer that turns out bad at that point (NX_ERR_BAD_ADDRESS) loses
- * the message, and the handles it carried are closed, never leaked.
+ * Decode, then invoke: each call checks its arguments, its handle and
+ * rights, and every user range it will copy before it changes anything,
+ * so a refusal leaves the channel, the message pool and every table as
+ * they were. A write copies the bytes from user memory straight into the
+ * message buffer. A read takes the message off the queue (it keeps its
+ * slot), copies its bytes and info out, attaches its handles, copies their
+ * values out, and only then lets the slot go; a copy that fails on the way
+ * (another thread unmapped the buffer after the check) puts the message
+ * back at the head of its queue, whole. A call's reply is delivered the
+ * same way, and one the caller cannot take is queued at its endpoint,
+ * first in line, as a late reply is.
  */
 #include "ipc_internal.h"
 #include "nx/audit.h"
 #include "nx/port.h"
 #include "nx/task.h"
+#include "nx/wait.h"
 
 static nx_status_t bad_address(nx_task_t *caller, nx_handle_t h)
 {
     return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
 }
 
-/* A message holding `nbytes` bytes from user `bytes`, and the `nh` handle
- * values at user `handles` copied into hs. */
-static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
-                                 uintptr_t handles, uint64_t nh, nx_handle_t *hs, nx_msg_t **out)
+/* An outgoing message's sizes: the first thing a write or call decodes. */
+static nx_status_t check_out(nx_task_t *caller, nx_handle_t h, uint64_t nbytes, uint64_t nh)
 {
     if (nbytes > NX_CHANNEL_MAX_BYTES || nh > NX_CHANNEL_MAX_HANDLES)
         return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_OUT_OF_RANGE);
-    if (nx_port_copy_from_user(hs, handles, (size_t)nh * sizeof hs[0]) != NX_OK)
+    return NX_OK;
+}
+
+/* The ranges a message of up to byte_cap bytes and handle_cap handles,
+ * and its info, will be copied to: checked before anything is taken. */
+static nx_status_t check_in(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint32_t byte_cap,
+                            uintptr_t handles, uint32_t handle_cap, uintptr_t info_out)
+{
+    if (nx_port_user_check(info_out, sizeof(nx_msg_info_t), true) != NX_OK ||
+        nx_port_user_check(bytes, byte_cap, true) != NX_OK ||
+        nx_port_user_check(handles, (size_t)handle_cap * sizeof(nx_handle_t), true) != NX_OK)
+        return bad_address(caller, h);
+    return NX_OK;
+}
+
+/* A message holding `nbytes` bytes from user `bytes`, the `nh` handle
+ * values at user `handles` copied into hs (sizes already checked). */
+static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
+                                 uintptr_t handles, uint64_t nh, nx_handle_t *hs, nx_msg_t **out)
+{
+    if (nx_port_user_check(bytes, (size_t)nbytes, false) != NX_OK ||
+        nx_port_copy_from_user(hs, handles, (size_t)nh * sizeof hs[0]) != NX_OK)
         return bad_address(caller, h);
     nx_msg_t *m = nx_msg_alloc();
     if (m == NULL)
         return nx_channel_refuse(caller, h, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
     if (nx_port_copy_from_user(m->data, bytes, (size_t)nbytes) != NX_OK) {
-        nx_msg_free(m);
+        nx_msg_free(m); /* unmapped under the copy: nothing was sent */
         return bad_address(caller, h);
     }
     m->bytes = (uint32_t)nbytes;
@@ -39,45 +65,44 @@ static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, uintptr_t byt
     return NX_OK;
 }
 
-/* A message the caller took but cannot receive (a bad buffer): free it
- * and close the handles it brought, which the caller could never name. */
-static nx_status_t msg_lost(nx_task_t *caller, nx_handle_t h, nx_msg_t *m, const nx_handle_t *hs,
-                            uint32_t nhs)
+/* Deliver `m`, taken from ep (`counted`: it holds its queue slot, as a
+ * read's message does; a call's reply does not), to user memory: info and
+ * bytes, then its handles into the caller's table, then their values. A
+ * failure before the handles are attached gives the message back whole.
+ * Past that, only a concurrent unmap of the handle array can fail a copy;
+ * the handles are then the caller's (in its table) and the bytes are lost,
+ * which is the one thing a program racing itself can do to itself. */
+static nx_status_t deliver(nx_task_t *caller, nx_handle_t h, nx_channel_t *ep, nx_msg_t *m,
+                           bool counted, uintptr_t info_out, uintptr_t bytes, uintptr_t handles)
 {
+    nx_msg_info_t info;
+    nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
+    nx_msg_describe(m, &info);
+    nx_status_t st = NX_OK;
+    if (nx_port_copy_to_user(info_out, &info, sizeof info) != NX_OK ||
+        nx_port_copy_to_user(bytes, m->data, m->bytes) != NX_OK)
+        st = bad_address(caller, h);
+    else
+        st = nx_msg_attach(caller, m, hs);
+    if (st != NX_OK) {
+        nx_channel_untake(ep, m, counted);
+        return st;
+    }
+    if (counted)
+        nx_channel_take_done(ep);
+    nx_msg_drop_revoked(m); /* caps revoked in flight */
     nx_msg_free(m);
-    for (uint32_t i = 0; i < nhs; i++)
-        if (hs[i].v != NX_HANDLE_INVALID.v)
-            (void)nx_sys_handle_close(caller, hs[i]);
-    return bad_address(caller, h);
-}
-
-/* Copy a message the caller took (its handles already in the caller's
- * table, values in hs) and its info to user memory, and free it. */
-static nx_status_t msg_to_user(nx_task_t *caller, nx_handle_t h, nx_msg_t *m, const nx_handle_t *hs,
-                               const nx_msg_info_t *info, uintptr_t info_out, uintptr_t bytes,
-                               uintptr_t handles)
-{
-    if (nx_port_copy_to_user(info_out, info, sizeof *info) != NX_OK ||
-        nx_port_copy_to_user(bytes, m->data, m->bytes) != NX_OK ||
-        nx_port_copy_to_user(handles, hs, (size_t)info->handles * sizeof hs[0]) != NX_OK)
-        return msg_lost(caller, h, m, hs, info->handles);
-    nx_msg_free(m);
+    if (nx_port_copy_to_user(handles, hs, (size_t)info.handles * sizeof hs[0]) != NX_OK)
+        return bad_address(caller, h);
     return NX_OK;
 }
 
-/* A too-small buffer still learns the sizes the message needs. */
-static nx_status_t sizes_to_user(nx_task_t *caller, nx_handle_t h, const nx_msg_info_t *info,
-                                 uintptr_t info_out)
+/* A capacity: above 32 bits it is refused, never truncated; room past a
+ * bound is no more room than the bound. */
+static bool capacity(uint64_t room, uint32_t bound, uint32_t *out)
 {
-    if (nx_port_copy_to_user(info_out, info, sizeof *info) != NX_OK)
-        return bad_address(caller, h);
-    return NX_ERR_BUFFER_TOO_SMALL;
-}
-
-/* Room past a bound is no more room than the bound. */
-static uint32_t clamp(uint64_t room, uint32_t bound)
-{
-    return room < bound ? (uint32_t)room : bound;
+    *out = room < bound ? (uint32_t)room : bound;
+    return room <= UINT32_MAX;
 }
 
 nx_status_t nx_sys_channel_create(nx_task_t *caller, uint64_t *packed)
@@ -91,15 +116,23 @@ nx_status_t nx_sys_channel_create(nx_task_t *caller, uint64_t *packed)
 nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
                                  uintptr_t handles, uint64_t nh, uint64_t txid)
 {
-    nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
-    nx_msg_t *m = NULL;
-    nx_status_t st = msg_from_user(caller, h, bytes, nbytes, handles, nh, hs, &m);
+    nx_status_t st = check_out(caller, h, nbytes, nh);
     if (st != NX_OK)
         return st;
-    m->txid = txid;
-    st = nx_channel_send(caller, h, m, hs, (uint32_t)nh);
+    nx_channel_t *ep;
+    st = nx_channel_get(caller, h, NX_RIGHT_WRITE, &ep);
     if (st != NX_OK)
-        nx_msg_free(m);
+        return st;
+    nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
+    nx_msg_t *m = NULL;
+    st = msg_from_user(caller, h, bytes, nbytes, handles, nh, hs, &m);
+    if (st == NX_OK) {
+        m->txid = txid;
+        st = nx_channel_post(caller, ep, m, hs, (uint32_t)nh, NULL);
+        if (st != NX_OK)
+            nx_msg_free(m);
+    }
+    nx_object_unref(&ep->obj);
     return st;
 }
 
@@ -107,16 +140,28 @@ nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t byte
                                 uint64_t byte_cap, uintptr_t handles, uint64_t handle_cap,
                                 uintptr_t info_out)
 {
-    nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
-    nx_msg_info_t info = { 0 };
-    nx_msg_t *m = NULL;
-    nx_status_t st = nx_channel_take(caller, h, clamp(byte_cap, NX_CHANNEL_MAX_BYTES),
-                                     clamp(handle_cap, NX_CHANNEL_MAX_HANDLES), &m, hs, &info);
-    if (st == NX_ERR_BUFFER_TOO_SMALL)
-        return sizes_to_user(caller, h, &info, info_out);
+    uint32_t bcap, hcap;
+    if (!capacity(byte_cap, NX_CHANNEL_MAX_BYTES, &bcap) ||
+        !capacity(handle_cap, NX_CHANNEL_MAX_HANDLES, &hcap))
+        return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+    nx_channel_t *ep;
+    nx_status_t st = nx_channel_get(caller, h, NX_RIGHT_READ, &ep);
     if (st != NX_OK)
         return st;
-    return msg_to_user(caller, h, m, hs, &info, info_out, bytes, handles);
+    st = check_in(caller, h, bytes, bcap, handles, hcap, info_out);
+    nx_msg_info_t info = { 0 };
+    nx_msg_t *m = NULL;
+    if (st == NX_OK)
+        st = nx_channel_take_head(ep, bcap, hcap, &m, &info);
+    if (st == NX_OK) {
+        st = deliver(caller, h, ep, m, true, info_out, bytes, handles);
+    } else if (st == NX_ERR_BUFFER_TOO_SMALL) {
+        /* It stays queued; the caller learns the sizes it needs. */
+        if (nx_port_copy_to_user(info_out, &info, sizeof info) != NX_OK)
+            st = bad_address(caller, h);
+    }
+    nx_object_unref(&ep->obj);
+    return st;
 }
 
 nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args_at,
@@ -125,23 +170,45 @@ nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args
     nx_channel_call_args_t args;
     if (nx_port_copy_from_user(&args, args_at, sizeof args) != NX_OK)
         return bad_address(caller, h);
+    uint32_t bcap, hcap;
+    if (!capacity(args.rd_num_bytes, NX_CHANNEL_MAX_BYTES, &bcap) ||
+        !capacity(args.rd_num_handles, NX_CHANNEL_MAX_HANDLES, &hcap) ||
+        nx_deadline_check(deadline_ns) != NX_OK)
+        return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+    nx_status_t st = check_out(caller, h, args.wr_num_bytes, args.wr_num_handles);
+    if (st != NX_OK)
+        return st;
+    nx_channel_t *ep;
+    st = nx_channel_get(caller, h, NX_RIGHT_READ | NX_RIGHT_WRITE, &ep);
+    if (st != NX_OK)
+        return st;
+    /* The reply's ranges too: a call with nowhere to put its answer is
+     * refused before the request is written. */
+    st = check_in(caller, h, (uintptr_t)args.rd_bytes, bcap, (uintptr_t)args.rd_handles, hcap,
+                  info_out);
     nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
     nx_msg_t *m = NULL;
-    nx_status_t st = msg_from_user(caller, h, (uintptr_t)args.wr_bytes, args.wr_num_bytes,
-                                   (uintptr_t)args.wr_handles, args.wr_num_handles, hs, &m);
-    if (st != NX_OK)
-        return st;
-    nx_handle_t got[NX_CHANNEL_MAX_HANDLES];
-    nx_msg_info_t info = { 0 };
+    if (st == NX_OK)
+        st = msg_from_user(caller, h, (uintptr_t)args.wr_bytes, args.wr_num_bytes,
+                           (uintptr_t)args.wr_handles, args.wr_num_handles, hs, &m);
     nx_msg_t *reply = NULL;
-    st =
-        nx_channel_exchange(caller, h, m, hs, args.wr_num_handles, deadline_ns,
-                            clamp(args.rd_num_bytes, NX_CHANNEL_MAX_BYTES),
-                            clamp(args.rd_num_handles, NX_CHANNEL_MAX_HANDLES), &reply, got, &info);
-    if (st == NX_ERR_BUFFER_TOO_SMALL)
-        return sizes_to_user(caller, h, &info, info_out);
-    if (st != NX_OK)
-        return st;
-    return msg_to_user(caller, h, reply, got, &info, info_out, (uintptr_t)args.rd_bytes,
-                       (uintptr_t)args.rd_handles);
+    if (st == NX_OK)
+        st = nx_channel_call_on(caller, ep, m, hs, (uint32_t)args.wr_num_handles, deadline_ns,
+                                &reply);
+    if (st == NX_OK) {
+        nx_msg_info_t info;
+        nx_msg_describe(reply, &info);
+        if (reply->bytes > bcap || reply->handles > hcap) {
+            /* Queued at h, first in line: channel_read takes it. */
+            nx_channel_untake(ep, reply, false);
+            st = nx_port_copy_to_user(info_out, &info, sizeof info) == NX_OK
+                     ? NX_ERR_BUFFER_TOO_SMALL
+                     : bad_address(caller, h);
+        } else {
+            st = deliver(caller, h, ep, reply, false, info_out, (uintptr_t)args.rd_bytes,
+                         (uintptr_t)args.rd_handles);
+        }
+    }
+    nx_object_unref(&ep->obj);
+    return st;
 }

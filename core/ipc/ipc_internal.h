@@ -28,8 +28,8 @@ typedef struct nx_channel {
     nx_channel_pair_t *pair;
     uint32_t side; /* 0 or 1: the peer is pair->ep[side ^ 1] */
     /* Guarded by the pair's lock: */
-    nx_msg_t *head, *tail; /* written by the peer, to be read here; oldest first */
-    uint32_t count;
+    nx_msg_t *head, *tail;     /* written by the peer, to be read here; oldest first */
+    uint32_t count;            /* queued + taken by a read not yet done: the slots in use */
     bool closed;               /* its last capability is gone */
     nx_signal_source_t source; /* threads waiting on its signals */
     nx_channel_call_t *calls;  /* calls made here awaiting their replies */
@@ -71,6 +71,48 @@ static inline void nx_channel_changed_locked(nx_channel_pair_t *pair)
     if (pair->ep[0].source.head != NULL || pair->ep[1].source.head != NULL)
         nx_channel_fire_locked(pair);
 }
+
+/* The one send path (channel_write, replies, and call's request): queue
+ * `msg` at ep's peer, or hand it to the call at the peer awaiting its txid,
+ * moving the `nh` handles out of the caller's table into it. With `call`
+ * set this is a call's request: its txid is chosen here and `call` waits on
+ * ep's list. ep is looked up (a reference held), msg and nh are within
+ * their bounds. On any error nothing moved and a waiting call still waits.
+ *   NX_ERR_BAD_HANDLE (ep's last handle went after the lookup),
+ *   NX_ERR_PEER_CLOSED, NX_ERR_SHOULD_WAIT (the peer's queue is full), and
+ *   nx_cap_detach_into's statuses for the handles */
+nx_status_t nx_channel_post(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
+                            const nx_handle_t *handles, uint32_t nh, nx_channel_call_t *call);
+
+/* Take ep's oldest message if it fits byte_cap and handle_cap (*info says
+ * what it holds in every case but an empty queue). The message leaves the
+ * queue but keeps its slot: the read then ends with nx_channel_take_done or
+ * gives it back, whole, with nx_channel_untake.
+ *   NX_ERR_SHOULD_WAIT, NX_ERR_PEER_CLOSED (empty), NX_ERR_BUFFER_TOO_SMALL
+ *   (it stays queued) */
+nx_status_t nx_channel_take_head(nx_channel_t *ep, uint32_t byte_cap, uint32_t handle_cap,
+                                 nx_msg_t **out, nx_msg_info_t *info);
+
+/* Put `msg` back at the head of ep's queue (a read that could not deliver
+ * it; `counted`: it still holds its slot, as nx_channel_take_head left it;
+ * otherwise a call's reply that never had one). If ep closed meanwhile the
+ * message is released. No lock held. */
+void nx_channel_untake(nx_channel_t *ep, nx_msg_t *msg, bool counted);
+
+/* Call on ep (looked up with READ and WRITE): post `msg` (bytes filled,
+ * within bounds) with its handles as a request, then wait until
+ * deadline_ns (checked against NX_MAX_WAIT_NS by the caller) for the reply,
+ * *reply_out, which the caller delivers or gives back with
+ * nx_channel_untake(ep, reply, false). msg is consumed in every case.
+ *   nx_channel_post's statuses (nothing written), NX_ERR_TIMED_OUT (a
+ *   deadline already past writes nothing), NX_ERR_PEER_CLOSED,
+ *   NX_ERR_CANCELED */
+nx_status_t nx_channel_call_on(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
+                               const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
+                               nx_msg_t **reply_out);
+
+/* A read taken with nx_channel_take_head is delivered: free its slot. */
+void nx_channel_take_done(nx_channel_t *ep);
 
 /* Hand `msg`'s caps to the reader: attach them to `caller`'s table
  * (values in handles_out[0..msg->handles), NX_HANDLE_INVALID for a cap

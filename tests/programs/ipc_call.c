@@ -1,7 +1,8 @@
 /* ipc_call: call/reply. A server thread on the caller's own hart (the fast
  * path) and one on another hart answer numbered calls; a handle goes out
  * in a call and comes back in the reply; a reply too big for the caller's
- * buffer is BUFFER_TOO_SMALL (its handle closed, not leaked); a call the
+ * buffer is BUFFER_TOO_SMALL and stays queued, first in line, for
+ * channel_read (never lost); a call the
  * server does not answer in time is TIMED_OUT and the late reply is queued
  * like any message; a past deadline writes nothing; a server that closes
  * its end ends the call with PEER_CLOSED; closing the caller's own end
@@ -175,6 +176,12 @@ static void failures(void)
               call(me, OP_BIG, 0, &ev, &answer, nx_time_now() + 1000 * MS, &info),
               NX_ERR_BUFFER_TOO_SMALL);
     EXPECT(NAME, "big reply sizes", info.bytes == 64u && info.handles == 1u, info.bytes);
+    unsigned char big[64];
+    nx_handle_t back = NX_HANDLE_INVALID;
+    EXPECT_ST(NAME, "the big reply stays queued",
+              nx_channel_read(me, big, sizeof big, &back, 1, &info), NX_OK);
+    EXPECT(NAME, "big reply read whole", info.bytes == 64u && info.handles == 1u, info.bytes);
+    EXPECT_ST(NAME, "its handle came back", nx_handle_close(back), NX_OK);
 
     /* No answer by the deadline; the late answer is queued. */
     EXPECT_ST(NAME, "late reply", call(me, OP_LATE, 5, 0, &answer, nx_time_now() + 1 * MS, &info),

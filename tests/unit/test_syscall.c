@@ -140,7 +140,9 @@ static const probe_t expected[] = {
     { "read: handle above 32 bits", NX_ERR_INVALID_ARGS },
     { "read: a small buffer", NX_ERR_BUFFER_TOO_SMALL },
     { "read: info at a null pointer", NX_ERR_BAD_ADDRESS },
-    { "read: caps 2^64-1 (the bounds)", NX_OK },
+    { "read: caps 2^64-1 (never truncated)", NX_ERR_INVALID_ARGS },
+    { "read: caps 2^32-1, the bounds (the message a bad info left)", NX_OK },
+    { "read: the next message", NX_OK },
     { "read: empty", NX_ERR_SHOULD_WAIT },
     { "read: a thread", NX_ERR_WRONG_TYPE },
     /* waits */
@@ -316,6 +318,11 @@ NX_SIM_PROGRAM(prober)
     record(nx_channel_read(cb, buf, sizeof buf, 0, 0, NULL));
     (void)nx_channel_write(ca, buf, 4, 0, 0, 7); /* something to read */
     record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, cb.v, b, ~0ull, 0, ~0ull, at_info).status);
+    nx_handle_t room[NX_CHANNEL_MAX_HANDLES];
+    record((nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, cb.v, b, UINT32_MAX,
+                                   (uint64_t)(uintptr_t)room, UINT32_MAX, at_info)
+               .status);
+    record(nx_channel_read(cb, buf, sizeof buf, 0, 0, &info));
     record(nx_channel_read(cb, buf, sizeof buf, 0, 0, &info));
     record(nx_channel_read(napper, buf, sizeof buf, 0, 0, &info));
 

@@ -118,9 +118,9 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
  *   NX_ERR_CANCELED        h's last handle was closed, or the caller's
  *                          task is ending
  *   NX_ERR_BUFFER_TOO_SMALL the reply does not fit (*info has its sizes);
- *                          it is released, its handles closed
+ *                          it is queued at h, first in line
  *   NX_ERR_NO_RESOURCES    the caller's table cannot take the reply's
- *                          handles; the reply is released
+ *                          handles; the reply is queued at h, first in line
  */
 nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
                                 const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
@@ -138,26 +138,32 @@ nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out);
 nx_status_t nx_sys_channel_create(nx_task_t *caller, uint64_t *packed);
 
 /* channel_write: `nbytes` bytes at user `bytes`, `nh` handle values at user
- * `handles`. nx_channel_send's statuses, and NX_ERR_BAD_ADDRESS (either
- * range is not the caller's memory; nothing moved), NX_ERR_NO_RESOURCES
- * (NX_MAX_MESSAGES in use). */
+ * `handles`. Decoded in this order, nothing changed before the last:
+ * sizes (NX_ERR_OUT_OF_RANGE), the handle h (NX_ERR_BAD_HANDLE,
+ * NX_ERR_WRONG_TYPE, NX_ERR_ACCESS_DENIED), both user ranges
+ * (NX_ERR_BAD_ADDRESS), a message buffer (NX_ERR_NO_RESOURCES:
+ * NX_MAX_MESSAGES in use), then nx_channel_send's other statuses. */
 nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
                                  uintptr_t handles, uint64_t nh, uint64_t txid);
 
 /* channel_read: into user `bytes` (byte_cap), `handles` (handle_cap values)
  * and the nx_msg_info_t at user `info` (written on NX_OK and on
  * NX_ERR_BUFFER_TOO_SMALL). nx_channel_take's statuses, and
- * NX_ERR_BAD_ADDRESS: a buffer is not the caller's memory (the message was
- * taken, its handles closed). */
+ * NX_ERR_INVALID_ARGS (a capacity above 32 bits), NX_ERR_BAD_ADDRESS (a
+ * buffer is not the caller's writable memory: checked before the message
+ * is taken, so it stays queued; a buffer unmapped during the copy puts the
+ * message back at the head of the queue, whole). */
 nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t bytes,
                                 uint64_t byte_cap, uintptr_t handles, uint64_t handle_cap,
                                 uintptr_t info);
 
 /* channel_call: the nx_channel_call_args_t at user `args`, the reply's
  * nx_msg_info_t to user `info` (on NX_OK and NX_ERR_BUFFER_TOO_SMALL).
- * nx_channel_exchange's statuses, and NX_ERR_BAD_ADDRESS (args or a request
- * buffer: nothing written; a reply buffer: the reply is lost, its handles
- * closed), NX_ERR_NO_RESOURCES (NX_MAX_MESSAGES in use). */
+ * nx_channel_exchange's statuses, and NX_ERR_INVALID_ARGS (a reply
+ * capacity above 32 bits), NX_ERR_BAD_ADDRESS (args, a request buffer or a
+ * reply buffer: all checked before anything is written; a reply buffer
+ * unmapped while waiting queues the reply at h, first in line),
+ * NX_ERR_NO_RESOURCES (NX_MAX_MESSAGES in use). */
 nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args,
                                 uint64_t deadline_ns, uintptr_t info);
 
