@@ -152,7 +152,7 @@ nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t byte
     nx_msg_info_t info = { 0 };
     nx_msg_t *m = NULL;
     if (st == NX_OK)
-        st = nx_channel_take_head(ep, bcap, hcap, &m, &info);
+        st = nx_channel_take_head(ep, bcap, hcap, NULL, NULL, &m, &info);
     if (st == NX_OK) {
         st = deliver(caller, h, ep, m, true, info_out, bytes, handles);
     } else if (st == NX_ERR_BUFFER_TOO_SMALL) {

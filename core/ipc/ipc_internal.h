@@ -85,13 +85,17 @@ nx_status_t nx_channel_post(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *msg,
                             const nx_handle_t *handles, uint32_t nh, nx_channel_call_t *call);
 
 /* Take ep's oldest message if it fits byte_cap and handle_cap (*info says
- * what it holds in every case but an empty queue). The message leaves the
- * queue but keeps its slot: the read then ends with nx_channel_take_done or
- * gives it back, whole, with nx_channel_untake.
+ * what it holds in every case but an empty queue). With attach_to (a
+ * reader whose copies cannot fail: kernel memory) its caps go into that
+ * task's table (values in handles_out) under the same lock hold and the
+ * read is done. Without, the message leaves the queue but keeps its slot:
+ * the reader copies it out, then ends with nx_channel_take_done or gives
+ * it back, whole, with nx_channel_untake.
  *   NX_ERR_SHOULD_WAIT, NX_ERR_PEER_CLOSED (empty), NX_ERR_BUFFER_TOO_SMALL
- *   (it stays queued) */
+ *   (it stays queued), nx_msg_attach's statuses (it stays queued) */
 nx_status_t nx_channel_take_head(nx_channel_t *ep, uint32_t byte_cap, uint32_t handle_cap,
-                                 nx_msg_t **out, nx_msg_info_t *info);
+                                 nx_task_t *attach_to, nx_handle_t *handles_out, nx_msg_t **out,
+                                 nx_msg_info_t *info);
 
 /* Put `msg` back at the head of ep's queue (a read that could not deliver
  * it; `counted`: it still holds its slot, as nx_channel_take_head left it;
