@@ -90,12 +90,21 @@ nx_status_t nx_object_wait(nx_task_t *caller, nx_wait_item_t *items, uint32_t n,
             st = refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
             break;
         }
-        st = nx_cap_get(caller, h, NX_OBJ_NONE, NX_RIGHT_WAIT, NX_AUDIT_OP_WAIT, &objs[held]);
+        /* The kind of object before the right: a VMO cannot be waited on
+         * with any rights (NOT_SUPPORTED), an event handle without WAIT can
+         * (ACCESS_DENIED). */
+        nx_rights_t rights = NX_RIGHT_NONE;
+        st = nx_cap_get_rights(caller, h, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_WAIT, &objs[held],
+                               &rights);
         if (st != NX_OK)
             break;
         held++;
         if (objs[held - 1]->ops->signal_source == NULL) {
             st = refuse(caller, h, NX_AUDIT_WRONG_TYPE, NX_ERR_NOT_SUPPORTED);
+            break;
+        }
+        if ((rights & NX_RIGHT_WAIT) == 0u) {
+            st = refuse(caller, h, NX_AUDIT_MISSING_RIGHT, NX_ERR_ACCESS_DENIED);
             break;
         }
     }

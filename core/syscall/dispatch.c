@@ -309,6 +309,8 @@ static nx_syscall_ret_t sys_debug_write(nx_thread_t *self, const uint64_t a[6])
 static nx_syscall_ret_t sys_kernel_stat(nx_thread_t *self, const uint64_t a[6])
 {
     nx_affinity_t online = nx_sched_online();
+    if (a[1] > UINT32_MAX) /* never truncated into meaning, even where ignored */
+        return bad_args(self);
     if (a[0] == NX_STAT_HARTS_ONLINE)
         return ret(NX_OK, online);
     if (a[0] >= NX_STAT_COUNT || a[1] >= NX_MAX_HARTS || (online & (1u << a[1])) == 0u)

@@ -36,8 +36,7 @@ typedef enum nx_object_type {
  * No DUPLICATE: an endpoint has one holder, so "who may talk here" is
  * answered by one handle. */
 #define NX_DEFAULT_CHANNEL_RIGHTS                                                                  \
-    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT | NX_RIGHT_SIGNAL |        \
-     NX_RIGHT_INSPECT)
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT | NX_RIGHT_INSPECT)
 
 /* A VMO: everything but signals. EXECUTE is needed to map it executable,
  * which also needs it sealed (docs/abi/vmo.md: W^X across every alias). */
