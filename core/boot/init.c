@@ -82,6 +82,7 @@ static nx_status_t prepare(uint32_t i)
                        &init.threads[i]);
     if (st != NX_OK)
         return st;
+    init.threads[i]->ends_task = true; /* the program is its first thread */
     st = install_at(init.tasks[i], &init.threads[i]->obj, NX_DEFAULT_THREAD_RIGHTS,
                     NX_START_SELF_THREAD);
     if (st == NX_OK)

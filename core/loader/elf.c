@@ -8,6 +8,7 @@
  */
 #include "nx/elf.h"
 #include "nx/mem.h"
+#include "nx/user.h"
 
 /* The parts of the ELF64 format the loader reads. */
 #define EI_NIDENT   16u
@@ -125,7 +126,7 @@ static nx_elf_reason_t validate(const unsigned char *img, size_t size, segment_t
     if (r != NX_ELF_OK)
         return r;
     uintptr_t base, top;
-    nx_port_user_range(&base, &top);
+    nx_user_map_range(&base, &top); /* not the stack area at the top */
     *count = 0;
     for (uint32_t i = 0; i < eh.e_phnum; i++) {
         elf64_phdr_t ph;

@@ -95,6 +95,7 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     nx_timer_init(&t->timeout, NULL, t);
     t->stack_slot = NX_USER_NO_STACK;
     t->user_stack_top = 0;
+    t->ends_task = false;
     if (task != NULL) {
         /* A user thread: a stack in its task's address space. */
         nx_status_t st = nx_task_user_stack(task, &t->user_stack_top, &t->stack_slot);
@@ -167,6 +168,9 @@ _Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintpt
     if (t->task == NULL)
         nx_panic("kernel thread %u took a user fault (%s at 0x%llx)", t->id.v, fault_name(kind),
                  (unsigned long long)addr);
+    /* Its task already ended (the fault is a touch of memory the kill just
+     * unmapped): it ends as the other threads do, not as a new fault. */
+    nx_thread_exit_if_killed(t);
     nx_audit(t->task->id, NX_AUDIT_OP_FAULT, NX_HANDLE_INVALID, NX_AUDIT_USER_FAULT);
     nx_printk("nexus: task %u killed: %s at 0x%llx (pc 0x%llx, thread %u)\n", t->task->id.v,
               fault_name(kind), (unsigned long long)addr, (unsigned long long)pc, t->id.v);
@@ -176,9 +180,11 @@ _Noreturn void nx_kernel_user_fault(nx_user_fault_t kind, uintptr_t addr, uintpt
     nx_sched_exit(NX_EXIT_CODE_FAULT(kind));
 }
 
-nx_thread_t *nx_thread_from_object(nx_object_t *obj)
+_Noreturn void nx_thread_exit_user(nx_thread_t *self, int32_t code)
 {
-    return obj != NULL && obj->type == NX_OBJ_THREAD ? (nx_thread_t *)obj : NULL;
+    if (self->ends_task)
+        nx_task_kill(self->task); /* the program ends: nothing of it stays */
+    nx_sched_exit(code);
 }
 
 /* --- system calls ----------------------------------------------------------- */

@@ -74,8 +74,7 @@ static nx_syscall_ret_t sys_thread_create(nx_thread_t *self, const uint64_t a[6]
 
 static nx_syscall_ret_t sys_thread_exit(nx_thread_t *self, const uint64_t a[6])
 {
-    (void)self;
-    nx_sched_exit((int32_t)(int64_t)a[0]);
+    nx_thread_exit_user(self, (int32_t)(int64_t)a[0]);
 }
 
 static nx_syscall_ret_t sys_thread_yield(nx_thread_t *self, const uint64_t a[6])

@@ -21,7 +21,6 @@ static void task_destroy(nx_object_t *obj)
 {
     nx_task_t *t = (nx_task_t *)obj;
     nx_task_kill(t);
-    nx_vmo_task_unmap_all(t);
     nx_task_user_destroy(t); /* its threads are gone: the space is active nowhere */
     nx_pool_free(&tasks, t);
 }
@@ -70,6 +69,12 @@ void nx_task_kill(nx_task_t *task)
     /* Its threads end on their next way into or out of the kernel; the
      * ones waiting are woken now so that is soon. */
     nx_task_cancel_waits(task);
+    /* Its mappings go now, not when the last reference to the task does
+     * (init holds one until every program ends): a dead program pins no
+     * VMO. A thread still running on another hart faults on its next touch
+     * of one and ends (NX_EXIT_CODE_KILLED); a vmo_map racing with this
+     * sees `dying` under the user_lock and is refused. */
+    nx_vmo_task_unmap_all(task);
 }
 
 nx_task_t *nx_task_from_object(nx_object_t *obj)

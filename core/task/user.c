@@ -7,15 +7,6 @@
 #include "nx/wait.h"
 #include "nx/user.h"
 
-/* Lowest address of slot `slot`'s stack: slots go down from the top of the
- * user range, each with a guard page below it. */
-static uintptr_t slot_base(uint32_t slot)
-{
-    uintptr_t base, top;
-    nx_port_user_range(&base, &top);
-    return top - (uintptr_t)(slot + 1u) * (NX_USER_STACK_BYTES + NX_PAGE_SIZE) + NX_PAGE_SIZE;
-}
-
 nx_status_t nx_task_user_init(nx_task_t *task)
 {
     if (task->has_aspace)
@@ -47,15 +38,17 @@ nx_status_t nx_task_user_stack(nx_task_t *task, uintptr_t *top, uint32_t *slot)
     uint32_t s = (uint32_t)__builtin_ctzll(free);
     nx_status_t st = NX_OK;
     if ((task->stacks_mapped & (1ull << s)) == 0u) {
-        st = nx_port_aspace_map(&task->aspace, slot_base(s), NX_USER_STACK_BYTES,
+        st = nx_port_aspace_map(&task->aspace, nx_user_stack_base(s), NX_USER_STACK_BYTES,
                                 NX_PROT_READ | NX_PROT_WRITE, NULL, 0);
         if (st == NX_OK)
             task->stacks_mapped |= 1ull << s;
+        else
+            st = NX_ERR_NO_RESOURCES; /* memory: the area is reserved (vmo_map, ELF) */
     }
     if (st == NX_OK) {
         task->stacks_used |= 1ull << s;
         *slot = s;
-        *top = slot_base(s) + NX_USER_STACK_BYTES;
+        *top = nx_user_stack_base(s) + NX_USER_STACK_BYTES;
     }
     nx_spin_unlock(&task->user_lock);
     return st;

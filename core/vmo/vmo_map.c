@@ -11,6 +11,7 @@
 #include "nx/audit.h"
 #include "nx/cap.h"
 #include "nx/task.h"
+#include "nx/user.h"
 #include "vmo_internal.h"
 
 _Static_assert(NX_VM_READ == NX_PROT_READ && NX_VM_WRITE == NX_PROT_WRITE &&
@@ -54,11 +55,25 @@ static void release_writable(nx_vmo_t *root)
     nx_spin_unlock(&root->lock);
 }
 
+/* Is [va, va + len) where a VMO may go: in the user range, below the
+ * stack area (nx/user.h)? Checked here, not left to the port, so a
+ * mapping can never take a stack slot a later thread needs. */
+static bool in_map_range(uint64_t va, uint64_t len)
+{
+    uintptr_t base, limit;
+    nx_user_map_range(&base, &limit);
+    return va >= base && va < limit && len <= limit - va;
+}
+
 /* Under the task's user_lock: map and record. */
 static nx_status_t map_locked(nx_task_t *task, nx_vmo_t *v, uint64_t offset, uintptr_t va,
                               uint64_t len, uint32_t prot)
 {
     nx_task_vm_t *vm = &task->vm;
+    /* After nx_task_kill's unmap began, nothing new is mapped: read under
+     * the lock that unmap takes, after the kill set it. */
+    if (__atomic_load_n(&task->dying, __ATOMIC_ACQUIRE))
+        return NX_ERR_BAD_STATE;
     if (vm->count == NX_TASK_MAX_MAPPINGS)
         return NX_ERR_NO_RESOURCES;
     nx_status_t st = nx_port_aspace_map_pages(&task->aspace, va, (size_t)len, prot, &v->root->pages,
@@ -88,7 +103,7 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
         va % NX_PAGE_SIZE != 0u) {
         why = NX_AUDIT_BAD_ARGUMENT;
         st = NX_ERR_INVALID_ARGS;
-    } else if (len > v->size || offset > v->size - len) {
+    } else if (len > v->size || offset > v->size - len || !in_map_range(va, len)) {
         why = NX_AUDIT_OUT_OF_RANGE;
         st = NX_ERR_OUT_OF_RANGE;
     } else if (nx_task_aspace(caller) == NULL) {
@@ -102,7 +117,9 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
         st = map_locked(caller, v, offset, (uintptr_t)va, len, p);
         nx_spin_unlock(&caller->user_lock);
         if (st != NX_OK) {
-            why = st == NX_ERR_NO_RESOURCES ? NX_AUDIT_TABLE_FULL : NX_AUDIT_BAD_ARGUMENT;
+            why = st == NX_ERR_NO_RESOURCES ? NX_AUDIT_TABLE_FULL
+                  : st == NX_ERR_BAD_STATE  ? NX_AUDIT_TASK_DEAD
+                                            : NX_AUDIT_BAD_ARGUMENT;
             if ((p & NX_VM_WRITE) != 0u)
                 release_writable(v->root);
         }

@@ -20,6 +20,7 @@
 #include "nexus/start.h"
 #include "nexus/syscall.h"
 #include "nx/audit.h"
+#include "nx/user.h"
 #include "nxsim/program.h"
 
 #define MS 1000000ull
@@ -371,6 +372,19 @@ NX_SIM_PROGRAM(prober)
     probe("vmo_map: W+X", NX_ERR_INVALID_ARGS,
           nx_vmo_map(vmo, 0, map_at, 4096, NX_VM_WRITE | NX_VM_EXEC));
     probe("vmo_unmap: nothing there", NX_ERR_NOT_FOUND, nx_vmo_unmap(map_at, 4096));
+    uintptr_t map_base, map_limit;
+    nx_user_map_range(&map_base, &map_limit);
+    probe("vmo_map: a stack slot no thread uses yet", NX_ERR_OUT_OF_RANGE,
+          nx_vmo_map(vmo, 0, nx_user_stack_base(NX_USER_STACK_SLOTS / 2u), 4096, NX_VM_READ));
+    probe("vmo_map: the guard page below the stack area", NX_ERR_OUT_OF_RANGE,
+          nx_vmo_map(vmo, 0, map_limit, 4096, NX_VM_READ));
+    probe("vmo_map: the last page below the stack area", NX_OK,
+          nx_vmo_map(vmo, 0, map_limit - 4096u, 4096, NX_VM_READ));
+    probe("vmo_unmap: it", NX_OK, nx_vmo_unmap(map_limit - 4096u, 4096));
+    nx_handle_t q3 = NX_HANDLE_INVALID;
+    probe("create: a thread after maps near the stacks", NX_OK,
+          nx_thread_create(quick, 0, NX_QOS_NORMAL, 0x3u, &q3));
+    (void)nx_handle_close(q3);
     probe("vmo_unmap: unaligned", NX_ERR_INVALID_ARGS, nx_vmo_unmap(map_at + 8u, 4096));
     probe("vmo_seal", NX_OK, nx_vmo_seal(vmo));
     probe("vmo_write: sealed", NX_ERR_BAD_STATE, nx_vmo_write(vmo, 0, page_bytes, 4));

@@ -42,8 +42,13 @@ _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
  * Returns NX_OK or NX_ERR_NO_RESOURCES (NX_MAX_TASKS alive). */
 nx_status_t nx_task_create(nx_task_t **out);
 
-/* End a task: it refuses every further operation (NX_ERR_BAD_STATE) and
- * every handle it holds is closed. Idempotent. */
+/* End a task, releasing everything it holds at once: it refuses every
+ * further operation (NX_ERR_BAD_STATE), every handle it holds is closed
+ * (peers and queued messages see it), its mappings are removed (their
+ * VMOs and budgets go with the last reference), its waiting threads are
+ * woken and the running ones interrupted, so each ends on its next way
+ * out of the kernel. Its address space and stacks go when the task
+ * object does. Idempotent. */
 void nx_task_kill(nx_task_t *task);
 
 /* Create a task and give `caller` a handle to it (NX_DEFAULT_TASK_RIGHTS).

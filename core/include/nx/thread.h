@@ -45,7 +45,8 @@ struct nx_thread {
     nx_task_t *task;        /* holds a reference */
     nx_thread_t *task_next; /* its task's list of threads (task's user_lock) */
     nx_thread_t *task_prev;
-    bool is_idle; /* a hart's idle thread: never queued, never exits */
+    bool is_idle;   /* a hart's idle thread: never queued, never exits */
+    bool ends_task; /* a program's first thread: its end is its task's (set before it starts) */
     nx_port_context_t ctx;
     uintptr_t entry; /* user program entry and argument */
     uintptr_t arg;

@@ -31,8 +31,10 @@ nx_status_t nx_thread_wait_exit(nx_thread_t *t, uint64_t deadline, int32_t *code
  * here, on its way into or out of the kernel, with NX_EXIT_CODE_KILLED. */
 void nx_thread_exit_if_killed(nx_thread_t *t);
 
-/* The thread a thread object is, or NULL for another type. */
-nx_thread_t *nx_thread_from_object(nx_object_t *obj);
+/* The calling user thread ends with `code` (thread_exit, or its function
+ * returned). A program's first thread (ends_task) takes its task with it:
+ * every other thread, handle and mapping of the task goes now. */
+_Noreturn void nx_thread_exit_user(nx_thread_t *self, int32_t code);
 
 /*
  * System calls; `caller` is the calling thread (its task's table is used).

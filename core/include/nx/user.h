@@ -24,6 +24,25 @@
 /* No stack slot. */
 #define NX_USER_NO_STACK UINT32_MAX
 
+/* Lowest address of slot `slot`'s stack: slots go down from the top of the
+ * user range, each with a guard page below it. */
+static inline uintptr_t nx_user_stack_base(uint32_t slot)
+{
+    uintptr_t base, top;
+    nx_port_user_range(&base, &top);
+    return top - (uintptr_t)(slot + 1u) * (NX_USER_STACK_BYTES + NX_PAGE_SIZE) + NX_PAGE_SIZE;
+}
+
+/* Where a task may map anything but its stacks (program images, VMOs):
+ * the user range below the stack area, whose slots (and guard pages) stay
+ * reserved even before they are mapped, so a thread can always get one. */
+static inline void nx_user_map_range(uintptr_t *base, uintptr_t *limit)
+{
+    uintptr_t top;
+    nx_port_user_range(base, &top);
+    *limit = nx_user_stack_base(NX_USER_STACK_SLOTS - 1u) - NX_PAGE_SIZE;
+}
+
 typedef struct nx_task nx_task_t;
 struct nx_thread;
 
@@ -36,7 +55,8 @@ nx_port_aspace_t *nx_task_aspace(nx_task_t *task);
 
 /* Claim a stack slot of `task` (mapping it the first time): its top in
  * *top, the slot in *slot. NX_OK, NX_ERR_BAD_STATE (no address space),
- * NX_ERR_NO_RESOURCES (every slot taken, or no memory). */
+ * NX_ERR_NO_RESOURCES (every slot taken, or no memory: never the port's
+ * own refusal, which a slot in the reserved stack area cannot get). */
 nx_status_t nx_task_user_stack(nx_task_t *task, uintptr_t *top, uint32_t *slot);
 
 /* Give a slot back (its thread is gone). */
