@@ -295,7 +295,7 @@ static inline nx_status_t nx_cap_decode_locked(nx_task_t *task, nx_handle_t h, u
                                                const nx_handle_entry_t **out)
 {
     if (task->dying)
-        return nx_cap_decode_refused(task, h, NX_ERR_BAD_STATE, op);
+        return nx_cap_decode_refused(task, h, NX_ERR_TASK_DEAD, op);
     nx_status_t st = nx_handle_lookup_locked(&task->handles, h, type, need, out);
     if (st != NX_OK)
         return nx_cap_decode_refused(task, h, st, op);

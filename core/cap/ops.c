@@ -19,7 +19,7 @@ nx_status_t nx_cap_refuse(nx_task_t *task, nx_audit_op_t op, nx_handle_t h,
 
 nx_status_t nx_cap_decode_refused(nx_task_t *task, nx_handle_t h, nx_status_t st, nx_audit_op_t op)
 {
-    if (st == NX_ERR_BAD_STATE)
+    if (st == NX_ERR_TASK_DEAD)
         return nx_cap_refuse(task, op, h, NX_AUDIT_TASK_DEAD, st);
     if (st == NX_ERR_BAD_HANDLE)
         return nx_cap_refuse(task, op, h, nx_slot_classify(&task->handles, h), st);
@@ -143,7 +143,7 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
         st = NX_ERR_INVALID_ARGS;
     } else if (task->dying) {
         why = NX_AUDIT_TASK_DEAD;
-        st = NX_ERR_BAD_STATE;
+        st = NX_ERR_TASK_DEAD;
     } else if (task->handles.free_count == 0u) {
         why = NX_AUDIT_TABLE_FULL;
         st = NX_ERR_NO_RESOURCES;

@@ -41,7 +41,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                              NX_ERR_INVALID_ARGS);
     if (from->dying)
-        return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
+        return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     for (uint32_t i = 0; i < n; i++) {
         const nx_handle_entry_t *e = NULL;
         nx_status_t st =
@@ -51,7 +51,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
         if (e->obj != NULL && (e->obj == through || e->obj == to))
             return nx_cap_refuse(from, op, handles[i], NX_AUDIT_SENT_ITSELF, NX_ERR_INVALID_ARGS);
         if (to != NULL && e->obj != NULL && e->obj->ops->holds_caps && would_cycle(e->obj, to))
-            return nx_cap_refuse(from, op, handles[i], NX_AUDIT_WOULD_CYCLE, NX_ERR_BAD_STATE);
+            return nx_cap_refuse(from, op, handles[i], NX_AUDIT_WOULD_CYCLE, NX_ERR_WOULD_CYCLE);
         slots[i] = handles[i].v & NX_HANDLE_SLOT_MASK;
         for (uint32_t j = 0; j < i; j++)
             if (slots[j] == slots[i])
@@ -65,7 +65,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
 static nx_status_t decode_room(nx_task_t *caller, nx_task_t *to, uint32_t need, nx_audit_op_t op)
 {
     if (to->dying)
-        return nx_cap_refuse(caller, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
+        return nx_cap_refuse(caller, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     if (to->handles.free_count < need)
         return nx_cap_refuse(caller, op, NX_HANDLE_INVALID, NX_AUDIT_TABLE_FULL,
                              NX_ERR_NO_RESOURCES);

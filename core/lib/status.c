@@ -54,6 +54,18 @@ const char *nx_status_name(nx_status_t status)
         return "NX_ERR_BAD_ADDRESS";
     case NX_ERR_IO:
         return "NX_ERR_IO";
+    case NX_ERR_TASK_DEAD:
+        return "NX_ERR_TASK_DEAD";
+    case NX_ERR_WOULD_CYCLE:
+        return "NX_ERR_WOULD_CYCLE";
+    case NX_ERR_SEALED:
+        return "NX_ERR_SEALED";
+    case NX_ERR_WRITABLE_MAPPED:
+        return "NX_ERR_WRITABLE_MAPPED";
+    case NX_ERR_NOT_SEALED:
+        return "NX_ERR_NOT_SEALED";
+    case NX_ERR_THREAD_EXITED:
+        return "NX_ERR_THREAD_EXITED";
     }
     /* Not a case: values outside the enum (forged or from a newer ABI). */
     return "NX_ERR_UNKNOWN";

@@ -57,7 +57,7 @@ nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out)
      * dying caller from making (and at once destroying) an event. */
     if (caller->dying) {
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD);
-        return NX_ERR_BAD_STATE;
+        return NX_ERR_TASK_DEAD;
     }
     nx_event_t *ev = nx_pool_alloc(&events);
     if (ev == NULL) {

@@ -293,7 +293,7 @@ static nx_status_t decode_sched_change(nx_thread_t *caller, nx_handle_t h, nx_ha
     nx_thread_t *t = (nx_thread_t *)obj;
     if (atomic_load(&t->state) == NX_THREAD_DEAD) {
         nx_object_unref(obj);
-        return NX_ERR_BAD_STATE; /* nothing left to schedule */
+        return NX_ERR_THREAD_EXITED; /* nothing left to schedule */
     }
     if (raises(t, v)) {
         nx_object_t *auth = NULL;

@@ -104,7 +104,7 @@ nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out
     /* Checked again by nx_cap_install; first, so a dying task charges
      * nothing and allocates nothing. */
     if (caller->dying)
-        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_BAD_STATE);
+        return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     size = page_up(size);
     if (!budget_charge(caller, size))
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OVER_BUDGET, NX_ERR_NO_RESOURCES);
@@ -195,7 +195,7 @@ nx_status_t nx_sys_vmo_read(nx_task_t *caller, nx_handle_t h, uint64_t offset, u
 /*
  * Page by page, each under the root's lock, so a write and a seal are
  * ordered: once vmo_seal returns, no byte of a write lands. A write that
- * races a seal may land a prefix and return NX_ERR_BAD_STATE; a buffer
+ * races a seal may land a prefix and return NX_ERR_SEALED; a buffer
  * unmapped by another thread of the caller mid-write, NX_ERR_BAD_ADDRESS.
  */
 nx_status_t nx_sys_vmo_write(nx_task_t *caller, nx_handle_t h, uint64_t offset, uintptr_t buf,
@@ -211,12 +211,12 @@ nx_status_t nx_sys_vmo_write(nx_task_t *caller, nx_handle_t h, uint64_t offset, 
         room = room < len - done ? room : len - done;
         nx_spin_lock(&root->lock);
         if (root->sealed)
-            st = NX_ERR_BAD_STATE;
+            st = NX_ERR_SEALED;
         else
             st = nx_port_copy_from_user(dst, buf + done, (size_t)room);
         nx_spin_unlock(&root->lock);
     }
-    if (st == NX_ERR_BAD_STATE)
+    if (st == NX_ERR_SEALED)
         (void)nx_vmo_refuse(caller, h, NX_AUDIT_SEALED, st);
     else if (st != NX_OK)
         (void)nx_vmo_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, st);
@@ -297,7 +297,7 @@ nx_status_t nx_sys_vmo_seal(nx_task_t *caller, nx_handle_t h)
     } else {
         nx_spin_lock(&v->lock);
         if (v->writable_maps > 0u)
-            st = NX_ERR_BAD_STATE;
+            st = NX_ERR_WRITABLE_MAPPED;
         else
             v->sealed = true;
         nx_spin_unlock(&v->lock);

@@ -73,7 +73,7 @@ static nx_status_t map_locked(nx_task_t *task, nx_vmo_t *v, uint64_t offset, uin
     /* After nx_task_kill's unmap began, nothing new is mapped: read under
      * the lock that unmap takes, after the kill set it. */
     if (__atomic_load_n(&task->dying, __ATOMIC_ACQUIRE))
-        return NX_ERR_BAD_STATE;
+        return NX_ERR_TASK_DEAD;
     if (vm->count == NX_TASK_MAX_MAPPINGS)
         return NX_ERR_NO_RESOURCES;
     nx_status_t st = nx_port_aspace_map_pages(&task->aspace, va, (size_t)len, prot, &v->root->pages,
@@ -110,7 +110,7 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
         why = NX_AUDIT_BAD_ARGUMENT; /* a kernel task: no user space to map into */
         st = NX_ERR_BAD_STATE;
     } else if ((why = claim_prot(v->root, p)) != NX_AUDIT_OK) {
-        st = NX_ERR_BAD_STATE;
+        st = why == NX_AUDIT_SEALED ? NX_ERR_SEALED : NX_ERR_NOT_SEALED;
     }
     if (st == NX_OK) {
         nx_spin_lock(&caller->user_lock);
@@ -118,7 +118,7 @@ nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, ui
         nx_spin_unlock(&caller->user_lock);
         if (st != NX_OK) {
             why = st == NX_ERR_NO_RESOURCES ? NX_AUDIT_TABLE_FULL
-                  : st == NX_ERR_BAD_STATE  ? NX_AUDIT_TASK_DEAD
+                  : st == NX_ERR_TASK_DEAD  ? NX_AUDIT_TASK_DEAD
                                             : NX_AUDIT_BAD_ARGUMENT;
             if ((p & NX_VM_WRITE) != 0u)
                 release_writable(v->root);

@@ -39,10 +39,16 @@ typedef enum nx_status {
     NX_ERR_MALFORMED = -21,        /* input data (DTB, ELF, message, scenario) is malformed */
     NX_ERR_BAD_ADDRESS = -22,      /* a user pointer is unmapped or lacks the permission */
     NX_ERR_IO = -23,               /* a device reported an I/O error */
+    NX_ERR_TASK_DEAD = -24,        /* the caller's task, or the one on the other side, ended */
+    NX_ERR_WOULD_CYCLE = -25,      /* the sent endpoint would be queued where only it reads */
+    NX_ERR_SEALED = -26,           /* the VMO is sealed: nothing writes its pages any more */
+    NX_ERR_WRITABLE_MAPPED = -27,  /* a writable mapping of the VMO exists (no seal yet) */
+    NX_ERR_NOT_SEALED = -28,       /* executable memory must be sealed first (W^X) */
+    NX_ERR_THREAD_EXITED = -29,    /* the thread has exited: nothing is left to change */
 } nx_status_t;
 
 /* Lowest (most negative) assigned code; tests iterate NX_STATUS_MIN..NX_OK. */
-#define NX_STATUS_MIN (-23)
+#define NX_STATUS_MIN (-29)
 
 /*
  * The symbolic name of a status ("NX_ERR_TIMED_OUT"); for an unassigned value

@@ -45,7 +45,7 @@ NX_PROGRAM(affinity)
     nx_compute(1 * MS);
     uint32_t one = 1u << harts[1u % n];
     nx_status_t st = nx_thread_set_affinity(t[0], one, NX_HANDLE_INVALID);
-    if (st != NX_OK && st != NX_ERR_BAD_STATE) /* it may be done already */
+    if (st != NX_OK && st != NX_ERR_THREAD_EXITED) /* it may be done already */
         nx_thread_exit(verdict("affinity", "narrowing refused", (uint64_t)-st));
     narrowed = 1;
     for (uint32_t i = 0; i < 8u; i++) {

@@ -39,13 +39,12 @@ static int32_t run(void)
         return fail("slice after", (uint64_t)-st);
     nx_handle_t writers[3] = { vmo, noseal, before };
     for (uint32_t i = 0; i < 3u; i++) {
-        if ((st = nx_vmo_write(writers[i], 0, other, sizeof other)) != NX_ERR_BAD_STATE)
+        if ((st = nx_vmo_write(writers[i], 0, other, sizeof other)) != NX_ERR_SEALED)
             return fail("a sealed VMO was written", i);
-        if ((st = nx_vmo_map(writers[i], 0, at, PAGE, NX_VM_READ | NX_VM_WRITE)) !=
-            NX_ERR_BAD_STATE)
+        if ((st = nx_vmo_map(writers[i], 0, at, PAGE, NX_VM_READ | NX_VM_WRITE)) != NX_ERR_SEALED)
             return fail("a sealed VMO was mapped writable", i);
     }
-    if ((st = nx_vmo_write(after, 0, other, sizeof other)) != NX_ERR_BAD_STATE)
+    if ((st = nx_vmo_write(after, 0, other, sizeof other)) != NX_ERR_SEALED)
         return fail("a slice of a sealed VMO was written", (uint64_t)-st);
     if ((st = nx_vmo_map(vmo, 0, at, PAGE, NX_VM_READ)) != NX_OK)
         return fail("a sealed VMO did not map read-only", (uint64_t)-st);

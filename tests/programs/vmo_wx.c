@@ -1,7 +1,7 @@
 /* vmo_wx: no mapping is ever both writable and executable, through one
  * mapping or through two aliases: a W+X request is NX_ERR_INVALID_ARGS; an
  * executable mapping of a VMO that can still be written (not sealed) is
- * NX_ERR_BAD_STATE; a handle without EXECUTE cannot map executable; once
+ * NX_ERR_NOT_SEALED; a handle without EXECUTE cannot map executable; once
  * sealed, the same VMO maps read+execute, and nothing changed it. */
 #include "selftest.h"
 
@@ -28,11 +28,11 @@ static int32_t run(void)
     /* A writable alias elsewhere and an executable one here: refused. */
     if ((st = nx_vmo_map(vmo, 0, at + PAGE, PAGE, NX_VM_READ | NX_VM_WRITE)) != NX_OK)
         return fail("map writable", (uint64_t)-st);
-    if ((st = nx_vmo_map(vmo, 0, at, PAGE, NX_VM_READ | NX_VM_EXEC)) != NX_ERR_BAD_STATE)
+    if ((st = nx_vmo_map(vmo, 0, at, PAGE, NX_VM_READ | NX_VM_EXEC)) != NX_ERR_NOT_SEALED)
         return fail("an executable alias of writable memory was not refused", (uint64_t)-st);
     static const uint32_t code_bytes[2] = { 0x00008067u, 0x00000013u }; /* ret; nop */
     user_store(at + PAGE, code_bytes, sizeof code_bytes);
-    if ((st = nx_vmo_seal(vmo)) != NX_ERR_BAD_STATE)
+    if ((st = nx_vmo_seal(vmo)) != NX_ERR_WRITABLE_MAPPED)
         return fail("sealed while mapped writable", (uint64_t)-st);
     if ((st = nx_vmo_unmap(at + PAGE, PAGE)) != NX_OK)
         return fail("unmap", (uint64_t)-st);

@@ -348,7 +348,7 @@ typedef struct refusal {
 #define IA NX_ERR_INVALID_ARGS
 #define AD NX_ERR_ACCESS_DENIED
 #define WT NX_ERR_WRONG_TYPE
-#define BS NX_ERR_BAD_STATE
+#define TD NX_ERR_TASK_DEAD
 
 /* clang-format off */
 static const refusal_t refusals[] = {
@@ -364,7 +364,7 @@ static const refusal_t refusals[] = {
     { "dup_unknown_bit",     K_DUP, WHO_T, H_EV,      1u << 12,       0, 0, IA, NX_AUDIT_OP_DUPLICATE, NX_AUDIT_UNKNOWN_RIGHTS, H_EV, WHO_T },
     { "dup_same_plus_bit",   K_DUP, WHO_T, H_EV,      NX_RIGHTS_SAME | NX_RIGHT_SIGNAL, 0, 0, IA, NX_AUDIT_OP_DUPLICATE, NX_AUDIT_UNKNOWN_RIGHTS, H_EV, WHO_T },
     { "dup_null_out",        K_DUP, WHO_T, H_EV,      NX_RIGHTS_SAME, 0, F_NULL_OUT, IA, NX_AUDIT_OP_DUPLICATE, NX_AUDIT_BAD_ARGUMENT, H_EV, WHO_T },
-    { "dup_dying_caller",    K_DUP, WHO_DEAD, H_DEAD, NX_RIGHTS_SAME, 0, 0, BS, NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "dup_dying_caller",    K_DUP, WHO_DEAD, H_DEAD, NX_RIGHTS_SAME, 0, 0, TD, NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* replace (needs no right) */
     { "replace_zero",        K_REPLACE, WHO_T, H_ZERO,    NX_RIGHTS_SAME, 0, 0, BH, NX_AUDIT_OP_REPLACE, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "replace_closed",      K_REPLACE, WHO_T, H_CLOSED,  NX_RIGHTS_SAME, 0, 0, BH, NX_AUDIT_OP_REPLACE, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -374,14 +374,14 @@ static const refusal_t refusals[] = {
     { "replace_escalation",  K_REPLACE, WHO_T, H_NODUP,   EV_RIGHTS,      0, 0, IA, NX_AUDIT_OP_REPLACE, NX_AUDIT_RIGHTS_ESCALATION, H_NODUP, WHO_T },
     { "replace_unknown_bit", K_REPLACE, WHO_T, H_EV,      1u << 30,       0, 0, IA, NX_AUDIT_OP_REPLACE, NX_AUDIT_UNKNOWN_RIGHTS, H_EV, WHO_T },
     { "replace_null_out",    K_REPLACE, WHO_T, H_EV,      NX_RIGHTS_SAME, 0, F_NULL_OUT, IA, NX_AUDIT_OP_REPLACE, NX_AUDIT_BAD_ARGUMENT, H_EV, WHO_T },
-    { "replace_dying_caller", K_REPLACE, WHO_DEAD, H_DEAD, NX_RIGHTS_SAME, 0, 0, BS, NX_AUDIT_OP_REPLACE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "replace_dying_caller", K_REPLACE, WHO_DEAD, H_DEAD, NX_RIGHTS_SAME, 0, 0, TD, NX_AUDIT_OP_REPLACE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* close */
     { "close_zero",          K_CLOSE, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "close_closed",        K_CLOSE, WHO_T, H_CLOSED,  0, 0, 0, BH, NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
     { "close_stale",         K_CLOSE, WHO_T, H_STALE,   0, 0, 0, BH, NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_STALE, H_STALE, WHO_T },
     { "close_forged",        K_CLOSE, WHO_T, H_FORGED,  0, 0, 0, BH, NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_FORGED, H_FORGED, WHO_T },
     { "close_foreign",       K_CLOSE, WHO_T, H_FOREIGN, 0, 0, 0, BH, NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_FORGED, H_FOREIGN, WHO_T },
-    { "close_dying_caller",  K_CLOSE, WHO_DEAD, H_DEAD, 0, 0, 0, BS, NX_AUDIT_OP_CLOSE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "close_dying_caller",  K_CLOSE, WHO_DEAD, H_DEAD, 0, 0, 0, TD, NX_AUDIT_OP_CLOSE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* info (needs no right) */
     { "info_zero",           K_INFO, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_INFO, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "info_closed",         K_INFO, WHO_T, H_CLOSED,  0, 0, 0, BH, NX_AUDIT_OP_INFO, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -389,7 +389,7 @@ static const refusal_t refusals[] = {
     { "info_forged",         K_INFO, WHO_T, H_FORGED,  0, 0, 0, BH, NX_AUDIT_OP_INFO, NX_AUDIT_HANDLE_FORGED, H_FORGED, WHO_T },
     { "info_foreign",        K_INFO, WHO_T, H_FOREIGN, 0, 0, 0, BH, NX_AUDIT_OP_INFO, NX_AUDIT_HANDLE_FORGED, H_FOREIGN, WHO_T },
     { "info_null_out",       K_INFO, WHO_T, H_EV,      0, 0, F_NULL_OUT, IA, NX_AUDIT_OP_INFO, NX_AUDIT_BAD_ARGUMENT, H_EV, WHO_T },
-    { "info_dying_caller",   K_INFO, WHO_DEAD, H_DEAD, 0, 0, 0, BS, NX_AUDIT_OP_INFO, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "info_dying_caller",   K_INFO, WHO_DEAD, H_DEAD, 0, 0, 0, TD, NX_AUDIT_OP_INFO, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* revoke (needs MANAGE) */
     { "revoke_zero",         K_REVOKE, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_REVOKE, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "revoke_closed",       K_REVOKE, WHO_T, H_CLOSED,  0, 0, 0, BH, NX_AUDIT_OP_REVOKE, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -398,7 +398,7 @@ static const refusal_t refusals[] = {
     { "revoke_foreign",      K_REVOKE, WHO_T, H_FOREIGN, 0, 0, 0, BH, NX_AUDIT_OP_REVOKE, NX_AUDIT_HANDLE_FORGED, H_FOREIGN, WHO_T },
     { "revoke_no_manage",    K_REVOKE, WHO_T, H_NOMANAGE, 0, 0, 0, AD, NX_AUDIT_OP_REVOKE, NX_AUDIT_MISSING_RIGHT, H_NOMANAGE, WHO_T },
     { "revoke_no_manage_null_count", K_REVOKE, WHO_T, H_NOMANAGE, 0, 0, F_NULL_OUT2, AD, NX_AUDIT_OP_REVOKE, NX_AUDIT_MISSING_RIGHT, H_NOMANAGE, WHO_T },
-    { "revoke_dying_caller", K_REVOKE, WHO_DEAD, H_DEAD, 0, 0, 0, BS, NX_AUDIT_OP_REVOKE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "revoke_dying_caller", K_REVOKE, WHO_DEAD, H_DEAD, 0, 0, 0, TD, NX_AUDIT_OP_REVOKE, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* transfer t -> u: the batch is { ev, handle } (a good one first), or
      * { ev, handle, handle } for a handle named twice */
     { "transfer_zero",       K_TRANSFER, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_TRANSFER, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
@@ -411,8 +411,8 @@ static const refusal_t refusals[] = {
     { "transfer_too_many",   K_TRANSFER, WHO_T, H_NOMANAGE, 0, 0, F_TOO_MANY, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BATCH_TOO_LARGE, H_NONE, WHO_T },
     { "transfer_null_handles", K_TRANSFER, WHO_T, H_NOMANAGE, 0, 0, F_NULL_IN, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
     { "transfer_null_out",   K_TRANSFER, WHO_T, H_NOMANAGE, 0, 0, F_NULL_OUT, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
-    { "transfer_to_dying",   K_TRANSFER, WHO_T, H_NOMANAGE, 0, 0, F_TO_DEAD, BS, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_T },
-    { "transfer_from_dying", K_TRANSFER, WHO_DEAD, H_NOMANAGE, 0, 0, 0, BS, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
+    { "transfer_to_dying",   K_TRANSFER, WHO_T, H_NOMANAGE, 0, 0, F_TO_DEAD, TD, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_T },
+    { "transfer_from_dying", K_TRANSFER, WHO_DEAD, H_NOMANAGE, 0, 0, 0, TD, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
     /* detach (into flight): the same batch */
     { "detach_zero",         K_DETACH, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_TRANSFER, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "detach_closed",       K_DETACH, WHO_T, H_CLOSED,  0, 0, 0, BH, NX_AUDIT_OP_TRANSFER, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -422,7 +422,7 @@ static const refusal_t refusals[] = {
     { "detach_too_many",     K_DETACH, WHO_T, H_NOMANAGE, 0, 0, F_TOO_MANY, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BATCH_TOO_LARGE, H_NONE, WHO_T },
     { "detach_null_handles", K_DETACH, WHO_T, H_NOMANAGE, 0, 0, F_NULL_IN, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
     { "detach_null_caps",    K_DETACH, WHO_T, H_NOMANAGE, 0, 0, F_NULL_OUT, IA, NX_AUDIT_OP_TRANSFER, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
-    { "detach_dying",        K_DETACH, WHO_DEAD, H_NOMANAGE, 0, 0, 0, BS, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
+    { "detach_dying",        K_DETACH, WHO_DEAD, H_NOMANAGE, 0, 0, 0, TD, NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
     /* nx_cap_get, audited as the operation it serves (lookup here) */
     { "get_zero",            K_GET, WHO_T, H_ZERO,    0, NX_OBJ_NONE, 0, BH, NX_AUDIT_OP_LOOKUP, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "get_closed",          K_GET, WHO_T, H_CLOSED,  0, NX_OBJ_NONE, 0, BH, NX_AUDIT_OP_LOOKUP, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -432,7 +432,7 @@ static const refusal_t refusals[] = {
     { "get_wrong_type_first", K_GET, WHO_T, H_TASK,   NX_RIGHT_SIGNAL, NX_OBJ_EVENT, 0, WT, NX_AUDIT_OP_LOOKUP, NX_AUDIT_WRONG_TYPE, H_TASK, WHO_T },
     { "get_missing_right",   K_GET, WHO_T, H_NOSIGNAL, NX_RIGHT_SIGNAL, NX_OBJ_EVENT, 0, AD, NX_AUDIT_OP_LOOKUP, NX_AUDIT_MISSING_RIGHT, H_NOSIGNAL, WHO_T },
     { "get_missing_one_of_two", K_GET, WHO_T, H_NODUP, NX_RIGHT_SIGNAL | NX_RIGHT_DUPLICATE, NX_OBJ_NONE, 0, AD, NX_AUDIT_OP_LOOKUP, NX_AUDIT_MISSING_RIGHT, H_NODUP, WHO_T },
-    { "get_dying",           K_GET, WHO_DEAD, H_DEAD, 0, NX_OBJ_NONE, 0, BS, NX_AUDIT_OP_LOOKUP, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "get_dying",           K_GET, WHO_DEAD, H_DEAD, 0, NX_OBJ_NONE, 0, TD, NX_AUDIT_OP_LOOKUP, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* signal */
     { "signal_zero",         K_SIGNAL, WHO_T, H_ZERO,    0, 0, 0, BH, NX_AUDIT_OP_SIGNAL, NX_AUDIT_HANDLE_FORGED, H_ZERO, WHO_T },
     { "signal_closed",       K_SIGNAL, WHO_T, H_CLOSED,  0, 0, 0, BH, NX_AUDIT_OP_SIGNAL, NX_AUDIT_HANDLE_CLOSED, H_CLOSED, WHO_T },
@@ -441,16 +441,16 @@ static const refusal_t refusals[] = {
     { "signal_wrong_type",   K_SIGNAL, WHO_T, H_TASK,    0, 0, 0, WT, NX_AUDIT_OP_SIGNAL, NX_AUDIT_WRONG_TYPE, H_TASK, WHO_T },
     { "signal_no_signal_right", K_SIGNAL, WHO_T, H_NOSIGNAL, 0, 0, 0, AD, NX_AUDIT_OP_SIGNAL, NX_AUDIT_MISSING_RIGHT, H_NOSIGNAL, WHO_T },
     { "signal_kernel_bits",  K_SIGNAL, WHO_T, H_EV,      0, 0, F_BAD_BITS, IA, NX_AUDIT_OP_SIGNAL, NX_AUDIT_BAD_ARGUMENT, H_EV, WHO_T },
-    { "signal_dying",        K_SIGNAL, WHO_DEAD, H_DEAD, 0, 0, 0, BS, NX_AUDIT_OP_SIGNAL, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
+    { "signal_dying",        K_SIGNAL, WHO_DEAD, H_DEAD, 0, 0, 0, TD, NX_AUDIT_OP_SIGNAL, NX_AUDIT_TASK_DEAD, H_DEAD, WHO_DEAD },
     /* install (the kernel giving a task a new root handle) */
     { "install_null_out",    K_INSTALL, WHO_T, H_NONE, EV_RIGHTS, 0, F_NULL_OUT, IA, NX_AUDIT_OP_CREATE, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
     { "install_unknown_rights", K_INSTALL, WHO_T, H_NONE, NX_RIGHTS_ALL + 1u, 0, 0, IA, NX_AUDIT_OP_CREATE, NX_AUDIT_UNKNOWN_RIGHTS, H_NONE, WHO_T },
-    { "install_dying",       K_INSTALL, WHO_DEAD, H_NONE, EV_RIGHTS, 0, 0, BS, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
+    { "install_dying",       K_INSTALL, WHO_DEAD, H_NONE, EV_RIGHTS, 0, 0, TD, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
     /* object creation */
     { "event_create_null_out", K_EVENT_CREATE, WHO_T, H_NONE, 0, 0, F_NULL_OUT, IA, NX_AUDIT_OP_CREATE, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
-    { "event_create_dying",  K_EVENT_CREATE, WHO_DEAD, H_NONE, 0, 0, 0, BS, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
+    { "event_create_dying",  K_EVENT_CREATE, WHO_DEAD, H_NONE, 0, 0, 0, TD, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
     { "task_create_null_out", K_TASK_CREATE, WHO_T, H_NONE, 0, 0, F_NULL_OUT, IA, NX_AUDIT_OP_CREATE, NX_AUDIT_BAD_ARGUMENT, H_NONE, WHO_T },
-    { "task_create_dying",   K_TASK_CREATE, WHO_DEAD, H_NONE, 0, 0, 0, BS, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
+    { "task_create_dying",   K_TASK_CREATE, WHO_DEAD, H_NONE, 0, 0, 0, TD, NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, H_NONE, WHO_DEAD },
 };
 /* clang-format on */
 
@@ -1227,7 +1227,7 @@ static void attach_refused_keeps_caps(void **state)
     ASSERT_ST(nx_cap_attach(full, caps, 2, out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TABLE_FULL, full, NX_HANDLE_INVALID);
     world_assert_same(&world_before);
-    ASSERT_ST(nx_cap_attach(dying, caps, 2, out), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_cap_attach(dying, caps, 2, out), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, dying, NX_HANDLE_INVALID);
     world_assert_same(&world_before);
     ASSERT_ST(nx_cap_attach(c, NULL, 2, out), NX_ERR_INVALID_ARGS);
@@ -1569,16 +1569,16 @@ static void killed_task_refuses_but_stays_named(void **state)
     assert_int_equal(EVENTS_USED(), 1); /* b's event went with its handle */
     nx_object_info_t info;
     audit_clear();
-    ASSERT_ST(nx_sys_handle_info(b, bev, &info), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_sys_handle_info(b, bev, &info), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_INFO, NX_AUDIT_TASK_DEAD, b, bev);
     ASSERT_ST(nx_sys_handle_info(a, hb, &info), NX_OK);
     assert_int_equal(info.type, NX_OBJ_TASK);
     assert_int_equal(info.koid.v, b->obj.koid.v);
     nx_handle_t out;
     audit_clear();
-    ASSERT_ST(nx_sys_handle_transfer(a, &ev, 1, b, &out), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_sys_handle_transfer(a, &ev, 1, b, &out), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, a, NX_HANDLE_INVALID);
-    ASSERT_ST(nx_cap_install(b, obj_of(a, ev), EV_RIGHTS, &out), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_cap_install(b, obj_of(a, ev), EV_RIGHTS, &out), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, b, NX_HANDLE_INVALID);
     assert_int_equal(nx_handle_table_count(&b->handles), 0);
     nx_test_task_free(a);

@@ -700,17 +700,17 @@ static void a_dying_task_is_refused(void **state)
     ASSERT_ST(nx_channel_new(t, &a, &b), NX_OK);
     nx_task_kill(t); /* closes its handles too */
     assert_int_equal(nx_test_pool_used("channels"), 0);
-    ASSERT_ST(nx_channel_new(t, &a, &b), NX_ERR_BAD_STATE);
-    ASSERT_ST(send_text(t, a, "x"), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_channel_new(t, &a, &b), NX_ERR_TASK_DEAD);
+    ASSERT_ST(send_text(t, a, "x"), NX_ERR_TASK_DEAD);
     uint32_t pending = 0;
-    ASSERT_ST(wait_one(t, a, NX_CHANNEL_READABLE, 0, &pending), NX_ERR_BAD_STATE);
-    ASSERT_ST(exchange(t, a, 0, NULL, 0, nx_port_time_ns() + 1000u), NX_ERR_BAD_STATE);
+    ASSERT_ST(wait_one(t, a, NX_CHANNEL_READABLE, 0, &pending), NX_ERR_TASK_DEAD);
+    ASSERT_ST(exchange(t, a, 0, NULL, 0, nx_port_time_ns() + 1000u), NX_ERR_TASK_DEAD);
     assert_int_equal(nx_test_pool_used("channels"), 0);
     nx_test_task_free(t);
 }
 
 /* Endpoints cannot hold each other's only capabilities: the write that
- * would close such a cycle is refused (BAD_STATE, audit would-cycle) and
+ * would close such a cycle is refused (WOULD_CYCLE, audit would-cycle) and
  * moves nothing, through one queue or several; once the endpoint in
  * flight is read back, it may go. (Chains that are no cycle pass:
  * close_releases_undelivered_handles_however_deep.) */
@@ -725,7 +725,7 @@ static void a_cycle_of_endpoints_is_refused(void **state)
     ASSERT_ST(send(t, b0, "", 0, &a1, 1, 0), NX_OK);
     /* b1 into a1's queue (written on a0) would close the cycle. */
     uint64_t before = audits();
-    ASSERT_ST(send(t, a0, "", 0, &b1, 1, 0), NX_ERR_BAD_STATE);
+    ASSERT_ST(send(t, a0, "", 0, &b1, 1, 0), NX_ERR_WOULD_CYCLE);
     assert_int_equal(audits(), before + 1u);
     nx_audit_record_t rec[NX_AUDIT_CAPACITY];
     uint32_t n = nx_audit_read(rec, NX_AUDIT_CAPACITY);
@@ -743,7 +743,7 @@ static void a_cycle_of_endpoints_is_refused(void **state)
     nx_handle_t c0, c1;
     ASSERT_ST(nx_channel_new(t, &c0, &c1), NX_OK);
     ASSERT_ST(send(t, b0, "", 0, &c1, 1, 0), NX_OK);
-    ASSERT_ST(send(t, c0, "", 0, &back, 1, 0), NX_ERR_BAD_STATE);
+    ASSERT_ST(send(t, c0, "", 0, &back, 1, 0), NX_ERR_WOULD_CYCLE);
     assert_true(live(t, back));
     /* b1, c1 and ev wait at `back` (a1): closing it releases them all. */
     ASSERT_ST(nx_sys_handle_close(t, back), NX_OK);

@@ -182,7 +182,7 @@ static void step_write(nx_prng_t *rng, uint32_t t)
         if (objs[k] == via || objs[k] == to)
             refusal = NX_ERR_INVALID_ARGS;
         else if (objs[k] < ENDPOINTS && would_cycle(objs[k], to))
-            refusal = NX_ERR_BAD_STATE;
+            refusal = NX_ERR_WOULD_CYCLE;
         for (uint32_t j = 0; j < k && refusal == NX_OK; j++)
             if (objs[j] == objs[k])
                 refusal = NX_ERR_INVALID_ARGS;

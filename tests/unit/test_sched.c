@@ -421,7 +421,7 @@ NX_SIM_PROGRAM(chaos)
         nx_status_t st = nx_thread_set_affinity(h[i], narrower, NX_HANDLE_INVALID);
         if (st == NX_OK)
             chaos_now[i] = narrower;
-        else if (st != NX_ERR_BAD_STATE) /* it may have finished */
+        else if (st != NX_ERR_THREAD_EXITED) /* it may have finished */
             violation("narrowing refused", (uint64_t)-st, i);
     }
     for (uint32_t i = 0; i < CHAOS_WORKERS; i++) {
@@ -839,7 +839,7 @@ static void raising_needs_the_policy_services_authority(void **state)
     assert_int_equal(rec.status[11], NX_ERR_WRONG_TYPE);    /* a thread is no authority */
     assert_int_equal(rec.status[12], NX_OK);
     assert_int_equal(rec.status[13], NX_OK);
-    assert_int_equal(rec.status[14], NX_ERR_BAD_STATE);
+    assert_int_equal(rec.status[14], NX_ERR_THREAD_EXITED);
     /* Every refusal for want of authority is audited as such. */
     nx_audit_record_t out[NX_AUDIT_CAPACITY];
     uint32_t n = nx_audit_read(out, NX_AUDIT_CAPACITY);

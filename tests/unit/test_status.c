@@ -36,6 +36,12 @@ static const struct {
     { NX_ERR_MALFORMED, -21, "NX_ERR_MALFORMED" },
     { NX_ERR_BAD_ADDRESS, -22, "NX_ERR_BAD_ADDRESS" },
     { NX_ERR_IO, -23, "NX_ERR_IO" },
+    { NX_ERR_TASK_DEAD, -24, "NX_ERR_TASK_DEAD" },
+    { NX_ERR_WOULD_CYCLE, -25, "NX_ERR_WOULD_CYCLE" },
+    { NX_ERR_SEALED, -26, "NX_ERR_SEALED" },
+    { NX_ERR_WRITABLE_MAPPED, -27, "NX_ERR_WRITABLE_MAPPED" },
+    { NX_ERR_NOT_SEALED, -28, "NX_ERR_NOT_SEALED" },
+    { NX_ERR_THREAD_EXITED, -29, "NX_ERR_THREAD_EXITED" },
 };
 #define PINNED_COUNT (sizeof pinned / sizeof pinned[0])
 

@@ -153,7 +153,7 @@ NX_SIM_PROGRAM(prober)
           nx_thread_set_qos(weak, NX_QOS_IDLE, NX_HANDLE_INVALID));
     probe("set_qos: raise, forged authority", NX_ERR_BAD_HANDLE,
           nx_thread_set_qos(napper, NX_QOS_PERFBURST, forged));
-    probe("set_qos: an exited thread", NX_ERR_BAD_STATE,
+    probe("set_qos: an exited thread", NX_ERR_THREAD_EXITED,
           nx_thread_set_qos(q1, NX_QOS_IDLE, NX_HANDLE_INVALID));
     probe("set_qos: lower a live thread", NX_OK,
           nx_thread_set_qos(napper, NX_QOS_IDLE, NX_HANDLE_INVALID));
@@ -174,7 +174,7 @@ NX_SIM_PROGRAM(prober)
     (void)nx_thread_set_affinity(napper, 0x1u, NX_HANDLE_INVALID);
     probe("set_affinity: widen, no authority", NX_ERR_ACCESS_DENIED,
           nx_thread_set_affinity(napper, 0x3u, NX_HANDLE_INVALID));
-    probe("set_affinity: an exited thread", NX_ERR_BAD_STATE,
+    probe("set_affinity: an exited thread", NX_ERR_THREAD_EXITED,
           nx_thread_set_affinity(q2, 0x1u, NX_HANDLE_INVALID));
 
     /* handle calls: high bits, a wrong type, a missing right */
@@ -387,7 +387,7 @@ NX_SIM_PROGRAM(prober)
     (void)nx_handle_close(q3);
     probe("vmo_unmap: unaligned", NX_ERR_INVALID_ARGS, nx_vmo_unmap(map_at + 8u, 4096));
     probe("vmo_seal", NX_OK, nx_vmo_seal(vmo));
-    probe("vmo_write: sealed", NX_ERR_BAD_STATE, nx_vmo_write(vmo, 0, page_bytes, 4));
+    probe("vmo_write: sealed", NX_ERR_SEALED, nx_vmo_write(vmo, 0, page_bytes, 4));
     (void)nx_handle_close(vmo);
 
     nx_yield();

@@ -434,8 +434,8 @@ static void map_refused(void **state)
         { UINT64_MAX - PAGE + 1u, MAP_AT(0), 2u * PAGE, rw, NX_ERR_OUT_OF_RANGE }, /* wraps */
         { 0, PAGE, PAGE, rw, NX_ERR_OUT_OF_RANGE },                                /* below user */
         { 0, UINT64_MAX - PAGE + 1u, PAGE, rw, NX_ERR_OUT_OF_RANGE },              /* kernel half */
-        { 0, SCRATCH + PAGE, PAGE, rw, NX_ERR_ALREADY_EXISTS },            /* over scratch */
-        { 0, MAP_AT(0), PAGE, NX_VM_READ | NX_VM_EXEC, NX_ERR_BAD_STATE }, /* exec, unsealed */
+        { 0, SCRATCH + PAGE, PAGE, rw, NX_ERR_ALREADY_EXISTS },             /* over scratch */
+        { 0, MAP_AT(0), PAGE, NX_VM_READ | NX_VM_EXEC, NX_ERR_NOT_SEALED }, /* exec, unsealed */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint64_t a0 = audits();
@@ -523,20 +523,20 @@ static void sealing(void **state)
     ASSERT_ST(nx_sys_vmo_seal(t, noseal), NX_ERR_ACCESS_DENIED);
     ASSERT_ST(nx_sys_vmo_seal(t, s), NX_ERR_NOT_SUPPORTED);
     ASSERT_ST(nx_sys_vmo_map(t, h, 0, MAP_AT(0), PAGE, NX_VM_READ | NX_VM_WRITE), NX_OK);
-    ASSERT_ST(nx_sys_vmo_seal(t, h), NX_ERR_BAD_STATE); /* a writable mapping exists */
+    ASSERT_ST(nx_sys_vmo_seal(t, h), NX_ERR_WRITABLE_MAPPED); /* a writable mapping exists */
     ASSERT_ST(nx_sys_vmo_unmap(t, MAP_AT(0), PAGE), NX_OK);
     ASSERT_ST(nx_sys_vmo_seal(t, h), NX_OK);
     ASSERT_ST(nx_sys_vmo_seal(t, h), NX_OK); /* idempotent */
 
     uint64_t a0 = audits();
     poke(SCRATCH, "XXXXXX", 6);
-    ASSERT_ST(nx_sys_vmo_write(t, h, 0, SCRATCH, 6), NX_ERR_BAD_STATE);
-    ASSERT_ST(nx_sys_vmo_write(t, s, 0, SCRATCH, 6), NX_ERR_BAD_STATE);
-    ASSERT_ST(nx_sys_vmo_map(t, h, 0, MAP_AT(0), PAGE, NX_VM_READ | NX_VM_WRITE), NX_ERR_BAD_STATE);
-    ASSERT_ST(nx_sys_vmo_map(t, s, 0, MAP_AT(0), PAGE, NX_VM_WRITE), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_sys_vmo_write(t, h, 0, SCRATCH, 6), NX_ERR_SEALED);
+    ASSERT_ST(nx_sys_vmo_write(t, s, 0, SCRATCH, 6), NX_ERR_SEALED);
+    ASSERT_ST(nx_sys_vmo_map(t, h, 0, MAP_AT(0), PAGE, NX_VM_READ | NX_VM_WRITE), NX_ERR_SEALED);
+    ASSERT_ST(nx_sys_vmo_map(t, s, 0, MAP_AT(0), PAGE, NX_VM_WRITE), NX_ERR_SEALED);
     nx_handle_t s2;
     ASSERT_ST(nx_sys_vmo_create_slice(t, h, 0, PAGE, &s2), NX_OK);
-    ASSERT_ST(nx_sys_vmo_write(t, s2, 0, SCRATCH, 1), NX_ERR_BAD_STATE);
+    ASSERT_ST(nx_sys_vmo_write(t, s2, 0, SCRATCH, 1), NX_ERR_SEALED);
     assert_int_equal(audits() - a0, 5);
     char back[6];
     ASSERT_ST(nx_sys_vmo_read(t, h, 0, SCRATCH + PAGE, 6), NX_OK);

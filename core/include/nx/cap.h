@@ -111,7 +111,7 @@ static inline nx_status_t nx_handle_lookup_locked(const nx_handle_table_t *table
  * Look a handle up in `task`'s table (nx_handle_lookup_locked under the
  * lock) and take a kernel reference on its object for the caller, who drops
  * it with nx_object_unref(). A refusal is audited as operation `op`.
- * Returns what nx_handle_lookup_locked returns, or NX_ERR_BAD_STATE when the
+ * Returns what nx_handle_lookup_locked returns, or NX_ERR_TASK_DEAD when the
  * task is dying.
  */
 nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_t need, uint32_t op,
@@ -123,7 +123,7 @@ nx_status_t nx_cap_get_rights(nx_task_t *task, nx_handle_t h, uint32_t type, nx_
 
 /*
  * Give `task` a new root handle to `obj` (just created by the caller, who
- * keeps its own reference). Returns NX_OK, NX_ERR_BAD_STATE (task dying),
+ * keeps its own reference). Returns NX_OK, NX_ERR_TASK_DEAD (task dying),
  * NX_ERR_NO_RESOURCES (table or capability pool full), NX_ERR_INVALID_ARGS
  * (rights outside NX_RIGHTS_ALL, or out NULL).
  */
@@ -138,7 +138,7 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
  *   NX_ERR_ACCESS_DENIED   h lacks NX_RIGHT_DUPLICATE
  *   NX_ERR_INVALID_ARGS    rights not a subset of h's, unknown bits, out NULL
  *   NX_ERR_NO_RESOURCES    caller's table or the capability pool is full
- *   NX_ERR_BAD_STATE       caller is dying
+ *   NX_ERR_TASK_DEAD       caller is dying
  */
 nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                     nx_handle_t *out);
@@ -149,23 +149,23 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
  * derivation tree. On failure h is unchanged. Needs no right.
  *   NX_ERR_BAD_HANDLE, NX_ERR_INVALID_ARGS (not a subset, unknown bits, out
  *   NULL), NX_ERR_NO_RESOURCES (the slot's generation ran out and the table
- *   is full), NX_ERR_BAD_STATE
+ *   is full), NX_ERR_TASK_DEAD
  */
 nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                   nx_handle_t *out);
 
-/* Close h. NX_ERR_BAD_HANDLE, NX_ERR_BAD_STATE. */
+/* Close h. NX_ERR_BAD_HANDLE, NX_ERR_TASK_DEAD. */
 nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h);
 
 /* Type, koid and rights of h's object. Needs no right.
- * NX_ERR_BAD_HANDLE, NX_ERR_INVALID_ARGS (out NULL), NX_ERR_BAD_STATE. */
+ * NX_ERR_BAD_HANDLE, NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD. */
 nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out);
 
 /*
  * Remove every capability derived from h (its duplicates, their transfers,
  * recursively, in any task or in flight); h itself stays. *revoked (may be
  * NULL) receives how many went. Bounded: each derived node is visited once.
- *   NX_ERR_BAD_HANDLE, NX_ERR_ACCESS_DENIED (no NX_RIGHT_MANAGE), NX_ERR_BAD_STATE
+ *   NX_ERR_BAD_HANDLE, NX_ERR_ACCESS_DENIED (no NX_RIGHT_MANAGE), NX_ERR_TASK_DEAD
  */
 nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *revoked);
 
@@ -177,7 +177,7 @@ nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *rev
  *                          named twice
  *   NX_ERR_BAD_HANDLE, NX_ERR_ACCESS_DENIED (first offending handle)
  *   NX_ERR_NO_RESOURCES    `to` has fewer than n free slots
- *   NX_ERR_BAD_STATE       either task is dying
+ *   NX_ERR_TASK_DEAD       either task is dying
  */
 nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
                                    nx_task_t *to, nx_handle_t *out);
@@ -194,7 +194,7 @@ nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t 
  *   NX_ERR_INVALID_ARGS  a handle to `through` or `to` among them
  *                        (NX_AUDIT_SENT_ITSELF): an endpoint is not sent
  *                        through itself or its peer
- *   NX_ERR_BAD_STATE     an object that holds caps (ops->holds_caps) whose
+ *   NX_ERR_WOULD_CYCLE   an object that holds caps (ops->holds_caps) whose
  *                        queue already holds, directly or through other
  *                        queues, `to`'s capability (NX_AUDIT_WOULD_CYCLE):
  *                        they would hold each other, and nothing could
@@ -207,7 +207,7 @@ nx_status_t nx_cap_detach_into(nx_task_t *from, const nx_handle_t *handles, uint
  * or NX_HANDLE_INVALID for a cap revoked while in flight (it is released).
  * On failure the caps stay with the caller.
  *   NX_ERR_INVALID_ARGS, NX_ERR_NO_RESOURCES (not enough free slots),
- *   NX_ERR_BAD_STATE (`to` dying) */
+ *   NX_ERR_TASK_DEAD (`to` dying) */
 nx_status_t nx_cap_attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_handle_t *out);
 
 /* The same, except that a cap revoked in flight is left as it is (out[i]

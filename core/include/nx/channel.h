@@ -60,7 +60,7 @@ uint32_t nx_msg_used(void);
  *   NX_ERR_INVALID_ARGS    out0 or out1 NULL
  *   NX_ERR_NO_RESOURCES    NX_MAX_CHANNELS alive, or the table or capability
  *                          pool has no room for two handles
- *   NX_ERR_BAD_STATE       caller dying
+ *   NX_ERR_TASK_DEAD       caller dying
  */
 nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *out1);
 
@@ -76,7 +76,7 @@ nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *ou
  *                          twice, or h itself or its peer among the handles
  *   NX_ERR_SHOULD_WAIT     the peer has NX_CHANNEL_MAX_MSGS unread
  *   NX_ERR_PEER_CLOSED     the peer endpoint is gone
- *   NX_ERR_BAD_STATE       caller dying
+ *   NX_ERR_TASK_DEAD       caller dying
  */
 nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
                             const nx_handle_t *handles, uint32_t nh);
@@ -96,7 +96,7 @@ nx_status_t nx_channel_send(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
  *   NX_ERR_BUFFER_TOO_SMALL the message needs more room (see *info)
  *   NX_ERR_NO_RESOURCES    the caller's table cannot take its handles (the
  *                          message stays queued)
- *   NX_ERR_BAD_STATE       caller dying
+ *   NX_ERR_TASK_DEAD       caller dying
  */
 nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
                             uint32_t handle_cap, nx_msg_t **out, nx_handle_t *handles_out,
@@ -129,7 +129,7 @@ nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
 
 /* The kernel signals of endpoint h (NX_CHANNEL_*). Needs no right.
  * NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_INVALID_ARGS (out NULL),
- * NX_ERR_BAD_STATE. */
+ * NX_ERR_TASK_DEAD. */
 nx_status_t nx_channel_signals(nx_task_t *caller, nx_handle_t h, uint32_t *out);
 
 /* --- system calls (user memory; docs/abi/ipc.md) --------------------------- */

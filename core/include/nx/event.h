@@ -24,14 +24,14 @@ typedef struct nx_event {
 
 /* Create an event and give `caller` a handle (NX_DEFAULT_EVENT_RIGHTS).
  * NX_ERR_NO_RESOURCES (events, table or capability pool full),
- * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_BAD_STATE (caller dying). */
+ * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD (caller dying). */
 nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out);
 
 /*
  * Clear then set user signal bits (NX_SIGNALS_USER) of the object h names
  * (an event). Needs NX_RIGHT_SIGNAL.
  *   NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_ACCESS_DENIED,
- *   NX_ERR_INVALID_ARGS (bits outside NX_SIGNALS_USER), NX_ERR_BAD_STATE
+ *   NX_ERR_INVALID_ARGS (bits outside NX_SIGNALS_USER), NX_ERR_TASK_DEAD
  */
 nx_status_t nx_sys_object_signal(nx_task_t *caller, nx_handle_t h, uint32_t clear, uint32_t set);
 

@@ -28,7 +28,7 @@ typedef struct nx_task nx_task_t;
  *   NX_ERR_TIMED_OUT      the deadline passed first
  *   NX_ERR_CANCELED       an object's last handle was closed meanwhile, or
  *                         the caller's task is ending
- *   NX_ERR_BAD_STATE      caller dying
+ *   NX_ERR_TASK_DEAD      caller dying
  * Nothing changes on any error.
  */
 nx_status_t nx_object_wait(nx_task_t *caller, nx_wait_item_t *items, uint32_t n,

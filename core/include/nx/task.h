@@ -43,7 +43,7 @@ _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
 nx_status_t nx_task_create(nx_task_t **out);
 
 /* End a task, releasing everything it holds at once: it refuses every
- * further operation (NX_ERR_BAD_STATE), every handle it holds is closed
+ * further operation (NX_ERR_TASK_DEAD), every handle it holds is closed
  * (peers and queued messages see it), its mappings are removed (their
  * VMOs and budgets go with the last reference), its waiting threads are
  * woken and the running ones interrupted, so each ends on its next way
@@ -53,7 +53,7 @@ void nx_task_kill(nx_task_t *task);
 
 /* Create a task and give `caller` a handle to it (NX_DEFAULT_TASK_RIGHTS).
  * NX_ERR_NO_RESOURCES (tasks, table or capability pool full),
- * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_BAD_STATE (caller dying). */
+ * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD (caller dying). */
 nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out);
 
 /* The task a task object is, or NULL for another type. */

@@ -55,7 +55,7 @@ _Noreturn void nx_thread_exit_user(nx_thread_t *self, int32_t code);
  *   needs `authority`: a handle with NX_RIGHT_MANAGE to the thread's task.
  *   NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_ACCESS_DENIED (missing
  *   right or authority), NX_ERR_INVALID_ARGS (class or mask out of range),
- *   NX_ERR_BAD_STATE (the thread has exited).
+ *   NX_ERR_THREAD_EXITED (the thread has exited).
  */
 nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t arg, uint64_t qos,
                                  uint64_t affinity, uintptr_t return_to, nx_handle_t *out);
