@@ -119,6 +119,7 @@ static bool resume_in_place(sim_machine_t *m, sim_hart_t *h);
 
 void nx_sim_yield(sim_machine_t *m)
 {
+    m->disturbances++;
     if (m->harness)
         harness_wait(m, m->current);
     else if (!resume_in_place(m, m->current))

@@ -107,6 +107,9 @@ typedef struct sim_machine {
     struct sim_pages *pages; /* every live allocation of VMO pages */
     sim_faults_t faults;
     bool limit_hit; /* the event stream reached cfg.event_limit */
+    /* Times a hart gave way (nx_sim_yield) or took an interrupt: a window
+     * in which this did not move saw only its own hart's code run. */
+    uint64_t disturbances;
     /* Harness mode (nxsim/harness.h): the host thread is hart 0, no fibers. */
     bool harness;
     jmp_buf *harness_catch;

@@ -125,6 +125,7 @@ enum { RV_IRQ_SOFTWARE = 1, RV_IRQ_TIMER = 5, RV_IRQ_EXTERNAL = 9 };
 
 static void digest_interrupt(sim_machine_t *m, const sim_hart_t *h, uint64_t kind)
 {
+    m->disturbances++; /* every interrupt is taken right after this */
     uint64_t event[3] = { h->hartid, m->now_ns, kind };
     nx_sim_digest_words(m, event, sizeof event / sizeof event[0]);
     nx_sim_emit(m, NX_SIM_EV_IRQ, event, 3);

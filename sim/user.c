@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "machine.h"
+#include "nx/core.h"
 #include "nx/kernel.h"
 #include "nx/syscall.h"
 #include "nxsim/program.h"
@@ -62,19 +63,40 @@ void nx_compute(uint64_t ns)
     spend(user_machine("nx_compute()"), ns);
 }
 
-nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                            uint64_t a4, uint64_t a5)
+/* A system call: the trap, the kernel, the way back. With `probe`, the
+ * core's state digest is taken right around the kernel's part. */
+static nx_syscall_ret_t syscall_trap(uint32_t nr, uint64_t a[6], nx_sim_syscall_probe_t *probe)
 {
     sim_machine_t *m = user_machine("nx_syscall()");
     spend(m, NX_SIM_SYSCALL_NS); /* the trap: interrupts may come first */
     sim_context_t *c = nx_sim_context_running(m);
-    uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
     c->user = false;
     nx_sim_inject_kernel_entry(m);
+    uint64_t quiet = m->disturbances;
+    if (probe != NULL)
+        probe->before = nx_core_state_digest();
     nx_syscall_ret_t r = nx_kernel_syscall(nr, a);
+    if (probe != NULL) {
+        probe->after = nx_core_state_digest();
+        probe->undisturbed = m->disturbances == quiet;
+    }
     c->user = true;
     return_to_user();
     return r;
+}
+
+nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                            uint64_t a4, uint64_t a5)
+{
+    uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
+    return syscall_trap(nr, a, NULL);
+}
+
+nx_syscall_ret_t nx_sim_syscall_probed(uint32_t nr, const uint64_t args[6],
+                                       nx_sim_syscall_probe_t *probe)
+{
+    uint64_t a[6] = { args[0], args[1], args[2], args[3], args[4], args[5] };
+    return syscall_trap(nr, a, probe);
 }
 
 _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)

@@ -17,6 +17,14 @@
 #include "nx/task.h"
 #include "nx/vmo.h"
 
+uint64_t nx_core_state_digest(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < nx_pool_registry_count(); i++)
+        h = nx_pool_digest(nx_pool_registry_get(i), h);
+    return h;
+}
+
 void nx_core_reset(void)
 {
     nx_printk_reset();

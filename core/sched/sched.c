@@ -360,12 +360,14 @@ void nx_sched_block(void)
 _Noreturn void nx_sched_exit(int32_t code)
 {
     nx_thread_t *t = nx_thread_current();
+    /* The event first: a woken joiner (init) may end the machine before
+     * this hart runs another instruction. */
+    nx_trace(NX_TRACE_THREAD_EXIT, t->id.v, (uint64_t)(int64_t)code);
     nx_spin_lock(&t->exit_waiters.lock);
     t->exit_code = code;
     atomic_store_explicit(&t->state, (uint32_t)NX_THREAD_DEAD, memory_order_release);
     nx_wake_all_locked(&t->exit_waiters, NX_OK);
     nx_spin_unlock(&t->exit_waiters.lock);
-    nx_trace(NX_TRACE_THREAD_EXIT, t->id.v, (uint64_t)(int64_t)code);
     schedule(false);
     nx_panic("thread %u ran after it exited", t->id.v);
 }

@@ -133,6 +133,13 @@ static inline void *nx_pool_item(const nx_pool_t *pool, uint32_t index)
     return pool->items + (size_t)index * pool->item_size;
 }
 
+/*
+ * Fold the pool's state into `h`: its allocation state (count, free list)
+ * and the bytes of every item in use. For nx_core_state_digest(); reads
+ * without the lock, so only where nothing else runs.
+ */
+uint64_t nx_pool_digest(const nx_pool_t *pool, uint64_t h);
+
 /* The registry: every pool reset since the last nx_pool_registry_clear(). */
 void nx_pool_registry_clear(void);
 uint32_t nx_pool_registry_count(void);

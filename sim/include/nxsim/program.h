@@ -11,9 +11,11 @@
 #ifndef NXSIM_PROGRAM_H
 #define NXSIM_PROGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/syscall.h"
 #include "nx/kernel.h"
 
 /* Programs one host process may register. */
@@ -27,6 +29,22 @@ void nx_sim_program_register(const char *name, nx_sim_program_fn fn);
 
 /* The program registered under `name`, or NULL. */
 nx_sim_program_fn nx_sim_program_find(const char *name);
+
+/*
+ * A system call with the kernel's state checked around it (the syscall
+ * fuzzer, tests/fuzz): `before` and `after` are nx_core_state_digest()
+ * right before and right after the kernel ran it, `undisturbed` whether
+ * nothing but that call ran in between (no other hart, no interrupt).
+ * An undisturbed call that returned an error must leave them equal.
+ */
+typedef struct nx_sim_syscall_probe {
+    uint64_t before;
+    uint64_t after;
+    bool undisturbed;
+} nx_sim_syscall_probe_t;
+
+nx_syscall_ret_t nx_sim_syscall_probed(uint32_t nr, const uint64_t args[6],
+                                       nx_sim_syscall_probe_t *probe);
 
 /* Model a fault of the calling program thread (what a bad load, an illegal
  * instruction... is on RISC-V): the kernel ends its task. Never returns. */
