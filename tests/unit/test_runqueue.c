@@ -13,7 +13,6 @@
 
 #include "nx/port.h"
 #include "nx/sched.h"
-#include "nx/syscall.h"
 #include "nx/thread.h"
 #include "nx/wait.h"
 #include "nxsim/harness.h"
@@ -286,53 +285,6 @@ static void wait_deadlines_are_bounded(void **state)
     assert_int_equal(nx_deadline_check(0), NX_OK); /* past: times out at once */
 }
 
-/* --- system call names -------------------------------------------------------------- */
-
-static void every_syscall_has_a_name(void **state)
-{
-    (void)state;
-    for (uint32_t nr = 0; nr < NX_SYS_COUNT; nr++) {
-        assert_string_not_equal(nx_syscall_name(nr), "unknown");
-        for (uint32_t other = 0; other < nr; other++)
-            assert_string_not_equal(nx_syscall_name(nr), nx_syscall_name(other));
-    }
-    assert_string_equal(nx_syscall_name(NX_SYS_COUNT), "unknown");
-    assert_string_equal(nx_syscall_name(UINT32_MAX), "unknown");
-    assert_string_equal(nx_syscall_name(NX_SYS_THREAD_CREATE), "thread_create");
-}
-
-/* ABI: numbers are frozen. */
-static void syscall_numbers_are_pinned(void **state)
-{
-    (void)state;
-    assert_int_equal(NX_SYS_TIME_NOW, 1);
-    assert_int_equal(NX_SYS_THREAD_CREATE, 3);
-    assert_int_equal(NX_SYS_THREAD_EXIT, 4);
-    assert_int_equal(NX_SYS_THREAD_SLEEP_UNTIL, 6);
-    assert_int_equal(NX_SYS_THREAD_SET_AFFINITY, 9);
-    assert_int_equal(NX_SYS_OBJECT_SIGNAL, 15);
-    assert_int_equal(NX_SYS_DEBUG_WRITE, 16);
-    assert_int_equal(NX_SYS_KERNEL_STAT, 17);
-    assert_int_equal(NX_SYS_CHANNEL_CREATE, 18);
-    assert_int_equal(NX_SYS_CHANNEL_WRITE, 19);
-    assert_int_equal(NX_SYS_CHANNEL_READ, 20);
-    assert_int_equal(NX_SYS_OBJECT_WAIT_ONE, 21);
-    assert_int_equal(NX_SYS_OBJECT_WAIT_MANY, 22);
-    assert_int_equal(NX_SYS_CHANNEL_CALL, 23);
-    assert_int_equal(NX_SYS_VMO_CREATE, 24);
-    assert_int_equal(NX_SYS_VMO_READ, 25);
-    assert_int_equal(NX_SYS_VMO_WRITE, 26);
-    assert_int_equal(NX_SYS_VMO_GET_SIZE, 27);
-    assert_int_equal(NX_SYS_VMO_CREATE_SLICE, 28);
-    assert_int_equal(NX_SYS_VMO_SEAL, 29);
-    assert_int_equal(NX_SYS_VMO_MAP, 30);
-    assert_int_equal(NX_SYS_VMO_UNMAP, 31);
-    assert_int_equal(NX_SYS_COUNT, 32);
-    assert_int_equal(NX_STAT_STEALS, 11);
-    assert_int_equal(NX_QOS_IDLE, 0);
-    assert_int_equal(NX_QOS_PERFBURST, 3);
-}
-
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
 
 int main(void)
@@ -351,8 +303,6 @@ int main(void)
         CORE_TEST(ipi_counters_are_exact),
         CORE_TEST(coalesced_reasons_are_delivered),
         CORE_TEST(wait_deadlines_are_bounded),
-        CORE_TEST(every_syscall_has_a_name),
-        CORE_TEST(syscall_numbers_are_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
