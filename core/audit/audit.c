@@ -23,7 +23,7 @@ void nx_audit_reset(void)
     audit.seq = 0;
     audit.appended = 0;
     audit.dropped = 0;
-    nx_spin_unlock(&audit.lock);
+    nx_spin_init(&audit.lock);
 }
 
 void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_reason_t reason)

@@ -37,7 +37,7 @@ nx_spinlock_t nx_cap_lock_word = NX_SPINLOCK_INIT;
 void nx_cap_reset(void)
 {
     nx_pool_reset(&nx_cap_node_pool);
-    nx_spin_unlock(&nx_cap_lock_word);
+    nx_spin_init(&nx_cap_lock_word);
 }
 
 uint32_t nx_cap_nodes_used(void)

@@ -123,7 +123,7 @@ nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *ou
     if (pair == NULL)
         return nx_channel_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,
                                  NX_ERR_NO_RESOURCES);
-    nx_spin_unlock(&pair->lock);
+    nx_spin_init(&pair->lock);
     atomic_store_explicit(&pair->alive, 2u, memory_order_relaxed);
     for (uint32_t side = 0; side < 2u; side++) {
         nx_channel_t *ep = &pair->ep[side];

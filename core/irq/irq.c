@@ -41,7 +41,7 @@ void nx_irq_reset(void)
     nx_memset(irqs.entry, 0, sizeof irqs.entry);
     nx_memset(irqs.stats, 0, sizeof irqs.stats);
     irqs.in_handler = 0u;
-    nx_spin_unlock(&irqs.lock);
+    nx_spin_init(&irqs.lock);
 }
 
 /* Sources the controller has, 0 when there is none. */

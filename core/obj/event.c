@@ -65,7 +65,7 @@ nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out)
         return NX_ERR_NO_RESOURCES;
     }
     nx_object_init(&ev->obj, &event_ops);
-    nx_spin_unlock(&ev->lock);
+    nx_spin_init(&ev->lock);
     nx_signal_source_init(&ev->source, &ev->lock);
     atomic_store_explicit(&ev->signals, 0u, memory_order_relaxed);
     nx_status_t st = nx_cap_install(caller, &ev->obj, NX_DEFAULT_EVENT_RIGHTS, out);

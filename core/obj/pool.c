@@ -34,7 +34,7 @@ void nx_pool_reset(nx_pool_t *pool)
     pool->free_head = pool->capacity > 0u ? 0u : NX_POOL_END;
     pool->used = 0;
     pool->high_water = 0;
-    nx_spin_unlock(&pool->lock);
+    nx_spin_init(&pool->lock);
     for (uint32_t i = 0; i < registry.count; i++)
         if (registry.pools[i] == pool)
             return;

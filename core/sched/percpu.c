@@ -42,7 +42,7 @@ nx_percpu_t *nx_percpu_reset(uint32_t hart)
     p->rq_locks_held = 0;
     atomic_store_explicit(&p->ipi_pending, 0u, memory_order_relaxed);
     atomic_store_explicit(&p->be_in_flight, 0u, memory_order_relaxed);
-    nx_spin_unlock(&p->be_lock);
+    nx_spin_init(&p->be_lock);
     p->be_window_start = 0;
     p->be_window_count = 0;
     p->stats = (nx_sched_stats_t){ 0 };

@@ -16,7 +16,7 @@ static void assert_held(const nx_runqueue_t *rq)
 
 void nx_rq_init(nx_runqueue_t *rq, uint32_t hart)
 {
-    nx_spin_unlock(&rq->lock);
+    nx_spin_init(&rq->lock);
     rq->hart = hart;
     rq->owner = 0;
     rq->bitmap = 0;

@@ -70,7 +70,7 @@ static uint64_t budget_of(nx_qos_t qos)
 
 void nx_qos_budget_init(nx_qos_budget_t *b)
 {
-    nx_spin_unlock(&b->lock);
+    nx_spin_init(&b->lock);
     b->period_start_ns = 0;
     for (uint32_t c = 0; c < NX_QOS_COUNT; c++)
         b->used_ns[c] = 0;
@@ -435,7 +435,7 @@ void nx_sched_init_hart(void)
     idle->rq_hart = NX_RQ_NONE;
     idle->qos = idle->base_qos = NX_QOS_IDLE;
     idle->affinity = 1u << hart;
-    nx_spin_unlock(&idle->sched_lock);
+    nx_spin_init(&idle->sched_lock);
     atomic_store(&idle->state, (uint32_t)NX_THREAD_RUNNING);
     atomic_store(&idle->on_cpu, 1u);
     nx_port_context_current(&idle->ctx);

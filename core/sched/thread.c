@@ -84,7 +84,7 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     t->affinity = affinity;
     t->hart = nx_port_this_hart();
     t->rq_hart = NX_RQ_NONE;
-    nx_spin_unlock(&t->sched_lock);
+    nx_spin_init(&t->sched_lock);
     atomic_store(&t->state, (uint32_t)NX_THREAD_BLOCKED); /* until nx_sched_start */
     atomic_store(&t->on_cpu, 0u);
     t->waiting_on = NULL;

@@ -28,7 +28,7 @@
 
 void nx_wait_queue_init(nx_wait_queue_t *q)
 {
-    nx_spin_unlock(&q->lock);
+    nx_spin_init(&q->lock);
     q->head = NULL;
     q->tail = NULL;
     q->count = 0;

@@ -50,7 +50,7 @@ nx_status_t nx_task_create(nx_task_t **out)
     nx_handle_table_init(&t->handles);
     nx_qos_budget_init(&t->budget);
     t->has_aspace = false;
-    nx_spin_unlock(&t->user_lock);
+    nx_spin_init(&t->user_lock);
     t->stacks_used = t->stacks_mapped = 0;
     t->threads = NULL;
     nx_vmo_task_init(t);

@@ -31,7 +31,7 @@ void nx_timer_reset(void)
         queues[h].head = NULL;
         queues[h].programmed = UINT64_MAX;
         queues[h].stats = (nx_timer_stats_t){ 0, 0, 0, 0, 0 };
-        nx_spin_unlock(&queues[h].lock);
+        nx_spin_init(&queues[h].lock);
     }
 }
 

@@ -87,7 +87,7 @@ static const nx_object_ops_t vmo_ops = {
 void nx_vmo_reset(void)
 {
     nx_pool_reset(&vmos);
-    nx_spin_unlock(&budget_lock);
+    nx_spin_init(&budget_lock);
 }
 
 static uint64_t page_up(uint64_t n)
@@ -125,7 +125,7 @@ nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out
     v->offset = 0;
     v->size = size;
     v->depth = 0;
-    nx_spin_unlock(&v->lock);
+    nx_spin_init(&v->lock);
     v->sealed = false;
     v->writable_maps = 0;
     v->payer = caller;

@@ -24,6 +24,14 @@ typedef struct nx_spinlock {
         0                                                                                          \
     }
 
+/* Make `lock` a free lock: for a lock in an object being created or a
+ * subsystem being reset, which nobody else can reach yet. (Not unlock: an
+ * unlock says the caller held it.) */
+static inline void nx_spin_init(nx_spinlock_t *lock)
+{
+    atomic_init(&lock->locked, 0u);
+}
+
 /* The contended path of nx_spin_lock(). */
 void nx_spin_lock_contended(nx_spinlock_t *lock);
 
