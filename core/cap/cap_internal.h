@@ -294,7 +294,7 @@ static inline nx_status_t nx_cap_decode_locked(nx_task_t *task, nx_handle_t h, u
                                                nx_rights_t need, nx_audit_op_t op,
                                                const nx_handle_entry_t **out)
 {
-    if (task->dying)
+    if (nx_task_dying(task))
         return nx_cap_decode_refused(task, h, NX_ERR_TASK_DEAD, op);
     nx_status_t st = nx_handle_lookup_locked(&task->handles, h, type, need, out);
     if (st != NX_OK)

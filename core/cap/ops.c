@@ -118,7 +118,7 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
      * lookup is the one that counts (and audits). */
     if (nx_spin_trylock(&nx_cap_lock_word)) {
         const nx_handle_entry_t *e = NULL;
-        if (!task->dying && nx_handle_lookup_locked(&task->handles, h, type, need, &e) == NX_OK) {
+        if (!nx_task_dying(task) && nx_handle_lookup_locked(&task->handles, h, type, need, &e) == NX_OK) {
             nx_object_ref(e->obj);
             *out = e->obj;
             nx_cap_unlock();
@@ -141,7 +141,7 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
     } else if ((rights & ~NX_RIGHTS_ALL) != 0u) {
         why = NX_AUDIT_UNKNOWN_RIGHTS;
         st = NX_ERR_INVALID_ARGS;
-    } else if (task->dying) {
+    } else if (nx_task_dying(task)) {
         why = NX_AUDIT_TASK_DEAD;
         st = NX_ERR_TASK_DEAD;
     } else if (task->handles.free_count == 0u) {

@@ -40,7 +40,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
     if (n > 0u && handles == NULL)
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT,
                              NX_ERR_INVALID_ARGS);
-    if (from->dying)
+    if (nx_task_dying(from))
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     for (uint32_t i = 0; i < n; i++) {
         const nx_handle_entry_t *e = NULL;
@@ -64,7 +64,7 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
 /* `to` is alive and has `need` free slots; a refusal is audited for `caller`. */
 static nx_status_t decode_room(nx_task_t *caller, nx_task_t *to, uint32_t need, nx_audit_op_t op)
 {
-    if (to->dying)
+    if (nx_task_dying(to))
         return nx_cap_refuse(caller, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     if (to->handles.free_count < need)
         return nx_cap_refuse(caller, op, NX_HANDLE_INVALID, NX_AUDIT_TABLE_FULL,

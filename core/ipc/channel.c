@@ -117,7 +117,7 @@ nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *ou
                                  NX_ERR_INVALID_ARGS);
     /* Checked again when the handles are installed; checking first keeps a
      * dying caller from making (and at once destroying) a channel. */
-    if (caller->dying)
+    if (nx_task_dying(caller))
         return nx_channel_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     nx_channel_pair_t *pair = nx_pool_alloc(&channels);
     if (pair == NULL)

@@ -55,7 +55,7 @@ nx_status_t nx_sys_event_create(nx_task_t *caller, nx_handle_t *out)
     }
     /* Checked again under the lock by nx_cap_install; checking first keeps a
      * dying caller from making (and at once destroying) an event. */
-    if (caller->dying) {
+    if (nx_task_dying(caller)) {
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD);
         return NX_ERR_TASK_DEAD;
     }

@@ -23,20 +23,22 @@
 /* Slice timers may fire up to this late, to share interrupts with others. */
 #define NX_SLICE_SLACK_NS 50000ull /* 50 us */
 
-static nx_affinity_t online_mask;
+/* Harts that finished bringing themselves up; only ever grows (until a
+ * reset). Atomic: each hart sets its bit, every hart reads it. */
+static _Atomic nx_affinity_t online_mask;
 /* Harts in their idle loop with nothing to run: woken to steal when work
  * queues up on a busy hart they could take it from. */
-static nx_affinity_t idle_mask;
+static _Atomic nx_affinity_t idle_mask;
 
 nx_affinity_t nx_sched_online(void)
 {
-    return online_mask;
+    return atomic_load_explicit(&online_mask, memory_order_acquire);
 }
 
 void nx_sched_reset(void)
 {
-    online_mask = 0;
-    idle_mask = 0;
+    atomic_store_explicit(&online_mask, 0u, memory_order_relaxed);
+    atomic_store_explicit(&idle_mask, 0u, memory_order_relaxed);
     for (uint32_t h = 0; h < NX_MAX_HARTS; h++)
         (void)nx_percpu_reset(h);
 }
@@ -156,7 +158,8 @@ static void arm_slice(nx_percpu_t *p, nx_thread_t *t, uint64_t now)
  * sends another while it still has work queued. */
 static void kick_idle(nx_affinity_t allowed, uint32_t busy)
 {
-    nx_affinity_t idle = __atomic_load_n(&idle_mask, __ATOMIC_ACQUIRE) & allowed & ~(1u << busy);
+    nx_affinity_t idle =
+        atomic_load_explicit(&idle_mask, memory_order_acquire) & allowed & ~(1u << busy);
     if (idle == 0u)
         return;
     nx_affinity_t after = idle & ~((2u << busy) - 1u);
@@ -198,13 +201,13 @@ static void slice_expired(nx_timer_t *timer, void *arg)
  * allowed online hart. */
 static uint32_t place(const nx_thread_t *t)
 {
-    nx_affinity_t allowed = nx_thread_affinity(t) & online_mask;
+    nx_affinity_t allowed = nx_thread_affinity(t) & nx_sched_online();
     uint32_t last = __atomic_load_n(&t->hart, __ATOMIC_RELAXED);
     if (allowed & (1u << last))
         return last;
     if (allowed == 0u)
         nx_panic("thread %u may run on no online hart (affinity 0x%x, online 0x%x)", t->id.v,
-                 nx_thread_affinity(t), online_mask);
+                 nx_thread_affinity(t), nx_sched_online());
     return (uint32_t)__builtin_ctz(allowed);
 }
 
@@ -393,7 +396,7 @@ static bool steal(nx_percpu_t *p)
 {
     for (uint32_t i = 1; i < NX_MAX_HARTS; i++) {
         uint32_t v = (p->hart + i) % NX_MAX_HARTS;
-        if ((online_mask & (1u << v)) == 0u)
+        if ((nx_sched_online() & (1u << v)) == 0u)
             continue;
         nx_runqueue_t *rq = nx_rq_lock(v);
         nx_thread_t *found = NULL;
@@ -441,7 +444,7 @@ void nx_sched_init_hart(void)
     nx_port_context_current(&idle->ctx);
     p->current = idle;
     nx_timer_init(&p->slice, slice_expired, NULL);
-    __atomic_fetch_or(&online_mask, 1u << hart, __ATOMIC_ACQ_REL);
+    atomic_fetch_or_explicit(&online_mask, 1u << hart, memory_order_acq_rel);
 }
 
 _Noreturn void nx_sched_idle_loop(void)
@@ -451,7 +454,7 @@ _Noreturn void nx_sched_idle_loop(void)
         uint32_t bit = 1u << p->hart;
         /* Marked idle before looking for work: a kick sent after the look
          * finds nothing is an IPI pending, and nx_port_idle() returns. */
-        __atomic_fetch_or(&idle_mask, bit, __ATOMIC_SEQ_CST);
+        atomic_fetch_or_explicit(&idle_mask, bit, memory_order_seq_cst);
         nx_runqueue_t *rq = nx_rq_lock(p->hart);
         bool work = rq->count > 0u;
         nx_rq_unlock(rq);
@@ -461,7 +464,7 @@ _Noreturn void nx_sched_idle_loop(void)
         }
         if (!work)
             nx_port_idle();
-        __atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_SEQ_CST);
+        atomic_fetch_and_explicit(&idle_mask, ~bit, memory_order_seq_cst);
         if (work || p->need_resched)
             schedule(false);
     }

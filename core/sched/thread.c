@@ -143,7 +143,7 @@ void nx_thread_reap(nx_thread_t *t)
 
 void nx_thread_exit_if_killed(nx_thread_t *t)
 {
-    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_ACQUIRE))
+    if (t->task != NULL && nx_task_dying(t->task))
         nx_sched_exit(NX_EXIT_CODE_KILLED);
 }
 

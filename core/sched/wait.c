@@ -15,6 +15,7 @@
  * dying, then reads waiting_on; full fences between. At least one sees
  * the other: the waiter does not block, or the killer wakes it.
  */
+#include "nx/barrier.h"
 #include "nx/panic.h"
 #include "nx/port.h"
 #include "nx/sched.h"
@@ -111,9 +112,10 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
     q->tail = t;
     q->count++;
     __atomic_store_n(&t->waiting_on, q, __ATOMIC_SEQ_CST);
-    /* A dying task's thread starts no wait (see the top of this file). */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (t->task != NULL && __atomic_load_n(&t->task->dying, __ATOMIC_SEQ_CST)) {
+    /* A dying task's thread starts no wait (see the top of this file):
+     * pairs with nx_task_cancel_waits' barrier. */
+    nx_barrier_store_load();
+    if (t->task != NULL && nx_task_dying(t->task)) {
         unlink_waiter(q, t);
         nx_spin_unlock(&q->lock);
         /* A killer that saw waiting_on may be about to lock q (which may be

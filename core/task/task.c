@@ -46,7 +46,7 @@ nx_status_t nx_task_create(nx_task_t **out)
     nx_object_init(&t->obj, &task_ops);
     t->id = task_id_make(atomic_fetch_add_explicit(&next_task_id, 1u, memory_order_relaxed));
     t->service_id.v = t->id.v;
-    t->dying = false;
+    atomic_init(&t->dying, false);
     nx_handle_table_init(&t->handles);
     nx_qos_budget_init(&t->budget);
     t->has_aspace = false;
@@ -61,7 +61,7 @@ nx_status_t nx_task_create(nx_task_t **out)
 void nx_task_kill(nx_task_t *task)
 {
     nx_cap_lock();
-    task->dying = true;
+    atomic_store_explicit(&task->dying, true, memory_order_release);
     nx_cap_unlock();
     /* Closing may drop the last reference to other tasks; each is killed by
      * its own destroy, outside this task's table walk. */
@@ -91,7 +91,7 @@ nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out)
     }
     /* Checked again under the lock by nx_cap_install; checking first keeps a
      * dying caller from making (and at once destroying) a task. */
-    if (caller->dying) {
+    if (nx_task_dying(caller)) {
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD);
         return NX_ERR_TASK_DEAD;
     }

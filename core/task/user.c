@@ -1,6 +1,7 @@
 /*
  * user.c - a task's address space and user stacks (see nx/user.h).
  */
+#include "nx/barrier.h"
 #include "nx/sched.h"
 #include "nx/task.h"
 #include "nx/thread.h"
@@ -89,9 +90,10 @@ void nx_task_thread_unlink(nx_task_t *task, nx_thread_t *t)
 
 void nx_task_cancel_waits(nx_task_t *task)
 {
-    /* dying was set before this: the fence pairs with the waiter's (a
-     * thread either sees dying and starts no wait, or is seen waiting). */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* dying was set before this: pairs with the waiter's barrier in
+     * nx_wait_locked_slack (a thread either sees dying and starts no wait,
+     * or is seen waiting). */
+    nx_barrier_store_load();
     /* Lock order: the task's list, then each wait queue (nx_wait_cancel). */
     nx_spin_lock(&task->user_lock);
     uint32_t self = nx_port_this_hart();

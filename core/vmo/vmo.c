@@ -103,7 +103,7 @@ nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_OUT_OF_RANGE, NX_ERR_OUT_OF_RANGE);
     /* Checked again by nx_cap_install; first, so a dying task charges
      * nothing and allocates nothing. */
-    if (caller->dying)
+    if (nx_task_dying(caller))
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
     size = page_up(size);
     if (!budget_charge(caller, size))

@@ -72,7 +72,7 @@ static nx_status_t map_locked(nx_task_t *task, nx_vmo_t *v, uint64_t offset, uin
     nx_task_vm_t *vm = &task->vm;
     /* After nx_task_kill's unmap began, nothing new is mapped: read under
      * the lock that unmap takes, after the kill set it. */
-    if (__atomic_load_n(&task->dying, __ATOMIC_ACQUIRE))
+    if (nx_task_dying(task))
         return NX_ERR_TASK_DEAD;
     if (vm->count == NX_TASK_MAX_MAPPINGS)
         return NX_ERR_NO_RESOURCES;

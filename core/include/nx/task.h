@@ -5,6 +5,7 @@
 #ifndef NX_TASK_H
 #define NX_TASK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "nexus/status.h"
@@ -23,8 +24,10 @@ struct nx_task {
     /* Who its messages say they are from (nx/channel.h): its task id until
      * a policy service names services. */
     nx_service_id_t service_id;
+    /* Set once, by nx_task_kill under the capability lock (so operations
+     * under that lock agree on it); read anywhere with nx_task_dying(). */
+    _Atomic bool dying;
     /* Guarded by the capability lock: */
-    bool dying;
     nx_handle_table_t handles;
     nx_qos_budget_t budget; /* its threads' CPU above Normal (nx/budget.h) */
     /* Its user side (nx/user.h), for a task that runs user code. */
@@ -37,6 +40,12 @@ struct nx_task {
     nx_task_vm_t vm;           /* its VMO budget and mappings (nx/vmo.h) */
 };
 _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
+
+/* Has the task ended (nx_task_kill)? The one way to read `dying`. */
+static inline bool nx_task_dying(const nx_task_t *task)
+{
+    return atomic_load_explicit(&task->dying, memory_order_acquire);
+}
 
 /* A new task with an empty table; *out carries the creator's reference.
  * Returns NX_OK or NX_ERR_NO_RESOURCES (NX_MAX_TASKS alive). */
