@@ -118,7 +118,8 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
      * lookup is the one that counts (and audits). */
     if (nx_spin_trylock(&nx_cap_lock_word)) {
         const nx_handle_entry_t *e = NULL;
-        if (!nx_task_dying(task) && nx_handle_lookup_locked(&task->handles, h, type, need, &e) == NX_OK) {
+        if (!nx_task_dying(task) &&
+            nx_handle_lookup_locked(&task->handles, h, type, need, &e) == NX_OK) {
             nx_object_ref(e->obj);
             *out = e->obj;
             nx_cap_unlock();
