@@ -27,17 +27,21 @@ struct nx_task {
     /* Set once, by nx_task_kill under the capability lock (so operations
      * under that lock agree on it); read anywhere with nx_task_dying(). */
     _Atomic bool dying;
-    /* Guarded by the capability lock: */
+    /* Guarded by the capability lock (docs/locking.md): */
     nx_handle_table_t handles;
+    /* Its own lock (a leaf): */
     nx_qos_budget_t budget; /* its threads' CPU above Normal (nx/budget.h) */
-    /* Its user side (nx/user.h), for a task that runs user code. */
+    /* Its user side (nx/user.h), for a task that runs user code. Set at
+     * creation, before anyone else can reach the task: */
     bool has_aspace;
-    nx_port_aspace_t aspace;
-    nx_spinlock_t user_lock;   /* guards the stack bitmaps */
+    nx_port_aspace_t aspace; /* the port calls on it go under user_lock */
+    /* Guarded by user_lock: */
+    nx_spinlock_t user_lock;
     uint64_t stacks_used;      /* bit i: stack slot i belongs to a thread */
     uint64_t stacks_mapped;    /* bit i: slot i's memory is mapped */
-    struct nx_thread *threads; /* its threads (user_lock), for ending them */
-    nx_task_vm_t vm;           /* its VMO budget and mappings (nx/vmo.h) */
+    struct nx_thread *threads; /* its threads, for ending them */
+    /* Its VMO account (the budget lock) and mappings (user_lock): nx/vmo.h */
+    nx_task_vm_t vm;
 };
 _Static_assert(NX_USER_STACK_SLOTS == 64u, "the stack bitmaps are 64 bits");
 
