@@ -155,7 +155,7 @@ static nx_status_t connect_peers(uint32_t i, uint32_t j)
         return NX_ERR_INVALID_ARGS; /* its slot 2 is a managed task */
     nx_status_t st = nx_channel_new(init.tasks[i], &mine, &theirs);
     if (st == NX_OK)
-        st = nx_sys_handle_transfer(init.tasks[i], &theirs, 1, init.tasks[j], &moved);
+        st = nx_handle_transfer(init.tasks[i], &theirs, 1, init.tasks[j], &moved);
     if (st == NX_OK &&
         (!nx_handle_eq(mine, NX_START_PEER_CHANNEL) || !nx_handle_eq(moved, NX_START_PEER_CHANNEL)))
         return NX_ERR_BAD_STATE;

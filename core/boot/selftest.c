@@ -239,18 +239,18 @@ static bool check_handles(char *why, size_t len)
     NX_SELFTEST_CHECK(nx_sys_handle_duplicate(a, ev, NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER, &weak) ==
                           NX_OK,
                       "duplicate");
-    NX_SELFTEST_CHECK(nx_sys_handle_info(a, weak, &info) == NX_OK && info.type == NX_OBJ_EVENT &&
+    NX_SELFTEST_CHECK(nx_handle_info(a, weak, &info) == NX_OK && info.type == NX_OBJ_EVENT &&
                           info.rights == (NX_RIGHT_SIGNAL | NX_RIGHT_TRANSFER),
                       "info of the duplicate");
     NX_SELFTEST_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 24) == NX_OK, "signal");
     NX_SELFTEST_CHECK(nx_sys_handle_duplicate(a, weak, NX_RIGHTS_SAME, &gone) ==
                           NX_ERR_ACCESS_DENIED,
                       "duplicate without NX_RIGHT_DUPLICATE was allowed");
-    NX_SELFTEST_CHECK(nx_sys_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
+    NX_SELFTEST_CHECK(nx_handle_transfer(a, &weak, 1, b, &moved) == NX_OK, "transfer");
     NX_SELFTEST_CHECK(nx_sys_object_signal(a, weak, 0, 1u << 25) == NX_ERR_BAD_HANDLE,
                       "a transferred handle still worked in its old table");
     NX_SELFTEST_CHECK(nx_sys_handle_revoke(a, ev, &revoked) == NX_OK && revoked == 1u, "revoke");
-    NX_SELFTEST_CHECK(nx_sys_handle_info(b, moved, &info) == NX_ERR_BAD_HANDLE,
+    NX_SELFTEST_CHECK(nx_handle_info(b, moved, &info) == NX_ERR_BAD_HANDLE,
                       "a revoked handle survived");
     NX_SELFTEST_CHECK(nx_sys_handle_close(a, ev) == NX_OK, "close");
     NX_SELFTEST_CHECK(nx_sys_handle_close(a, ev) == NX_ERR_BAD_HANDLE,

@@ -254,7 +254,7 @@ nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h)
     return st;
 }
 
-nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out)
+nx_status_t nx_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out)
 {
     const nx_handle_entry_t *e = NULL;
     nx_cap_lock();

@@ -72,8 +72,8 @@ static nx_status_t decode_room(nx_task_t *caller, nx_task_t *to, uint32_t need, 
     return NX_OK;
 }
 
-nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                   nx_task_t *to, nx_handle_t *out)
+nx_status_t nx_handle_transfer(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                               nx_task_t *to, nx_handle_t *out)
 {
     uint32_t slots[NX_MAX_TRANSFER_HANDLES];
     nx_cap_lock();

@@ -82,7 +82,7 @@ nx_task_t *nx_task_from_object(nx_object_t *obj)
     return obj != NULL && obj->type == NX_OBJ_TASK ? (nx_task_t *)obj : NULL;
 }
 
-nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out)
+nx_status_t nx_task_create_handle(nx_task_t *caller, nx_handle_t *out)
 {
     nx_task_t *t;
     if (out == NULL) {

@@ -180,8 +180,8 @@ static void transfer_op(void)
             (void)nx_sys_handle_duplicate(cap_task, cap_event, NX_RIGHTS_SAME, &hs[i]);
         ready = 1;
     }
-    (void)nx_sys_handle_transfer(cap_task, hs, 8, cap_other, moved);
-    (void)nx_sys_handle_transfer(cap_other, moved, 8, cap_task, hs);
+    (void)nx_handle_transfer(cap_task, hs, 8, cap_other, moved);
+    (void)nx_handle_transfer(cap_other, moved, 8, cap_task, hs);
 }
 
 /* Derive 64 handles (a chain of 8 fanning out 8 each) and revoke them all. */

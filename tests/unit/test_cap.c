@@ -86,7 +86,7 @@ static nx_object_t *obj_of(nx_task_t *t, nx_handle_t h)
 static uint64_t koid_of(nx_task_t *t, nx_handle_t h)
 {
     nx_object_info_t info;
-    ASSERT_ST(nx_sys_handle_info(t, h, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(t, h, &info), NX_OK);
     return info.koid.v;
 }
 
@@ -107,7 +107,7 @@ static nx_handle_t dup(nx_task_t *t, nx_handle_t h, nx_rights_t rights)
 static nx_handle_t xfer(nx_task_t *from, nx_handle_t h, nx_task_t *to)
 {
     nx_handle_t out = NX_HANDLE_INVALID;
-    ASSERT_ST(nx_sys_handle_transfer(from, &h, 1, to, &out), NX_OK);
+    ASSERT_ST(nx_handle_transfer(from, &h, 1, to, &out), NX_OK);
     return out;
 }
 
@@ -175,7 +175,7 @@ static void assert_refused_at(nx_task_t *t, nx_handle_t h, nx_audit_reason_t why
     audit_clear();
     if (live(t, h))
         fail_msg("line %d: handle %#x still resolves in task %u", line, h.v, t->id.v);
-    nx_status_t st = nx_sys_handle_info(t, h, &info);
+    nx_status_t st = nx_handle_info(t, h, &info);
     if (st != NX_ERR_BAD_HANDLE)
         fail_msg("line %d: info on %#x gave %s", line, h.v, nx_status_name(st));
     expect_audit_at(NX_AUDIT_OP_INFO, why, t, h, __FILE__, line);
@@ -490,14 +490,14 @@ static nx_status_t perform(fixture_t *f, const refusal_t *c)
         return nx_sys_handle_close(caller, h);
     case K_INFO: {
         nx_object_info_t info;
-        return nx_sys_handle_info(caller, h, (c->flags & F_NULL_OUT) ? NULL : &info);
+        return nx_handle_info(caller, h, (c->flags & F_NULL_OUT) ? NULL : &info);
     }
     case K_REVOKE: {
         uint32_t count = 0;
         return nx_sys_handle_revoke(caller, h, (c->flags & F_NULL_OUT2) ? NULL : &count);
     }
     case K_TRANSFER:
-        return nx_sys_handle_transfer(caller, in, n, to, outp);
+        return nx_handle_transfer(caller, in, n, to, outp);
     case K_DETACH: {
         nx_cap_t caps[NX_MAX_TRANSFER_HANDLES + 1u];
         nx_status_t st = nx_cap_detach(caller, in, n, (c->flags & F_NULL_OUT) ? NULL : caps);
@@ -519,7 +519,7 @@ static nx_status_t perform(fixture_t *f, const refusal_t *c)
     case K_EVENT_CREATE:
         return nx_sys_event_create(caller, outp);
     case K_TASK_CREATE:
-        return nx_sys_task_create(caller, outp);
+        return nx_task_create_handle(caller, outp);
     }
     fail_msg("unknown operation kind");
     return NX_ERR_INTERNAL;
@@ -590,11 +590,11 @@ static void closed_value_refused_everywhere(void **state)
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_HANDLE_CLOSED, t, d);
     ASSERT_ST(nx_sys_handle_replace(t, d, NX_RIGHTS_SAME, &out), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_REPLACE, NX_AUDIT_HANDLE_CLOSED, t, d);
-    ASSERT_ST(nx_sys_handle_info(t, d, &info), NX_ERR_BAD_HANDLE);
+    ASSERT_ST(nx_handle_info(t, d, &info), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_INFO, NX_AUDIT_HANDLE_CLOSED, t, d);
     ASSERT_ST(nx_sys_handle_revoke(t, d, &n), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_REVOKE, NX_AUDIT_HANDLE_CLOSED, t, d);
-    ASSERT_ST(nx_sys_handle_transfer(t, &d, 1, u, &out), NX_ERR_BAD_HANDLE);
+    ASSERT_ST(nx_handle_transfer(t, &d, 1, u, &out), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_HANDLE_CLOSED, t, d);
     ASSERT_ST(nx_cap_detach(t, &d, 1, &cap), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_HANDLE_CLOSED, t, d);
@@ -742,7 +742,7 @@ static void duplicate_rights(void **state)
     assert_int_equal(rights_of(t, none), NX_RIGHT_NONE);
     assert_int_equal(koid_of(t, none), koid_of(t, ev));
     nx_object_info_t info;
-    ASSERT_ST(nx_sys_handle_info(t, some, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(t, some, &info), NX_OK);
     assert_int_equal(info.type, NX_OBJ_EVENT);
     assert_int_equal(info.rights, NX_RIGHT_DUPLICATE | NX_RIGHT_SIGNAL);
     assert_int_equal(info.koid.v, koid_of(t, ev));
@@ -755,7 +755,7 @@ static void duplicate_rights(void **state)
     nx_handle_t sub = dup(t, some, NX_RIGHT_SIGNAL);
     assert_int_equal(rights_of(t, sub), NX_RIGHT_SIGNAL);
     /* A handle with no rights still closes and tells what it is. */
-    ASSERT_ST(nx_sys_handle_info(t, none, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(t, none, &info), NX_OK);
     assert_int_equal(info.rights, 0);
     close_h(t, none);
     expect_no_audit();
@@ -895,7 +895,7 @@ static void cap_get_takes_a_reference(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t ev = ev_new(t), tk;
-    ASSERT_ST(nx_sys_task_create(t, &tk), NX_OK);
+    ASSERT_ST(nx_task_create_handle(t, &tk), NX_OK);
     nx_object_t *obj = NULL;
     ASSERT_ST(
         nx_cap_get(t, ev, NX_OBJ_EVENT, NX_RIGHT_SIGNAL | NX_RIGHT_WAIT, NX_AUDIT_OP_LOOKUP, &obj),
@@ -991,7 +991,7 @@ static void xfer_setup(xfer_setup_t *x)
     x->src = nx_test_task_new();
     x->dst = nx_test_task_new();
     nx_handle_t e1 = ev_new(x->src), e2 = ev_new(x->src), tk;
-    ASSERT_ST(nx_sys_task_create(x->src, &tk), NX_OK);
+    ASSERT_ST(nx_task_create_handle(x->src, &tk), NX_OK);
     nx_handle_t d0 = ev_new(x->dst); /* dst is not empty */
     (void)d0;
     nx_handle_t roots[3] = { e1, e2, tk };
@@ -1047,7 +1047,7 @@ static void transfer_all_or_nothing(void **state)
                 memset(out, 0xa5, sizeof out);
                 nx_cap_t caps[BATCH];
                 nx_status_t st = detach ? nx_cap_detach(x.src, batch, BATCH, caps)
-                                        : nx_sys_handle_transfer(x.src, batch, BATCH, x.dst, out);
+                                        : nx_handle_transfer(x.src, batch, BATCH, x.dst, out);
                 if (st != injections[i].status)
                     fail_msg("%s %s at %u: %s", detach ? "detach" : "transfer", injections[i].name,
                              k, nx_status_name(st));
@@ -1062,14 +1062,14 @@ static void transfer_all_or_nothing(void **state)
         dup(x.dst, filler, NX_RIGHTS_SAME);
     world_take(&world_before, x.src, x.dst, NULL, NULL);
     nx_handle_t out[BATCH];
-    ASSERT_ST(nx_sys_handle_transfer(x.src, x.good, BATCH, x.dst, out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_handle_transfer(x.src, x.good, BATCH, x.dst, out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TABLE_FULL, x.src, NX_HANDLE_INVALID);
     world_assert_same(&world_before);
 
     /* Exactly 8 free: all move, keeping rights and objects. */
     close_h(x.dst, filler);
     uint32_t nodes = nx_cap_nodes_used(), src_count = nx_handle_table_count(&x.src->handles);
-    ASSERT_ST(nx_sys_handle_transfer(x.src, x.good, BATCH, x.dst, out), NX_OK);
+    ASSERT_ST(nx_handle_transfer(x.src, x.good, BATCH, x.dst, out), NX_OK);
     expect_no_audit();
     assert_int_equal(x.dst->handles.free_count, 0);
     assert_int_equal(nx_handle_table_count(&x.src->handles), src_count - BATCH);
@@ -1091,8 +1091,8 @@ static void transfer_keeps_derivation(void **state)
     (void)state;
     nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(a), d = dup(a, root, NX_RIGHTS_SAME), out;
-    ASSERT_ST(nx_sys_handle_transfer(a, NULL, 0, b, NULL), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(a, &d, 0, b, &out), NX_OK);
+    ASSERT_ST(nx_handle_transfer(a, NULL, 0, b, NULL), NX_OK);
+    ASSERT_ST(nx_handle_transfer(a, &d, 0, b, &out), NX_OK);
     assert_true(live(a, d));
     nx_handle_t in_b = xfer(a, d, b);
     nx_handle_t back = xfer(b, dup(b, in_b, NX_RIGHTS_SAME), a); /* grandchild, back in a */
@@ -1508,7 +1508,7 @@ static void last_handle_destroys(void **state)
     assert_int_equal(EVENTS_USED(), 0);
 
     nx_handle_t tk;
-    ASSERT_ST(nx_sys_task_create(t, &tk), NX_OK);
+    ASSERT_ST(nx_task_create_handle(t, &tk), NX_OK);
     assert_int_equal(TASKS_USED(), 2);
     nx_object_t *child_obj = NULL;
     ASSERT_ST(nx_cap_get(t, tk, NX_OBJ_TASK, NX_RIGHT_NONE, NX_AUDIT_OP_LOOKUP, &child_obj), NX_OK);
@@ -1531,8 +1531,8 @@ static void task_cycles_freed_by_kill(void **state)
     (void)state;
     nx_task_t *root = nx_test_task_new();
     nx_handle_t ha, hb;
-    ASSERT_ST(nx_sys_task_create(root, &ha), NX_OK);
-    ASSERT_ST(nx_sys_task_create(root, &hb), NX_OK);
+    ASSERT_ST(nx_task_create_handle(root, &ha), NX_OK);
+    ASSERT_ST(nx_task_create_handle(root, &hb), NX_OK);
     nx_object_t *oa, *ob;
     ASSERT_ST(nx_cap_get(root, ha, NX_OBJ_TASK, 0, NX_AUDIT_OP_LOOKUP, &oa), NX_OK);
     ASSERT_ST(nx_cap_get(root, hb, NX_OBJ_TASK, 0, NX_AUDIT_OP_LOOKUP, &ob), NX_OK);
@@ -1569,14 +1569,14 @@ static void killed_task_refuses_but_stays_named(void **state)
     assert_int_equal(EVENTS_USED(), 1); /* b's event went with its handle */
     nx_object_info_t info;
     audit_clear();
-    ASSERT_ST(nx_sys_handle_info(b, bev, &info), NX_ERR_TASK_DEAD);
+    ASSERT_ST(nx_handle_info(b, bev, &info), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_INFO, NX_AUDIT_TASK_DEAD, b, bev);
-    ASSERT_ST(nx_sys_handle_info(a, hb, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(a, hb, &info), NX_OK);
     assert_int_equal(info.type, NX_OBJ_TASK);
     assert_int_equal(info.koid.v, b->obj.koid.v);
     nx_handle_t out;
     audit_clear();
-    ASSERT_ST(nx_sys_handle_transfer(a, &ev, 1, b, &out), NX_ERR_TASK_DEAD);
+    ASSERT_ST(nx_handle_transfer(a, &ev, 1, b, &out), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TASK_DEAD, a, NX_HANDLE_INVALID);
     ASSERT_ST(nx_cap_install(b, obj_of(a, ev), EV_RIGHTS, &out), NX_ERR_TASK_DEAD);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TASK_DEAD, b, NX_HANDLE_INVALID);
@@ -1662,11 +1662,11 @@ static void bound_handles_per_task(void **state)
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TABLE_FULL, t, ev);
     ASSERT_ST(nx_sys_event_create(t, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TABLE_FULL, t, NX_HANDLE_INVALID);
-    ASSERT_ST(nx_sys_task_create(t, &out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_task_create_handle(t, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TABLE_FULL, t, NX_HANDLE_INVALID);
     ASSERT_ST(nx_cap_install(t, obj_of(u, uev), EV_RIGHTS, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_TABLE_FULL, t, NX_HANDLE_INVALID);
-    ASSERT_ST(nx_sys_handle_transfer(u, &uev, 1, t, &out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_handle_transfer(u, &uev, 1, t, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_TABLE_FULL, u, NX_HANDLE_INVALID);
     world_assert_same(&world_before); /* the failed creations left no object behind */
 
@@ -1681,7 +1681,7 @@ static void bound_handles_per_task(void **state)
     nx_handle_t r;
     ASSERT_ST(nx_sys_handle_replace(t, ev, NX_RIGHTS_SAME, &r), NX_OK); /* in place */
     close_h(t, hv((1u << NX_HANDLE_SLOT_BITS) | 100u));
-    ASSERT_ST(nx_sys_handle_transfer(u, &uev, 1, t, &out), NX_OK); /* the 256th again */
+    ASSERT_ST(nx_handle_transfer(u, &uev, 1, t, &out), NX_OK); /* the 256th again */
     assert_int_equal(slot_of(out), 100);
     ASSERT_ST(nx_sys_handle_duplicate(t, r, NX_RIGHTS_SAME, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TABLE_FULL, t, r);
@@ -1690,7 +1690,7 @@ static void bound_handles_per_task(void **state)
 }
 
 /* NX_MAX_TASKS tasks live at once; one more is refused, by nx_task_create
- * and by nx_sys_task_create (pool-exhausted, caller unchanged). */
+ * and by nx_task_create_handle (pool-exhausted, caller unchanged). */
 static void bound_tasks(void **state)
 {
     (void)state;
@@ -1703,14 +1703,14 @@ static void bound_tasks(void **state)
     assert_null(none);
     nx_handle_t out;
     world_take(&world_before, ts[0], NULL, NULL, NULL);
-    ASSERT_ST(nx_sys_task_create(ts[0], &out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_task_create_handle(ts[0], &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, ts[0], NX_HANDLE_INVALID);
     world_assert_same(&world_before);
     /* One gone: one fits again, made by a syscall, then the cap holds. */
     nx_test_task_free(ts[NX_MAX_TASKS - 1u]);
-    ASSERT_ST(nx_sys_task_create(ts[0], &out), NX_OK);
+    ASSERT_ST(nx_task_create_handle(ts[0], &out), NX_OK);
     assert_int_equal(TASKS_USED(), NX_MAX_TASKS);
-    ASSERT_ST(nx_sys_task_create(ts[1], &out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_task_create_handle(ts[1], &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, ts[1], NX_HANDLE_INVALID);
     for (uint32_t i = 0; i < NX_MAX_TASKS - 1u; i++)
         nx_test_task_free(ts[i]);
@@ -1772,7 +1772,7 @@ static void bound_cap_nodes(void **state)
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_POOL_EXHAUSTED, t, roots[0]);
     ASSERT_ST(nx_sys_event_create(t, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, t, NX_HANDLE_INVALID);
-    ASSERT_ST(nx_sys_task_create(t, &out), NX_ERR_NO_RESOURCES);
+    ASSERT_ST(nx_task_create_handle(t, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, t, NX_HANDLE_INVALID);
     ASSERT_ST(nx_cap_install(t, obj_of(t, roots[0]), EV_RIGHTS, &out), NX_ERR_NO_RESOURCES);
     expect_audit(NX_AUDIT_OP_CREATE, NX_AUDIT_POOL_EXHAUSTED, t, NX_HANDLE_INVALID);
@@ -1809,15 +1809,14 @@ static void bound_transfer_batch(void **state)
     for (uint32_t i = 0; i <= NX_MAX_TRANSFER_HANDLES; i++)
         hs[i] = dup(a, ev, NX_RIGHTS_SAME);
     world_take(&world_before, a, b, NULL, NULL);
-    ASSERT_ST(nx_sys_handle_transfer(a, hs, NX_MAX_TRANSFER_HANDLES + 1u, b, out),
-              NX_ERR_INVALID_ARGS);
+    ASSERT_ST(nx_handle_transfer(a, hs, NX_MAX_TRANSFER_HANDLES + 1u, b, out), NX_ERR_INVALID_ARGS);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_BATCH_TOO_LARGE, a, NX_HANDLE_INVALID);
     nx_cap_t caps[NX_MAX_TRANSFER_HANDLES + 1u];
     ASSERT_ST(nx_cap_detach(a, hs, NX_MAX_TRANSFER_HANDLES + 1u, caps), NX_ERR_INVALID_ARGS);
     expect_audit(NX_AUDIT_OP_TRANSFER, NX_AUDIT_BATCH_TOO_LARGE, a, NX_HANDLE_INVALID);
     world_assert_same(&world_before);
 
-    ASSERT_ST(nx_sys_handle_transfer(a, hs, NX_MAX_TRANSFER_HANDLES, b, out), NX_OK);
+    ASSERT_ST(nx_handle_transfer(a, hs, NX_MAX_TRANSFER_HANDLES, b, out), NX_OK);
     assert_int_equal(nx_handle_table_count(&b->handles), NX_MAX_TRANSFER_HANDLES);
     ASSERT_ST(nx_cap_detach(b, out, NX_MAX_TRANSFER_HANDLES, caps), NX_OK);
     ASSERT_ST(nx_cap_attach(a, caps, NX_MAX_TRANSFER_HANDLES, out), NX_OK);

@@ -256,7 +256,7 @@ static void random_values_resolve_to_nothing_else(void **state)
             uint32_t v = values[i];
             const slot_model_t *m = &slots[v & NX_HANDLE_SLOT_MASK];
             nx_object_info_t info;
-            nx_status_t st = nx_sys_handle_info(t, hv(v), &info);
+            nx_status_t st = nx_handle_info(t, hv(v), &info);
             if (m->live && m->value == v) {
                 live_hits++;
                 if (st != NX_OK || info.koid.v != m->koid || info.rights != m->rights) {
@@ -739,7 +739,7 @@ static void op_transfer(model_t *m)
     for (uint32_t i = 0; i < n; i++)
         hs[i] = hv(values[i]);
     uint64_t before = nx_audit_stats().appended;
-    nx_status_t st = nx_sys_handle_transfer(m->tasks[from], hs, n, m->tasks[to], out);
+    nx_status_t st = nx_handle_transfer(m->tasks[from], hs, n, m->tasks[to], out);
     expect_status(m, "transfer", st, expect);
     check_audit(m, before, st, NX_AUDIT_OP_TRANSFER, m->tasks[from], why);
     if (st != NX_OK)

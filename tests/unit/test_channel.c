@@ -36,7 +36,7 @@ static bool live(nx_task_t *t, nx_handle_t h)
 static nx_object_info_t info_of(nx_task_t *t, nx_handle_t h)
 {
     nx_object_info_t info;
-    ASSERT_ST(nx_sys_handle_info(t, h, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(t, h, &info), NX_OK);
     return info;
 }
 
@@ -45,7 +45,7 @@ static void channel_between(nx_task_t *w, nx_task_t *r, nx_handle_t *wa, nx_hand
 {
     nx_handle_t b;
     ASSERT_ST(nx_channel_new(w, wa, &b), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(w, &b, 1, r, rb), NX_OK);
+    ASSERT_ST(nx_handle_transfer(w, &b, 1, r, rb), NX_OK);
 }
 
 static nx_handle_t new_event(nx_task_t *t)

@@ -94,7 +94,7 @@ static void check_everything(void)
         if (it->in_queue)
             continue;
         nx_object_info_t info;
-        CHECK(nx_sys_handle_info(m.task[it->task], it->handle, &info) == NX_OK,
+        CHECK(nx_handle_info(m.task[it->task], it->handle, &info) == NX_OK,
               "object %u: its handle in task %u is dead", i, it->task);
         CHECK(info.koid.v == it->koid, "object %u: task %u's handle names another object", i,
               it->task);
@@ -249,7 +249,7 @@ static void step_give(nx_prng_t *rng, uint32_t t)
         return;
     uint32_t i = pick(rng, held, n), to = (uint32_t)nx_prng_below(rng, TASKS);
     nx_handle_t moved;
-    CHECK(nx_sys_handle_transfer(m.task[t], &m.item[i].handle, 1, m.task[to], &moved) == NX_OK,
+    CHECK(nx_handle_transfer(m.task[t], &m.item[i].handle, 1, m.task[to], &moved) == NX_OK,
           "transfer");
     m.item[i].task = to;
     m.item[i].handle = moved;

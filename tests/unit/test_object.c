@@ -49,7 +49,7 @@ static int local_pool_teardown(void **state)
 static nx_koid_t koid_of(nx_task_t *t, nx_handle_t h)
 {
     nx_object_info_t info;
-    assert_int_equal(nx_sys_handle_info(t, h, &info), NX_OK);
+    assert_int_equal(nx_handle_info(t, h, &info), NX_OK);
     return info.koid;
 }
 
@@ -394,7 +394,7 @@ static void koids_start_at_first_and_increase(void **state)
     nx_handle_t ev, tk;
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
     assert_int_equal(koid_of(t, ev).v, NX_KOID_FIRST + 1u);
-    assert_int_equal(nx_sys_task_create(t, &tk), NX_OK);
+    assert_int_equal(nx_task_create_handle(t, &tk), NX_OK);
     assert_int_equal(koid_of(t, tk).v, NX_KOID_FIRST + 2u);
     test_obj_init();
     assert_int_equal(test_obj.koid.v, NX_KOID_FIRST + 3u);
@@ -485,7 +485,7 @@ static void last_cap_hook_runs_once(void **state)
     assert_int_equal(nx_sys_handle_duplicate(a, h, NX_RIGHTS_SAME, &d), NX_OK);
     assert_int_equal(atomic_load(&test_obj.refs), 3);
     assert_int_equal(test_obj.caps, 2);
-    assert_int_equal(nx_sys_handle_transfer(a, &d, 1, b, &moved), NX_OK);
+    assert_int_equal(nx_handle_transfer(a, &d, 1, b, &moved), NX_OK);
     assert_int_equal(test_obj.caps, 2); /* moving is not losing */
 
     assert_int_equal(nx_sys_handle_close(a, h), NX_OK);
@@ -558,7 +558,7 @@ static void core_reset_restores_boot_state(void **state)
     nx_handle_t ev, d, tk, bad = { 0x12345u };
     assert_int_equal(nx_sys_event_create(t, &ev), NX_OK);
     assert_int_equal(nx_sys_handle_duplicate(t, ev, NX_RIGHTS_SAME, &d), NX_OK);
-    assert_int_equal(nx_sys_task_create(t, &tk), NX_OK);
+    assert_int_equal(nx_task_create_handle(t, &tk), NX_OK);
     assert_int_equal(nx_sys_handle_close(t, bad), NX_ERR_BAD_HANDLE);
     assert_true(nx_cap_nodes_used() > 0u);
     assert_true(nx_audit_stats().appended > 0u);

@@ -119,7 +119,7 @@ static void create_sizes(void **state)
     nx_handle_t big = vmo(t, NX_VMO_MAX_BYTES);
     assert_int_equal(size_of(t, big), NX_VMO_MAX_BYTES);
     nx_object_info_t info;
-    ASSERT_ST(nx_sys_handle_info(t, big, &info), NX_OK);
+    ASSERT_ST(nx_handle_info(t, big, &info), NX_OK);
     assert_int_equal(info.type, NX_OBJ_VMO);
     assert_int_equal(info.rights, NX_DEFAULT_VMO_RIGHTS);
     ASSERT_ST(nx_sys_handle_close(t, h), NX_OK);
@@ -147,7 +147,7 @@ static void budget_bounds(void **state)
     nx_handle_t other = vmo(u, PAGE);
     /* Sent away, a VMO still counts against its creator until it goes. */
     nx_handle_t moved;
-    ASSERT_ST(nx_sys_handle_transfer(t, &hs[0], 1, u, &moved), NX_OK);
+    ASSERT_ST(nx_handle_transfer(t, &hs[0], 1, u, &moved), NX_OK);
     ASSERT_ST(nx_sys_vmo_create(t, 1, &h), NX_ERR_NO_RESOURCES);
     ASSERT_ST(nx_sys_handle_close(u, moved), NX_OK);
     assert_int_equal(nx_vmo_task_charged(t), NX_TASK_VMO_BUDGET - NX_VMO_MAX_BYTES);
@@ -166,7 +166,7 @@ static void budget_outlives_creator(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new(), *u = nx_test_task_new();
     nx_handle_t h = vmo(t, PAGE), moved;
-    ASSERT_ST(nx_sys_handle_transfer(t, &h, 1, u, &moved), NX_OK);
+    ASSERT_ST(nx_handle_transfer(t, &h, 1, u, &moved), NX_OK);
     nx_test_task_free(t);
     nx_task_t *again = nx_test_task_new(); /* may reuse t's slot */
     assert_int_equal(nx_vmo_task_charged(again), 0);
@@ -375,7 +375,7 @@ static void shared_mapping(void **state)
     (void)state;
     nx_task_t *a = user_task(), *b = user_task();
     nx_handle_t h = vmo(a, 2u * PAGE), dup = with_rights(a, h, NX_RIGHTS_SAME), hb;
-    ASSERT_ST(nx_sys_handle_transfer(a, &dup, 1, b, &hb), NX_OK);
+    ASSERT_ST(nx_handle_transfer(a, &dup, 1, b, &hb), NX_OK);
     ASSERT_ST(nx_sys_vmo_map(a, h, 0, MAP_AT(0), 2u * PAGE, NX_VM_READ | NX_VM_WRITE), NX_OK);
     ASSERT_ST(nx_sys_vmo_map(b, hb, PAGE, MAP_AT(3), PAGE, NX_VM_READ), NX_OK);
     as(a);
@@ -565,7 +565,7 @@ static void over_a_channel(void **state)
     nx_task_t *a = user_task(), *b = user_task();
     nx_handle_t ea, eb, tmp;
     ASSERT_ST(nx_channel_new(a, &ea, &tmp), NX_OK);
-    ASSERT_ST(nx_sys_handle_transfer(a, &tmp, 1, b, &eb), NX_OK);
+    ASSERT_ST(nx_handle_transfer(a, &tmp, 1, b, &eb), NX_OK);
     nx_handle_t h = vmo(a, PAGE);
     as(a);
     poke(SCRATCH, "zero copy", 9);

@@ -159,7 +159,7 @@ nx_status_t nx_sys_handle_close(nx_task_t *caller, nx_handle_t h);
 
 /* Type, koid and rights of h's object. Needs no right.
  * NX_ERR_BAD_HANDLE, NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD. */
-nx_status_t nx_sys_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out);
+nx_status_t nx_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *out);
 
 /*
  * Remove every capability derived from h (its duplicates, their transfers,
@@ -179,14 +179,14 @@ nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *rev
  *   NX_ERR_NO_RESOURCES    `to` has fewer than n free slots
  *   NX_ERR_TASK_DEAD       either task is dying
  */
-nx_status_t nx_sys_handle_transfer(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
-                                   nx_task_t *to, nx_handle_t *out);
+nx_status_t nx_handle_transfer(nx_task_t *from, const nx_handle_t *handles, uint32_t n,
+                               nx_task_t *to, nx_handle_t *out);
 
 /* --- capabilities in flight (IPC) ------------------------------------------ */
 
 /* Take n handles out of `from` into caps[] (all or nothing, TRANSFER needed
  * on each); the caller owns the caps until it attaches or drops them.
- * Statuses as nx_sys_handle_transfer. */
+ * Statuses as nx_handle_transfer. */
 nx_status_t nx_cap_detach(nx_task_t *from, const nx_handle_t *handles, uint32_t n, nx_cap_t *caps);
 
 /* The same for a message written on `through` and queued at `to` (both

@@ -67,7 +67,7 @@ void nx_task_kill(nx_task_t *task);
 /* Create a task and give `caller` a handle to it (NX_DEFAULT_TASK_RIGHTS).
  * NX_ERR_NO_RESOURCES (tasks, table or capability pool full),
  * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD (caller dying). */
-nx_status_t nx_sys_task_create(nx_task_t *caller, nx_handle_t *out);
+nx_status_t nx_task_create_handle(nx_task_t *caller, nx_handle_t *out);
 
 /* The task a task object is, or NULL for another type. */
 nx_task_t *nx_task_from_object(nx_object_t *obj);
