@@ -56,11 +56,14 @@ nx_status_t nx_channel_call_on(nx_task_t *caller, nx_channel_t *ep, nx_msg_t *ms
     return NX_OK;
 }
 
-nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
-                                const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
-                                uint32_t byte_cap, uint32_t handle_cap, nx_msg_t **out,
-                                nx_handle_t *handles_out, nx_msg_info_t *info)
+nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, const nx_channel_exchange_t *x)
 {
+    nx_msg_t *msg = x->msg, **out = x->out;
+    const nx_handle_t *handles = x->handles;
+    uint32_t nh = x->nh, byte_cap = x->byte_cap, handle_cap = x->handle_cap;
+    uint64_t deadline_ns = x->deadline_ns;
+    nx_handle_t *handles_out = x->handles_out;
+    nx_msg_info_t *info = x->info;
     nx_status_t st = NX_OK;
     if (msg == NULL || out == NULL || info == NULL || (nh > 0u && handles == NULL) ||
         (handle_cap > 0u && handles_out == NULL) || nx_deadline_check(deadline_ns) != NX_OK)

@@ -621,8 +621,10 @@ static nx_status_t exchange(nx_task_t *t, nx_handle_t ch, uint32_t bytes, const 
     nx_msg_t *reply = NULL;
     nx_handle_t out[NX_CHANNEL_MAX_HANDLES];
     nx_msg_info_t info;
-    nx_status_t st = nx_channel_exchange(t, ch, m, hs, nh, deadline, NX_CHANNEL_MAX_BYTES,
-                                         NX_CHANNEL_MAX_HANDLES, &reply, out, &info);
+    nx_channel_exchange_t x = {
+        m, hs, nh, deadline, NX_CHANNEL_MAX_BYTES, NX_CHANNEL_MAX_HANDLES, &reply, out, &info
+    };
+    nx_status_t st = nx_channel_exchange(t, ch, &x);
     assert_null(reply);
     return st;
 }
@@ -672,12 +674,12 @@ static void a_refused_call_writes_nothing(void **state)
     /* NULL message and out pointers. */
     nx_msg_info_t info;
     nx_msg_t *reply = NULL;
-    ASSERT_ST(nx_channel_exchange(t, a, NULL, NULL, 0, soon, 0, 0, &reply, NULL, &info),
-              NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_exchange(t, a, nx_msg_alloc(), NULL, 0, soon, 0, 0, NULL, NULL, &info),
-              NX_ERR_INVALID_ARGS);
-    ASSERT_ST(nx_channel_exchange(t, a, nx_msg_alloc(), NULL, 0, soon, 0, 1, &reply, NULL, &info),
-              NX_ERR_INVALID_ARGS);
+    nx_channel_exchange_t no_msg = { NULL, NULL, 0, soon, 0, 0, &reply, NULL, &info };
+    ASSERT_ST(nx_channel_exchange(t, a, &no_msg), NX_ERR_INVALID_ARGS);
+    nx_channel_exchange_t no_out = { nx_msg_alloc(), NULL, 0, soon, 0, 0, NULL, NULL, &info };
+    ASSERT_ST(nx_channel_exchange(t, a, &no_out), NX_ERR_INVALID_ARGS);
+    nx_channel_exchange_t no_room = { nx_msg_alloc(), NULL, 0, soon, 0, 1, &reply, NULL, &info };
+    ASSERT_ST(nx_channel_exchange(t, a, &no_room), NX_ERR_INVALID_ARGS);
     assert_int_equal(nx_msg_used(), 0);
     /* A full queue pushes back; a closed peer is said. */
     for (uint32_t i = 0; i < NX_CHANNEL_MAX_MSGS; i++)

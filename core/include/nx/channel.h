@@ -122,10 +122,21 @@ nx_status_t nx_channel_take(nx_task_t *caller, nx_handle_t h, uint32_t byte_cap,
  *   NX_ERR_NO_RESOURCES    the caller's table cannot take the reply's
  *                          handles; the reply is queued at h, first in line
  */
-nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, nx_msg_t *msg,
-                                const nx_handle_t *handles, uint32_t nh, uint64_t deadline_ns,
-                                uint32_t byte_cap, uint32_t handle_cap, nx_msg_t **out,
-                                nx_handle_t *handles_out, nx_msg_info_t *info);
+typedef struct nx_channel_exchange {
+    /* The request: consumed in every case. */
+    nx_msg_t *msg;
+    const nx_handle_t *handles;
+    uint32_t nh;
+    uint64_t deadline_ns;
+    /* Room for the reply, and where it goes. */
+    uint32_t byte_cap;
+    uint32_t handle_cap;
+    nx_msg_t **out;
+    nx_handle_t *handles_out;
+    nx_msg_info_t *info;
+} nx_channel_exchange_t;
+
+nx_status_t nx_channel_exchange(nx_task_t *caller, nx_handle_t h, const nx_channel_exchange_t *x);
 
 /* The kernel signals of endpoint h (NX_CHANNEL_*). Needs no right.
  * NX_ERR_BAD_HANDLE, NX_ERR_WRONG_TYPE, NX_ERR_INVALID_ARGS (out NULL),
