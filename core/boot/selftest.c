@@ -33,9 +33,10 @@ struct hart_record {
     atomic_uint timer_count;
     _Atomic uint64_t timer_fired_ns;
     /* ipi test */
-    atomic_uint ipi_pending; /* mailbox: senders set their bit, the handler drains */
+    atomic_uint ipi_pending; /* mailbox: senders set their bit, the hart drains */
     atomic_uint ipi_received;
-    atomic_uint ipi_traps;
+    atomic_uint ipi_traps;   /* IPI interrupts this hart saw itself take */
+    uint64_t ipi_taken_seen; /* its scheduler's count of them, last looked at */
     /* secondary loop: the last phase this hart acted on (its own field) */
     uint32_t phase_seen;
     /* the last phase this hart finished: a late finish of an old phase can
@@ -172,8 +173,20 @@ static bool check_timer(char *why, size_t len)
 
 /* --- ipi ------------------------------------------------------------------- */
 
+/* On the hart itself: each IPI interrupt it took since it last looked
+ * (the scheduler counts them) drains its mailbox. A sender sets its bit
+ * before sending, so an interrupt counted after that bit was set follows
+ * it, and the bit is drained. */
 static bool ipis_all_received(uint32_t hart)
 {
+    struct hart_record *r = &st.hart[hart];
+    uint64_t taken = nx_sched_stats(hart).ipi_received;
+    if (taken != r->ipi_taken_seen) {
+        r->ipi_taken_seen = taken;
+        uint32_t from = atomic_exchange_explicit(&r->ipi_pending, 0u, memory_order_acq_rel);
+        atomic_fetch_or_explicit(&r->ipi_received, from, memory_order_release);
+        atomic_fetch_add_explicit(&r->ipi_traps, 1u, memory_order_relaxed);
+    }
     uint32_t online = nx_boot_online_mask();
     uint32_t got = atomic_load_explicit(&st.hart[hart].ipi_received, memory_order_acquire);
     return (got & online) == online;
@@ -189,7 +202,7 @@ static void ipi_on_hart(uint32_t hart)
         if (!(online & (1u << t)))
             continue;
         atomic_fetch_or_explicit(&st.hart[t].ipi_pending, 1u << hart, memory_order_release);
-        (void)nx_ipi_send(t, NX_IPI_CORRECTNESS, NX_IPI_SELFTEST); /* panics on failure */
+        (void)nx_ipi_send(t, NX_IPI_CORRECTNESS, NX_IPI_PING); /* panics on failure */
     }
     (void)nx_boot_spin_until(ipis_all_received, hart, NX_SELFTEST_PHASE_TIMEOUT_NS);
 }
@@ -296,17 +309,6 @@ const char *nx_selftest_name(size_t index)
 void nx_selftest_reset(void)
 {
     nx_memset(&st, 0, sizeof st);
-    nx_ipi_set_selftest_hook(nx_selftest_on_ipi);
-}
-
-void nx_selftest_on_ipi(uint32_t hart)
-{
-    if (hart >= NX_MAX_HARTS)
-        return;
-    struct hart_record *r = &st.hart[hart];
-    uint32_t from = atomic_exchange_explicit(&r->ipi_pending, 0u, memory_order_acq_rel);
-    atomic_fetch_or_explicit(&r->ipi_received, from, memory_order_release);
-    atomic_fetch_add_explicit(&r->ipi_traps, 1u, memory_order_relaxed);
 }
 
 /* Online harts that have not finished phase `phase` yet. */

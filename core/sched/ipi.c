@@ -14,13 +14,6 @@
 #include "nx/trace.h"
 #include "sched_internal.h"
 
-static void (*selftest_hook)(uint32_t hart);
-
-void nx_ipi_set_selftest_hook(void (*hook)(uint32_t hart))
-{
-    selftest_hook = hook;
-}
-
 static uint64_t trace_word(nx_ipi_class_t cls, uint32_t reasons)
 {
     return ((uint64_t)cls << 16) | reasons;
@@ -89,8 +82,6 @@ void nx_ipi_receive(nx_percpu_t *p)
     nx_trace(NX_TRACE_IPI_RECEIVE, reasons, 0);
     if ((reasons & (NX_IPI_RESCHED | NX_IPI_WAKE | NX_IPI_MIGRATE)) != 0u)
         p->need_resched = true;
-    if ((reasons & NX_IPI_SELFTEST) != 0u && selftest_hook != NULL)
-        selftest_hook(p->hart);
 }
 
 void nx_kernel_ipi_interrupt(void)

@@ -263,7 +263,7 @@ static void coalesced_reasons_are_delivered(void **state)
     (void)state;
     nx_percpu_t *p = nx_percpu(nx_hart_self());
     p->need_resched = false;
-    (void)nx_ipi_send(0, NX_IPI_BEST_EFFORT, NX_IPI_SELFTEST);
+    (void)nx_ipi_send(0, NX_IPI_BEST_EFFORT, NX_IPI_PING);
     (void)nx_ipi_send(0, NX_IPI_BEST_EFFORT, NX_IPI_MIGRATE); /* coalesced */
     nx_port_interrupts_poll();
     assert_true(p->need_resched); /* MIGRATE's effect, from the coalesced one */

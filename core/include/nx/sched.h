@@ -38,10 +38,10 @@
 #define NX_IPI_BE_PER_WINDOW 4u
 
 /* Why an IPI was sent (the target's mailbox collects them). */
-#define NX_IPI_RESCHED  (1u << 0) /* a thread it should consider was queued */
-#define NX_IPI_WAKE     (1u << 1) /* it may be idle and has work now */
-#define NX_IPI_MIGRATE  (1u << 2) /* its current thread may no longer run there */
-#define NX_IPI_SELFTEST (1u << 3) /* the boot selftest's mailbox */
+#define NX_IPI_RESCHED (1u << 0) /* a thread it should consider was queued */
+#define NX_IPI_WAKE    (1u << 1) /* it may be idle and has work now */
+#define NX_IPI_MIGRATE (1u << 2) /* its current thread may no longer run there */
+#define NX_IPI_PING    (1u << 3) /* nothing to do: an interrupt, counted (the boot IPI test) */
 
 typedef struct nx_runqueue {
     nx_spinlock_t lock;
@@ -154,8 +154,5 @@ nx_sched_stats_t nx_sched_stats(uint32_t hart);
 
 /* Forget every hart's scheduler state; core reset only. */
 void nx_sched_reset(void);
-
-/* For the boot selftest: a hook run for NX_IPI_SELFTEST. */
-void nx_ipi_set_selftest_hook(void (*hook)(uint32_t hart));
 
 #endif /* NX_SCHED_H */

@@ -46,9 +46,6 @@ const char *nx_selftest_thread_name(size_t index);
 /* Join the distributed phases on a secondary hart; returns when all are done. */
 void nx_selftest_secondary(uint32_t hart);
 
-/* IPI hook (NX_IPI_SELFTEST), called on the hart that took the IPI. */
-void nx_selftest_on_ipi(uint32_t hart);
-
 /* The boot-hart check of the port's user address spaces (selftest_aspace.c):
  * true when passed, else `why` says what failed. */
 bool nx_selftest_check_aspace(char *why, size_t len);
