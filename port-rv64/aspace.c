@@ -43,6 +43,8 @@
 #include "rv/usercopy.h"
 #include "rv/vm.h"
 
+extern char __kernel_end[]; /* linker.ld */
+
 #define GIB             (1ull << 30)
 #define MEGA            (2ull << 20)
 #define PAGE            ((uint64_t)NX_PAGE_SIZE)
@@ -389,10 +391,103 @@ bool rv_user_page_mapped(uintptr_t va, uint64_t need)
  * one of the pages meanwhile (nx_port_aspace_unmap from another thread of
  * the task), and that fault is recovered (trap.c) into a false here.
  */
-static bool copy_with_sum(void *dst, const void *src, size_t len)
+static bool copy_raw(void *dst, const void *src, size_t len)
 {
     rv_sfence_vma();
     return rv_user_copy(dst, src, len);
+}
+
+/*
+ * Does a frame of user range [user, user + len) (walked just before) hold
+ * a byte of kernel memory [k, k + len)? The kernel reaches RAM at its
+ * physical addresses, so a VMO page core copies to or from is the frame a
+ * task's mapping of it points at. A leaf walk of its own, lighter than
+ * rv_vm_slot: the tables of a space stay until it is destroyed, and a leaf
+ * another hart clears meanwhile reads as not aliasing (the copy then
+ * faults and fails).
+ */
+static bool frames_alias(uintptr_t user, size_t len, uintptr_t k)
+{
+    const rv_pte_t *root = rv_table(rv_hart_local()->aspace_root);
+    for (uint64_t p = user & ~(PAGE - 1u); p < (uint64_t)user + len; p += PAGE) {
+        rv_pte_t e = root[rv_vpn(p, 2)];
+        if ((e & RV_PTE_V) != 0u)
+            e = rv_table(rv_pte_pa(e))[rv_vpn(p, 1)];
+        if ((e & RV_PTE_V) != 0u)
+            e = rv_table(rv_pte_pa(e))[rv_vpn(p, 0)];
+        if ((e & RV_PTE_V) != 0u && rv_pte_pa(e) < k + len && k < rv_pte_pa(e) + PAGE)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A copy whose user pages hold bytes of its kernel range (a task's mapping
+ * of the VMO page core copies to or from) goes through this hart's bounce
+ * page, a page at a time in increasing order: each step moves as memmove
+ * does, as if read whole before a byte is written, whatever order the
+ * mappings put the pages in (the port contract's rule, the simulator's
+ * too). rv_user_copy alone goes forward, and comparing the two virtual
+ * addresses cannot tell (a user address never equals the kernel's), so
+ * an aliasing copy with its destination above its source would smear.
+ * Nothing else uses the page meanwhile: the kernel runs with interrupts
+ * off outside its interrupt windows, and a copy opens none.
+ */
+static unsigned char bounce[RV_MAX_HARTS][NX_PAGE_SIZE] __attribute__((aligned(8)));
+
+static __attribute__((noinline)) bool copy_through(void *dst, const void *src, size_t len,
+                                                   bool to_user)
+{
+    unsigned char *b = bounce[rv_hart_local()->logical];
+    unsigned char *k = to_user ? (unsigned char *)(uintptr_t)src : dst;
+    uintptr_t user = to_user ? (uintptr_t)dst : (uintptr_t)src;
+    for (size_t done = 0, n; done < len; done += n) {
+        n = len - done < PAGE ? len - done : (size_t)PAGE;
+        if (to_user) {
+            nx_memcpy(b, k + done, n);
+            if (!copy_raw((void *)(user + done), b, n))
+                return false;
+        } else {
+            if (!copy_raw(b, (const void *)(user + done), n))
+                return false;
+            nx_memcpy(k + done, b, n);
+        }
+    }
+    return true;
+}
+
+/* A copy whose kernel side lies above the image: it may alias. */
+static __attribute__((noinline)) bool copy_maybe_aliased(void *dst, const void *src, size_t len)
+{
+    bool to_user = (uintptr_t)dst >= RV_USER_BASE;
+    uintptr_t user = to_user ? (uintptr_t)dst : (uintptr_t)src;
+    uintptr_t k = to_user ? (uintptr_t)src : (uintptr_t)dst;
+    if (frames_alias(user, len, k))
+        return copy_through(dst, src, len, to_user);
+    return rv_user_copy(dst, src, len);
+}
+
+/*
+ * The copy proper, one side a user range just walked, the other kernel
+ * memory. Only frames can be mapped, and the allocator hands out only
+ * frames above the kernel image (rv/frames.h): a kernel side inside the
+ * image (statics, thread stacks, message pools: every copy but the VMOs')
+ * cannot alias, and goes straight to rv_user_copy after one compare. Out
+ * of line, so the copy calls stay as small as their callers inline.
+ */
+static __attribute__((noinline)) bool user_move(void *dst, const void *src, size_t len)
+{
+    uintptr_t k = (uintptr_t)dst >= RV_USER_BASE ? (uintptr_t)src : (uintptr_t)dst;
+    if (k + len > (uintptr_t)__kernel_end)
+        return copy_maybe_aliased(dst, src, len);
+    return rv_user_copy(dst, src, len);
+}
+
+/* The fence (copy_raw's comment), then the move. */
+static bool copy_with_sum(void *dst, const void *src, size_t len)
+{
+    rv_sfence_vma();
+    return user_move(dst, src, len);
 }
 
 nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len)

@@ -209,57 +209,106 @@ static bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
     return p >= lo && p <= hi && len <= hi - p;
 }
 
-nx_status_t nx_port_user_check(uintptr_t u, size_t len, bool write)
+/*
+ * The check every copy makes (nx_port_user_check's answer). With `k` not
+ * NULL, *alias also says whether a byte of the range lies in host memory
+ * [k, k + len): a user mapping of the VMO page the kernel copies to or
+ * from names the same bytes.
+ */
+static inline __attribute__((always_inline)) nx_status_t check_range(sim_machine_t *m, uintptr_t u,
+                                                                     size_t len, bool write,
+                                                                     const unsigned char *k,
+                                                                     bool *alias)
 {
-    sim_machine_t *m = nx_sim_machine();
-    if (len == 0u)
-        return NX_OK;
     if (u + len < u)
         return NX_ERR_BAD_ADDRESS;
-    if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP)
-        return on_own_stack(m, u, len) ? NX_OK : NX_ERR_BAD_ADDRESS;
+    if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP) {
+        if (!on_own_stack(m, u, len))
+            return NX_ERR_BAD_ADDRESS;
+        if (k != NULL)
+            *alias = (const unsigned char *)u < k + len && k < (const unsigned char *)u + len;
+        return NX_OK;
+    }
     sim_aspace_t *a = nx_sim_self(m)->aspace;
     uint32_t need = write ? NX_PROT_WRITE : NX_PROT_READ;
     for (uintptr_t p = u; p < u + len;) {
         sim_mapping_t *map = mapping_at(a, p);
         if (map == NULL || (map->prot & need) == 0u)
             return NX_ERR_BAD_ADDRESS;
-        p = map->va + map->size < u + len ? map->va + map->size : u + len;
+        uintptr_t end = map->va + map->size < u + len ? map->va + map->size : u + len;
+        const unsigned char *mem = map->mem + (p - map->va);
+        if (k != NULL && mem < k + len && k < mem + (end - p))
+            *alias = true;
+        p = end;
     }
     return NX_OK;
 }
 
-/*
- * Copy `len` bytes between kernel memory `k` and user address `u` (to_user
- * chooses the direction and the permission needed). All or nothing: the
- * whole range is checked before a byte moves.
- */
-static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
+nx_status_t nx_port_user_check(uintptr_t u, size_t len, bool write)
 {
     sim_machine_t *m = nx_sim_machine();
-    if (len == 0u)
-        return NX_OK;
-    nx_status_t st = nx_port_user_check(u, len, to_user);
-    if (st != NX_OK)
-        return st;
+    return len == 0u ? NX_OK : check_range(m, u, len, write, NULL, NULL);
+}
+
+/* Move `len` bytes between `k` and user address `u` (checked) as they lie:
+ * the caller made sure the two are not the same memory. */
+static inline __attribute__((always_inline)) void copy_direct(sim_machine_t *m, unsigned char *k,
+                                                              uintptr_t u, size_t len, bool to_user)
+{
     if (u < NX_SIM_USER_BASE || u >= NX_SIM_USER_TOP) {
         if (to_user)
             memcpy((void *)u, k, len);
         else
             memcpy(k, (const void *)u, len);
-        return NX_OK;
+        return;
     }
     sim_aspace_t *a = nx_sim_self(m)->aspace;
     for (uintptr_t p = u; p < u + len;) {
         sim_mapping_t *map = mapping_at(a, p);
         size_t n = (size_t)((map->va + map->size < u + len ? map->va + map->size : u + len) - p);
         unsigned char *mem = map->mem + (p - map->va);
-        unsigned char *kp = (unsigned char *)k + (p - u);
+        unsigned char *kp = k + (p - u);
         if (to_user)
             memcpy(mem, kp, n);
         else
             memcpy(kp, mem, n);
         p += n;
+    }
+}
+
+/*
+ * Copy `len` bytes between kernel memory `k` and user address `u` (to_user
+ * chooses the direction and the permission needed). All or nothing: the
+ * whole range is checked before a byte moves. When the user range names
+ * memory of the kernel range (it maps the VMO page being copied), the
+ * bytes go through a temporary a page at a time, in increasing order, as
+ * on rv64 (port-rv64/aspace.c): memmove's result for each page, whatever
+ * the mappings' order.
+ */
+static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
+{
+    static unsigned char bounce[NX_PAGE_SIZE];
+    sim_machine_t *m = nx_sim_machine();
+    if (len == 0u)
+        return NX_OK;
+    unsigned char *kp = k;
+    bool alias = false;
+    nx_status_t st = check_range(m, u, len, to_user, kp, &alias);
+    if (st != NX_OK)
+        return st;
+    if (!alias) {
+        copy_direct(m, kp, u, len, to_user);
+        return NX_OK;
+    }
+    for (size_t done = 0, n; done < len; done += n) {
+        n = len - done < sizeof bounce ? len - done : sizeof bounce;
+        if (to_user) {
+            memcpy(bounce, kp + done, n);
+            copy_direct(m, bounce, u + done, n, true);
+        } else {
+            copy_direct(m, bounce, u + done, n, false);
+            memcpy(kp + done, bounce, n);
+        }
     }
     return NX_OK;
 }

@@ -278,7 +278,11 @@ void nx_port_aspace_unmap(nx_port_aspace_t *as, uintptr_t va, size_t size);
  * permission the copy needs (read for from_user, write for to_user),
  * including kernel addresses and ranges that wrap: a bad pointer gets a
  * status, never a kernel fault. len 0 is NX_OK. Nothing else reads or
- * writes user memory.
+ * writes user memory. When user pages of the range hold bytes of the
+ * kernel range (a mapping of the VMO page core copies to or from), the
+ * copy goes NX_PAGE_SIZE bytes at a time from its start, each step as
+ * memmove moves it: as if read whole before a byte is written, whatever
+ * order the mappings put the pages in (docs/abi/vmo.md).
  */
 nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len);
 nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len);

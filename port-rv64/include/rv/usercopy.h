@@ -17,8 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Copy `len` bytes from `src` to `dst` (not overlapping; either may be a
- * user address) with SUM set around the copy: 8 bytes at a time when both
+/* Copy `len` bytes from `src` to `dst` (not the same memory: aspace.c
+ * sends a copy whose user pages alias its kernel range through a bounce
+ * page; either may be a user address) with SUM set around the copy: 8 bytes at a time when both
  * are 8-byte aligned, else byte by byte. True when every byte was copied;
  * false when an access to a user address faulted, after a prefix of `dst`
  * may have been written. SUM is clear on return either way. A fault on a
