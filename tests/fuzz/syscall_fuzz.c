@@ -17,11 +17,16 @@
 #include "nx_test.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nexus/syscall.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 static uint64_t first_seed = 1, last_seed = 120, calls = 3000;
 static const char *program_path = "syscall_fuzz";
@@ -54,10 +59,32 @@ static void fail_seed(uint64_t seed, const char *why, const char *console)
 }
 
 static uint64_t probed_total;
+static volatile uint64_t current_seed;
+
+/* A crash (a sanitizer's report, a signal) ends the process mid-seed: say
+ * which seed, so the run can be repeated alone. */
+static void say_crashed_seed(void)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line,
+                     "\nsyscall_fuzz: crashed in seed %" PRIu64 "; reproduce: %s --seeds %" PRIu64
+                     "..%" PRIu64 " --calls %" PRIu64 "\n",
+                     current_seed, program_path, current_seed, current_seed, calls);
+    if (n > 0)
+        (void)fwrite(line, 1, (size_t)n, stderr);
+}
+
+static void on_fatal_signal(int sig)
+{
+    say_crashed_seed();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static uint64_t run_seed(uint64_t seed)
 {
     memset(&end, 0, sizeof end);
+    current_seed = seed;
     uint32_t harts = 1u + (uint32_t)(seed % 4u);
     nx_sim_config_t cfg = nx_test_machine_config(harts, seed);
     cfg.observer = watch;
@@ -93,6 +120,9 @@ static void fuzz_seeds(void **state)
     (void)state;
     uint64_t total = 0;
     probed_total = 0;
+    /* Here, not in main: cmocka sets its own handlers for each test. */
+    signal(SIGSEGV, on_fatal_signal);
+    signal(SIGBUS, on_fatal_signal);
     for (uint64_t seed = first_seed; seed <= last_seed; seed++) {
         total += run_seed(seed);
         if ((seed - first_seed) % 10u == 9u || seed == last_seed)
@@ -121,6 +151,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_set_death_callback(say_crashed_seed);
+#endif
     const struct CMUnitTest tests[] = { cmocka_unit_test(fuzz_seeds) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,9 @@ typedef struct worker {
     uint32_t nlive;
     uint32_t stale[STALE_MAX];
     uint32_t nstale;
+    /* The last VMO this worker mapped, and where: aliasing copies. */
+    uint32_t mapped_vmo;
+    uint64_t mapped_at;
     /* Argument memory: the worker's own (on its stack, filled per call). */
     unsigned char *buf;
     nx_handle_t *hs;
@@ -179,6 +182,8 @@ static void forget(worker_t *w, uint32_t h)
 static uint64_t gen_handle(worker_t *w)
 {
     uint32_t roll = below(w, 100);
+    if (roll < 8u && w->mapped_vmo != 0u)
+        return w->mapped_vmo;
     if (roll < 55u && w->nlive > 0u)
         return w->live[below(w, w->nlive)];
     if (roll < 70u)
@@ -234,6 +239,8 @@ static uint64_t gen_pointer(worker_t *w, uintptr_t own, bool printing)
     case 8:
         /* Where the workers map VMOs: aliasing copies (a buffer that is a
          * mapping of the very VMO read or written). */
+        if (w->mapped_at != 0u && below(w, 2) == 0u)
+            return w->mapped_at + below(w, 64);
         return NX_TEST_MAP_BASE + below(w, MAP_PAGES) * NX_VMO_PAGE_SIZE + below(w, 64);
     default:
         /* Below the caller's frame: free stack on RISC-V, and in the
@@ -386,6 +393,10 @@ static void track(worker_t *w, uint32_t nr, const uint64_t a[6], nx_syscall_ret_
     case NX_SYS_HANDLE_CLOSE:
         forget(w, (uint32_t)a[0]);
         break;
+    case NX_SYS_VMO_MAP:
+        w->mapped_vmo = (uint32_t)a[0];
+        w->mapped_at = a[2];
+        break;
     case NX_SYS_CHANNEL_CREATE:
         remember(w, (uint32_t)r.value);
         remember(w, (uint32_t)(r.value >> 32));
@@ -448,16 +459,46 @@ static uint32_t pick_number(worker_t *w)
     return nr;
 }
 
+/* A copy between a VMO and a mapping of that same VMO (its pages alias):
+ * random calls rarely line the three up, so a few calls do it on purpose,
+ * mapping a VMO of their own first when the worker has none mapped. */
+static uint32_t alias_call(worker_t *w, uint64_t a[6])
+{
+    if (w->mapped_at == 0u || below(w, 16) == 0u) {
+        nx_handle_t v;
+        uintptr_t at = NX_TEST_MAP_BASE + (MAP_PAGES + 2u * w->index) * NX_VMO_PAGE_SIZE;
+        (void)nx_vmo_unmap(at, 2u * NX_VMO_PAGE_SIZE);
+        if (nx_vmo_create(2u * NX_VMO_PAGE_SIZE, &v) == NX_OK) {
+            remember(w, v.v);
+            if (nx_vmo_map(v, 0, at, 2u * NX_VMO_PAGE_SIZE, NX_VM_READ | NX_VM_WRITE) == NX_OK) {
+                w->mapped_vmo = v.v;
+                w->mapped_at = at;
+            }
+        }
+    }
+    a[0] = w->mapped_vmo;
+    a[1] = below(w, 2) == 0u ? below(w, 128) : NX_VMO_PAGE_SIZE - below(w, 128);
+    a[2] = w->mapped_at + below(w, 2u * NX_VMO_PAGE_SIZE - 256u);
+    a[3] = 1u + below(w, 256);
+    a[4] = a[5] = 0;
+    return below(w, 2) == 0u ? NX_SYS_VMO_READ : NX_SYS_VMO_WRITE;
+}
+
 static void one_call(worker_t *w)
 {
-    uint32_t nr = pick_number(w);
+    uint32_t nr;
     uint64_t a[6] = { 0 };
-    const char *k = nr < NX_SYS_COUNT ? kinds[nr] : NULL;
-    /* Arguments past a call's last are ignored by the kernel: junk there. */
-    bool typed = k != NULL;
-    for (uint32_t i = 0; i < 6u; i++) {
-        typed = typed && k[i] != '\0';
-        a[i] = typed ? gen_arg(w, k[i]) : next(w);
+    if (below(w, 100) < 3u) {
+        nr = alias_call(w, a);
+    } else {
+        nr = pick_number(w);
+        const char *k = nr < NX_SYS_COUNT ? kinds[nr] : NULL;
+        /* Arguments past a call's last are ignored by the kernel: junk there. */
+        bool typed = k != NULL;
+        for (uint32_t i = 0; i < 6u; i++) {
+            typed = typed && k[i] != '\0';
+            a[i] = typed ? gen_arg(w, k[i]) : next(w);
+        }
     }
     nx_syscall_ret_t r;
 #ifdef NX_SIM
@@ -508,6 +549,8 @@ static void worker_main(uintptr_t index)
     w.index = (uint32_t)index;
     w.calls = 0;
     w.nlive = w.nstale = 0;
+    w.mapped_vmo = 0;
+    w.mapped_at = 0;
     w.buf = buf;
     w.hs = hs;
     w.items = items;
