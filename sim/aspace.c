@@ -15,10 +15,13 @@
  * Simulated programs are host functions: their stack is their thread's
  * fiber and their pointers are host pointers. So a copy accepts, besides
  * mapped user addresses, a range that lies wholly inside the calling
- * program thread's own stack (user programs pass buffers on their stack;
- * the user API copies a string there before a call that takes one).
- * Everything else (kernel statics, kernel threads' stacks, another
- * thread's stack, wrapping ranges) is NX_ERR_BAD_ADDRESS, as on rv64.
+ * program thread's own part of its stack (user programs pass buffers on
+ * their stack; the user API copies a string there before a call that
+ * takes one): from its stack pointer at the system call up to the fiber's
+ * top. The kernel runs the call on the same fiber, below that point, so
+ * the rest is the kernel's frames. Everything else (those frames, kernel
+ * statics, kernel threads' stacks, another thread's stack, wrapping
+ * ranges) is NX_ERR_BAD_ADDRESS, as on rv64.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -199,13 +202,14 @@ static sim_mapping_t *mapping_at(sim_aspace_t *a, uintptr_t va)
     return NULL;
 }
 
-/* Is [p, p + len) inside the calling program thread's own stack? */
+/* Is [p, p + len) inside the calling program thread's own part of its
+ * stack: from its stack pointer at the system call (user_sp) up? */
 static bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
 {
     sim_context_t *c = nx_sim_context_running(m);
-    if (c == NULL || !c->program)
+    if (c == NULL || !c->program || c->user_sp == 0u)
         return false;
-    uintptr_t lo = (uintptr_t)c->fiber.asan_bottom, hi = lo + c->fiber.asan_size;
+    uintptr_t lo = c->user_sp, hi = (uintptr_t)c->fiber.asan_bottom + c->fiber.asan_size;
     return p >= lo && p <= hi && len <= hi - p;
 }
 

@@ -67,6 +67,7 @@ nx_status_t nx_port_context_init(nx_port_context_t *ctx, void (*entry)(uintptr_t
     }
     c->user = false;
     c->program = false;
+    c->user_sp = 0;
     c->prev = NULL;
     c->entry = entry;
     c->arg = arg;

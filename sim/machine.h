@@ -51,7 +51,12 @@ typedef struct sim_context {
     void (*entry)(uintptr_t arg);
     uintptr_t arg;
     bool user;    /* in its user program now (not inside a system call) */
-    bool program; /* a user program's thread: its stack is user memory */
+    bool program; /* a user program's thread: part of its stack is user memory */
+    /* While the program is in a system call (or a load or store the
+     * machine checks), its stack pointer at that entry, else 0: its own
+     * memory on the stack is [user_sp, the fiber's top); below are the
+     * kernel's frames, on the same fiber (user.c, aspace.c). */
+    uintptr_t user_sp;
     struct sim_context *next;
     struct sim_context *prev;
 } sim_context_t;

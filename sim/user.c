@@ -63,14 +63,25 @@ void nx_compute(uint64_t ns)
     spend(user_machine("nx_compute()"), ns);
 }
 
-/* A system call: the trap, the kernel, the way back. With `probe`, the
- * core's state digest is taken right around the kernel's part. */
-static nx_syscall_ret_t syscall_trap(uint32_t nr, uint64_t a[6], nx_sim_syscall_probe_t *probe)
+/*
+ * The program's stack pointer where it entered the function this expands
+ * in (its caller's frame ends there; the callee's and the kernel's begin).
+ * It must expand in the entry function itself, never in a helper, and
+ * that function must not be inlined into the program.
+ */
+#define PROGRAM_SP() ((uintptr_t)__builtin_dwarf_cfa())
+
+/* A system call: the trap, the kernel, the way back, with `sp` the
+ * program's stack pointer at its entry function. With `probe`, the core's
+ * state digest is taken right around the kernel's part. */
+static nx_syscall_ret_t syscall_trap(uintptr_t sp, uint32_t nr, uint64_t a[6],
+                                     nx_sim_syscall_probe_t *probe)
 {
     sim_machine_t *m = user_machine("nx_syscall()");
     spend(m, NX_SIM_SYSCALL_NS); /* the trap: interrupts may come first */
     sim_context_t *c = nx_sim_context_running(m);
     c->user = false;
+    c->user_sp = sp;
     nx_sim_inject_kernel_entry(m);
     uint64_t quiet = m->disturbances;
     if (probe != NULL)
@@ -80,23 +91,25 @@ static nx_syscall_ret_t syscall_trap(uint32_t nr, uint64_t a[6], nx_sim_syscall_
         probe->after = nx_core_state_digest();
         probe->undisturbed = m->disturbances == quiet;
     }
+    c->user_sp = 0;
     c->user = true;
     return_to_user();
     return r;
 }
 
-nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                            uint64_t a4, uint64_t a5)
+__attribute__((noinline)) nx_syscall_ret_t nx_syscall(uint32_t nr, uint64_t a0, uint64_t a1,
+                                                      uint64_t a2, uint64_t a3, uint64_t a4,
+                                                      uint64_t a5)
 {
     uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
-    return syscall_trap(nr, a, NULL);
+    return syscall_trap(PROGRAM_SP(), nr, a, NULL);
 }
 
-nx_syscall_ret_t nx_sim_syscall_probed(uint32_t nr, const uint64_t args[6],
-                                       nx_sim_syscall_probe_t *probe)
+__attribute__((noinline)) nx_syscall_ret_t
+nx_sim_syscall_probed(uint32_t nr, const uint64_t args[6], nx_sim_syscall_probe_t *probe)
 {
     uint64_t a[6] = { args[0], args[1], args[2], args[3], args[4], args[5] };
-    return syscall_trap(nr, a, probe);
+    return syscall_trap(PROGRAM_SP(), nr, a, probe);
 }
 
 _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
@@ -107,17 +120,23 @@ _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
     nx_kernel_user_fault(kind, addr, (uintptr_t)__builtin_return_address(0));
 }
 
-void nx_sim_user_load(void *dst, uintptr_t va, size_t len)
+__attribute__((noinline)) void nx_sim_user_load(void *dst, uintptr_t va, size_t len)
 {
-    (void)user_machine("nx_sim_user_load()");
-    if (nx_port_copy_from_user(dst, va, len) != NX_OK)
+    sim_context_t *c = nx_sim_context_running(user_machine("nx_sim_user_load()"));
+    c->user_sp = PROGRAM_SP();
+    nx_status_t st = nx_port_copy_from_user(dst, va, len);
+    c->user_sp = 0;
+    if (st != NX_OK)
         nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
 }
 
-void nx_sim_user_store(uintptr_t va, const void *src, size_t len)
+__attribute__((noinline)) void nx_sim_user_store(uintptr_t va, const void *src, size_t len)
 {
-    (void)user_machine("nx_sim_user_store()");
-    if (nx_port_copy_to_user(va, src, len) != NX_OK)
+    sim_context_t *c = nx_sim_context_running(user_machine("nx_sim_user_store()"));
+    c->user_sp = PROGRAM_SP();
+    nx_status_t st = nx_port_copy_to_user(va, src, len);
+    c->user_sp = 0;
+    if (st != NX_OK)
         nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
 }
 
