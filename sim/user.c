@@ -8,6 +8,8 @@
  * a program is interruptible exactly where it spends virtual time: inside
  * nx_compute() and on each nx_syscall() (which costs NX_SIM_SYSCALL_NS).
  */
+#define _GNU_SOURCE /* dl_iterate_phdr */
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -112,12 +114,19 @@ nx_sim_syscall_probed(uint32_t nr, const uint64_t args[6], nx_sim_syscall_probe_
     return syscall_trap(PROGRAM_SP(), nr, a, probe);
 }
 
+/* The calling program takes a fault of `kind` at `addr`, at `pc`. */
+static _Noreturn void user_fault_at(sim_machine_t *m, nx_user_fault_t kind, uintptr_t addr,
+                                    uintptr_t pc)
+{
+    spend(m, NX_SIM_SYSCALL_NS); /* the trap */
+    nx_sim_context_running(m)->user = false;
+    nx_kernel_user_fault(kind, addr, pc);
+}
+
 _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr)
 {
     sim_machine_t *m = user_machine("nx_sim_user_fault()");
-    spend(m, NX_SIM_SYSCALL_NS); /* the trap */
-    nx_sim_context_running(m)->user = false;
-    nx_kernel_user_fault(kind, addr, (uintptr_t)__builtin_return_address(0));
+    user_fault_at(m, kind, addr, (uintptr_t)__builtin_return_address(0));
 }
 
 __attribute__((noinline)) void nx_sim_user_load(void *dst, uintptr_t va, size_t len)
@@ -147,6 +156,52 @@ void nx_thread_return(void)
     nx_sim_misuse("nx_thread_return() called: a simulated thread returns by itself");
 }
 
+/*
+ * The host executable's code: its executable segments, learnt once from
+ * the loader (dl_iterate_phdr; the first object it reports is the
+ * executable, where every program function is). A thread's entry is a
+ * host address the machine will call; one outside these ranges (0x1234,
+ * a pointer to data, the stack) would crash the host, so it faults the
+ * thread instead, as its first fetch does on rv64. What the simulator
+ * cannot contain: an entry inside the host's code that is not a
+ * function's first instruction, or a function that is not a program's
+ * (core's, libc's), is called as it is (docs/abi/syscalls.md).
+ */
+#define HOST_CODE_RANGES 8u
+static struct {
+    uintptr_t lo, hi;
+} host_code[HOST_CODE_RANGES];
+static uint32_t host_code_count;
+static bool host_code_known;
+
+static int note_executable(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    for (uint32_t i = 0; i < info->dlpi_phnum && host_code_count < HOST_CODE_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) != 0u) {
+            uintptr_t lo = (uintptr_t)(info->dlpi_addr + ph->p_vaddr);
+            host_code[host_code_count].lo = lo;
+            host_code[host_code_count].hi = lo + ph->p_memsz;
+            host_code_count++;
+        }
+    }
+    return 1; /* the executable only */
+}
+
+static bool is_host_code(uintptr_t entry)
+{
+    if (!host_code_known) {
+        (void)dl_iterate_phdr(note_executable, NULL);
+        host_code_known = true;
+    }
+    for (uint32_t i = 0; i < host_code_count; i++)
+        if (entry >= host_code[i].lo && entry < host_code[i].hi)
+            return true;
+    return false;
+}
+
 /* The program runs on its thread's own stack (a fiber): `stack_top`, the
  * user stack core mapped for it, stays unused here. */
 _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stack_top,
@@ -161,6 +216,8 @@ _Noreturn void nx_port_enter_user(uintptr_t entry, uintptr_t arg, uintptr_t stac
     c->user = true;
     c->program = true;
     nx_sim_inject_user_entered(m, entry);
+    if (!is_host_code(entry))
+        user_fault_at(m, NX_USER_FAULT_PAGE, entry, entry); /* the first fetch */
     ((nx_sim_program_fn)entry)(arg);
     /* Returning from a program exits its thread, as crt0 would. */
     (void)nx_syscall(NX_SYS_THREAD_EXIT, 0, 0, 0, 0, 0, 0);

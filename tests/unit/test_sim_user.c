@@ -1,11 +1,14 @@
 /*
  * test_sim_user.c - where the simulator's user side must model rv64 and
- * cannot use a page table: what memory is a program's own.
+ * cannot use a page table: what memory is a program's own, and where a
+ * thread may start.
  *
  * A simulated program is a host function on its thread's fiber, and the
  * kernel runs on that fiber below the program's frames during a system
  * call; so only the stack from the call's own stack pointer up is the
- * program's (docs/abi/syscalls.md).
+ * program's (docs/abi/syscalls.md). A thread's entry is a host address
+ * that will be called: one outside the host's code faults the thread, as
+ * a fetch from it does on rv64, instead of crashing the host.
  */
 #include "nx_test.h"
 
@@ -77,10 +80,64 @@ static void memory_below_the_frame_is_not_the_program_s(void **state)
     assert_true(bad >= 2u);
 }
 
+/* --- a thread's entry: host code, or a fault ---------------------------------------- */
+
+static const unsigned char not_code[64] = { 0xff };
+static nx_status_t wild_create;
+static bool wild_came_back;
+
+NX_SIM_PROGRAM(wild_entry)
+{
+    /* The raw call: the user API takes a function. The thread starts, and
+     * its first fetch faults: the task ends. */
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_CREATE, arg, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL,
+                                    (uint64_t)(uintptr_t)nx_thread_return, 0);
+    wild_create = (nx_status_t)r.status;
+    nx_sleep_until(nx_time_now() + 50000000, 0);
+    wild_came_back = true; /* never: the kill ends this thread as it sleeps */
+}
+
+static void run_wild_entry(uintptr_t entry)
+{
+    wild_came_back = false;
+    wild_create = NX_ERR_INTERNAL;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 22);
+    assert_int_equal(nx_sim_add_program(&cfg, "wild_entry", entry, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].expect_exit = NX_EXIT_CODE_KILLED;
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    ASSERT_ST(wild_create, NX_OK);
+    assert_false(wild_came_back);
+    char line[96];
+    snprintf(line, sizeof line, "killed: page fault at 0x%llx (pc 0x%llx",
+             (unsigned long long)entry, (unsigned long long)entry);
+    if (strstr(r->console, line) == NULL)
+        fail_msg("no \"%s\" in the console:\n%s", line, r->console);
+    assert_true(nx_test_has_line(r->console, "init: wild_entry exited with -256"));
+}
+
+/* An entry that is no code at all (the first page, unmapped on rv64 too):
+ * the new thread faults at it, its task ends, the host goes on. */
+static void an_entry_outside_code_faults_the_thread(void **state)
+{
+    (void)state;
+    run_wild_entry(0x1234u);
+}
+
+/* An entry that is the program's data: the same fault (on rv64 its page
+ * is not executable). */
+static void an_entry_in_data_faults_the_thread(void **state)
+{
+    (void)state;
+    run_wild_entry((uintptr_t)not_code);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(memory_below_the_frame_is_not_the_program_s),
+        cmocka_unit_test(an_entry_outside_code_faults_the_thread),
+        cmocka_unit_test(an_entry_in_data_faults_the_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
