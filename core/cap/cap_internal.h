@@ -95,6 +95,8 @@ typedef enum nx_node_state {
     NX_NODE_IN_FLIGHT, /* a cap held by the kernel (a message) */
     NX_NODE_ZOMBIE,    /* closed handle kept for its >= 2 children */
     NX_NODE_REVOKED,   /* revoked while in flight: released by its holder */
+    NX_NODE_DOOMED,    /* entered by the revoke in progress, no capability
+                        * left: freed when the walk leaves it */
 } nx_node_state_t;
 
 typedef struct nx_cap_node {
@@ -103,10 +105,13 @@ typedef struct nx_cap_node {
     uint32_t next; /* siblings: a doubly linked list from parent->first_child */
     uint32_t prev;
     uint32_t children;
-    uint32_t state; /* nx_node_state_t */
-    uint32_t slot;  /* NX_NODE_HANDLE: the slot in task's table */
+    uint32_t state;  /* nx_node_state_t */
+    uint32_t slot;   /* NX_NODE_HANDLE: the slot in task's table */
+    uint32_t pinned; /* 1 on the root of the revoke in progress: releasing
+                      * its capability leaves it in place until the end */
     nx_task_t *task;
 } nx_cap_node_t;
+_Static_assert(sizeof(nx_cap_node_t) <= 40u, "a node stays 40 bytes (docs/adr/0002)");
 
 /* The node pool (derive.c): items are only touched under the capability
  * lock, so its free list is used without the pool's own lock. */
@@ -127,6 +132,7 @@ static inline uint32_t nx_node_new_root(void)
     nx_cap_node_t *n = nx_node_at(i);
     n->parent = n->first_child = n->next = n->prev = NX_NODE_NONE;
     n->children = 0;
+    n->pinned = 0;
     n->state = NX_NODE_IN_FLIGHT; /* placed by the caller right away */
     n->task = NULL;
     return i;
@@ -196,7 +202,8 @@ static inline nx_node_state_t nx_node_state(uint32_t index)
     return (nx_node_state_t)nx_node_at(index)->state;
 }
 
-/* The capability of a node with children is gone (derive.c). */
+/* The capability of a node with children, or of the pinned root of the
+ * revoke in progress, is gone (derive.c). */
 void nx_node_release_interior(uint32_t index);
 
 /* A parent lost its child `index` was: keep a zombie's invariant (derive.c). */
@@ -210,7 +217,7 @@ void nx_node_zombie_lost_child(uint32_t parent);
 static inline void nx_node_release(uint32_t index)
 {
     nx_cap_node_t *n = nx_node_at(index);
-    if (n->children != 0u) {
+    if ((n->children | n->pinned) != 0u) {
         nx_node_release_interior(index);
         return;
     }
@@ -221,13 +228,61 @@ static inline void nx_node_release(uint32_t index)
         nx_node_zombie_lost_child(parent);
 }
 
-/* Free a node detached from the tree (revoked in flight). */
-void nx_node_free_detached(uint32_t node);
+/* The holder of a cap revoked in flight lets go of its node: freed when
+ * the revoke's walk has left it, else left for the walk to free. */
+void nx_node_release_revoked(uint32_t node);
 
-/* Remove every capability derived from `node` (not node itself); handles go
- * from their tables, caps in flight are marked revoked. Returns how many. */
+/* --- revocation in bounded steps (derive.c, docs/adr/0002-revocation.md) --- */
+
+/* Units of walk work (entering a node, or leaving it) one hold of the
+ * capability lock does at most in a revoke; each unit is O(1), so this
+ * bounds the longest hold whatever the subtree's size or shape. */
+#define NX_REVOKE_STEP 64u
+
+/* Holds one revoke takes at most: each node below the root is entered once
+ * and left once (nothing is derived while a revoke runs), and one last
+ * look at the root. More means a broken invariant (panic). */
+#define NX_REVOKE_MAX_HOLDS ((2u * NX_MAX_CAP_NODES + NX_REVOKE_STEP - 1u) / NX_REVOKE_STEP + 1u)
+
 typedef struct nx_reaper nx_reaper_t;
-uint32_t nx_node_revoke_subtree(uint32_t node, nx_reaper_t *r);
+
+/* A revoke's continuation, kept by the revoker between holds. */
+typedef struct nx_revoke {
+    uint32_t root;  /* pinned until the revoke ends */
+    uint32_t at;    /* the walk: the root, or the deepest node entered and
+                     * not yet left (DOOMED or REVOKED, so nobody frees it) */
+    uint32_t count; /* capabilities removed so far */
+    uint32_t holds; /* lock holds so far, at most NX_REVOKE_MAX_HOLDS */
+} nx_revoke_t;
+
+/* Start revoking everything derived from `node` (not node itself). No
+ * revoke may be in progress (nx_cap_wait_revoke_locked()). */
+void nx_node_revoke_begin(nx_revoke_t *rv, uint32_t node);
+
+/*
+ * One hold's worth: at most NX_REVOKE_STEP units. Handles go from their
+ * tables and caps in flight are marked revoked as the walk enters their
+ * nodes. Returns true when nothing derived is left: the revoke has ended
+ * (root unpinned, and released if its capability went meanwhile).
+ */
+bool nx_node_revoke_step(nx_revoke_t *rv, nx_reaper_t *r);
+
+/* The root of the revoke in progress, or NX_NODE_NONE (derive.c). */
+extern _Atomic uint32_t nx_cap_revoking;
+
+void nx_cap_wait_revoke_slow(void);
+
+/* Until no revoke is in progress, with the lock released meanwhile; returns
+ * with it held. For operations that derive (a derivation under a subtree
+ * being revoked would make the walk unbounded) and for revoke itself. The
+ * caller holds the capability lock and no other; object hooks, which run
+ * between a revoke's holds, never derive (the revoking hart would wait for
+ * itself: a panic says so). */
+static inline void nx_cap_wait_revoke_locked(void)
+{
+    if (atomic_load_explicit(&nx_cap_revoking, memory_order_relaxed) != NX_NODE_NONE)
+        nx_cap_wait_revoke_slow();
+}
 
 /* --- reaper: releasing objects after the lock ----------------------------- */
 

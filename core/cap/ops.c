@@ -9,6 +9,7 @@
  */
 #include "cap_internal.h"
 #include "nx/audit.h"
+#include "nx/port.h"
 
 nx_status_t nx_cap_refuse(nx_task_t *task, nx_audit_op_t op, nx_handle_t h,
                           nx_audit_reason_t reason, nx_status_t st)
@@ -172,6 +173,7 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
     nx_rights_t new_rights = 0;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
+    nx_cap_wait_revoke_locked(); /* no derivation under a revoke's walk */
     nx_status_t st = decode_derived(caller, h, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, rights,
                                     out, &e, &new_rights, &why);
     if (st == NX_OK && caller->handles.free_count == 0u) {
@@ -271,21 +273,38 @@ nx_status_t nx_handle_info(nx_task_t *caller, nx_handle_t h, nx_object_info_t *o
     return st;
 }
 
+/*
+ * Revoke in bounded steps: the lock is released between them, so other
+ * harts' handle operations wait at most one step, and this hart takes its
+ * pending interrupts there (seL4's preemption point). The result is what
+ * one walk under one hold gave: after the call nothing derived from h is
+ * left anywhere, and *revoked says how many capabilities went.
+ */
 nx_status_t nx_sys_handle_revoke(nx_task_t *caller, nx_handle_t h, uint32_t *revoked)
 {
     const nx_handle_entry_t *e = NULL;
     nx_reaper_t reaper = NX_REAPER_INIT;
-    uint32_t count = 0;
+    nx_revoke_t rv;
     nx_cap_lock();
+    nx_cap_wait_revoke_locked(); /* one revoke at a time */
     nx_status_t st =
         nx_cap_decode_locked(caller, h, NX_OBJ_NONE, NX_RIGHT_MANAGE, NX_AUDIT_OP_REVOKE, &e);
-    if (st == NX_OK)
-        count = nx_node_revoke_subtree(e->node, &reaper);
+    if (st != NX_OK) {
+        nx_cap_unlock();
+        return st;
+    }
+    nx_node_revoke_begin(&rv, e->node);
+    while (!nx_node_revoke_step(&rv, &reaper)) {
+        nx_cap_unlock();
+        nx_reaper_run(&reaper);
+        nx_port_interrupts_poll();
+        nx_cap_lock();
+    }
     nx_cap_unlock();
     nx_reaper_run(&reaper);
-    if (st == NX_OK && revoked != NULL)
-        *revoked = count;
-    return st;
+    if (revoked != NULL)
+        *revoked = rv.count;
+    return NX_OK;
 }
 
 uint32_t nx_handle_table_clear(nx_task_t *task)

@@ -151,7 +151,7 @@ static nx_status_t attach(nx_task_t *to, const nx_cap_t *caps, uint32_t n, nx_ha
             if (nx_node_state(caps[i].node) == NX_NODE_REVOKED) {
                 if (release_revoked) {
                     caps[i].obj->held_in = NULL;
-                    nx_node_free_detached(caps[i].node);
+                    nx_node_release_revoked(caps[i].node);
                     nx_cap_put_locked(&reaper, caps[i].obj);
                 }
                 out[i] = NX_HANDLE_INVALID;
@@ -186,7 +186,7 @@ void nx_cap_drop(const nx_cap_t *caps, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         caps[i].obj->held_in = NULL;
         if (nx_node_state(caps[i].node) == NX_NODE_REVOKED)
-            nx_node_free_detached(caps[i].node);
+            nx_node_release_revoked(caps[i].node);
         else
             nx_node_release(caps[i].node);
         nx_cap_put_locked(&reaper, caps[i].obj);

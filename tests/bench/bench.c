@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cap_internal.h" /* NX_REVOKE_STEP */
 #include "nx/bootinfo.h"
 #include "nx/cap.h"
 #include "nx/channel.h"
@@ -47,6 +48,9 @@ struct bench {
     /* Operations one op() call performs (0 means 1): figures are per
      * operation, e.g. per context switch of a whole simulated run. */
     uint64_t unit;
+    /* For an op that prepares its own input first: ns per op of only the
+     * part it timed itself (NULL: the whole op is timed). */
+    double (*own_ns)(void);
 };
 
 /* Keeps results alive so the compiler cannot drop the work. */
@@ -196,6 +200,79 @@ static void revoke_op(void)
     uint32_t revoked = 0;
     (void)nx_sys_handle_revoke(cap_task, cap_event, &revoked);
     sink += revoked;
+}
+
+/* The longest revoke there can be: every capability node in one chain
+ * below cap_event (each derived from the one before), spread over tasks.
+ * Only the revoke is measured: callgrind collects nx_sys_handle_revoke (or
+ * the holds, nx_node_revoke_step), and the op times the revoke itself. */
+#define REVOKE_CHAIN (NX_MAX_CAP_NODES - 1u)
+#define REVOKE_TASKS (NX_MAX_CAP_NODES / NX_MAX_HANDLES_PER_TASK + 1u)
+/* Holds of that revoke: two units per link but the last (a leaf: one),
+ * and the last look at the root (test_cap_revoke checks the count). */
+#define REVOKE_HOLDS ((2u * REVOKE_CHAIN + NX_REVOKE_STEP - 1u) / NX_REVOKE_STEP)
+
+static double now_ns(void);
+static nx_task_t *revoke_tasks[REVOKE_TASKS];
+static double revoke_ns;
+static uint64_t revokes;
+
+static void revoke_chain_setup(void)
+{
+    cap_setup();
+    revoke_tasks[0] = cap_task;
+    for (uint32_t i = 1; i < REVOKE_TASKS; i++)
+        if (nx_task_create(&revoke_tasks[i]) != NX_OK) {
+            fprintf(stderr, "nx_bench: cannot set up the revoke benchmark\n");
+            exit(1);
+        }
+}
+
+/* Derive the chain; all but the newest link move to the other tasks. */
+static void revoke_chain_build(void)
+{
+    nx_handle_t link = cap_event, moved[64], out[64];
+    uint32_t n = 0, to = 1;
+    for (uint32_t i = 0; i < REVOKE_CHAIN; i++) {
+        nx_handle_t next;
+        if (nx_sys_handle_duplicate(cap_task, link, NX_RIGHTS_SAME, &next) != NX_OK) {
+            fprintf(stderr, "nx_bench: the revoke chain stopped at %u\n", i);
+            exit(1);
+        }
+        if (link.v != cap_event.v)
+            moved[n++] = link;
+        link = next;
+        if (n == 64u) {
+            while (revoke_tasks[to]->handles.free_count < n)
+                to++;
+            (void)nx_handle_transfer(cap_task, moved, n, revoke_tasks[to], out);
+            n = 0;
+        }
+    }
+}
+
+static void revoke_chain_op(void)
+{
+    revoke_chain_build();
+    uint32_t revoked = 0;
+    double t0 = now_ns();
+    (void)nx_sys_handle_revoke(cap_task, cap_event, &revoked);
+    revoke_ns += now_ns() - t0;
+    revokes++;
+    if (revoked != REVOKE_CHAIN) {
+        fprintf(stderr, "nx_bench: revoked %u of the chain's %u\n", revoked, REVOKE_CHAIN);
+        exit(1);
+    }
+}
+
+static double revoke_chain_ns(void)
+{
+    return revoke_ns / (double)revokes;
+}
+
+static double revoke_hold_ns(void)
+{
+    return revoke_chain_ns() / (double)REVOKE_HOLDS;
 }
 
 /* --- scheduler: pick-next with N runnable threads (harness, hart 0) ---------- */
@@ -437,30 +514,37 @@ static void call_reply_op(void)
 }
 
 static const struct bench benches[] = {
-    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL, 1 },
-    { "printk_format_line", NULL, printk_op, 1000000, NULL, 1 },
-    { "prng_next", prng_setup, prng_op, 10000000, NULL, 1 },
-    { "sim_boot_4harts", sim_setup, sim_op, 200, NULL, 1 },
-    { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once", 1 },
-    { "handle_get_unref", cap_setup, get_op, 2000000, NULL, 1 },
-    { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL, 1 },
-    { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL, 1 },
-    { "handle_derive_64_revoke", cap_setup, revoke_op, 20000, NULL, 1 },
-    { "sched_pick_next_8", pick_setup_8, pick_op, 10000000, "nx_rq_pick_locked", 1 },
-    { "sched_pick_next_64", pick_setup_64, pick_op, 10000000, "nx_rq_pick_locked", 1 },
-    { "sched_pick_next_1024", pick_setup_1024, pick_op, 10000000, "nx_rq_pick_locked", 1 },
-    { "sched_pick_next_4096", pick_setup_4096, pick_op, 10000000, "nx_rq_pick_locked", 1 },
+    { "bootinfo_parse_qemu_virt4", bootinfo_setup, bootinfo_op, 20000, NULL, 1, NULL },
+    { "printk_format_line", NULL, printk_op, 1000000, NULL, 1, NULL },
+    { "prng_next", prng_setup, prng_op, 10000000, NULL, 1, NULL },
+    { "sim_boot_4harts", sim_setup, sim_op, 200, NULL, 1, NULL },
+    { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once", 1, NULL },
+    { "handle_get_unref", cap_setup, get_op, 2000000, NULL, 1, NULL },
+    { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL, 1, NULL },
+    { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL, 1, NULL },
+    { "handle_derive_64_revoke", cap_setup, revoke_op, 20000, NULL, 1, NULL },
+    { "handle_revoke_8191_chain", revoke_chain_setup, revoke_chain_op, 20, "nx_sys_handle_revoke",
+      1, revoke_chain_ns },
+    /* The same revoke, per hold of the capability lock (the longest any
+     * other hart waits for it): all holds but the last do the full step. */
+    { "handle_revoke_one_hold", revoke_chain_setup, revoke_chain_op, 20, "nx_node_revoke_step",
+      REVOKE_HOLDS, revoke_hold_ns },
+    { "sched_pick_next_8", pick_setup_8, pick_op, 10000000, "nx_rq_pick_locked", 1, NULL },
+    { "sched_pick_next_64", pick_setup_64, pick_op, 10000000, "nx_rq_pick_locked", 1, NULL },
+    { "sched_pick_next_1024", pick_setup_1024, pick_op, 10000000, "nx_rq_pick_locked", 1, NULL },
+    { "sched_pick_next_4096", pick_setup_4096, pick_op, 10000000, "nx_rq_pick_locked", 1, NULL },
     /* One run: boot, then two threads yielding to each other on one hart;
      * per switch, the boot's share included (under 1%). */
-    { "sim_context_switch", sim_setup, switch_op, 5, NULL, 2u * SWITCH_YIELDS },
+    { "sim_context_switch", sim_setup, switch_op, 5, NULL, 2u * SWITCH_YIELDS, NULL },
     /* One run: boot, then a program making NULL_CALLS hart_id calls. */
-    { "sim_null_syscall", sim_setup, null_syscall_op, 5, NULL, NULL_CALLS },
-    { "channel_write_read_64", channel_setup, channel_64_op, 2000000, NULL, 1 },
-    { "channel_write_read_64_4_handles", channel_setup, channel_64_4_handles_op, 1000000, NULL, 1 },
+    { "sim_null_syscall", sim_setup, null_syscall_op, 5, NULL, NULL_CALLS, NULL },
+    { "channel_write_read_64", channel_setup, channel_64_op, 2000000, NULL, 1, NULL },
+    { "channel_write_read_64_4_handles", channel_setup, channel_64_4_handles_op, 1000000, NULL, 1,
+      NULL },
     /* One run: boot, then CALL_ROUNDS calls answered by a thread on the
      * same hart (wait, read, reply); per round trip, both switches. */
-    { "sim_call_reply", sim_setup, call_reply_op, 5, NULL, CALL_ROUNDS },
-    { "vmo_write_read_4k", vmo_setup, vmo_4k_op, 200000, NULL, 1 },
+    { "sim_call_reply", sim_setup, call_reply_op, 5, NULL, CALL_ROUNDS, NULL },
+    { "vmo_write_read_4k", vmo_setup, vmo_4k_op, 200000, NULL, 1, NULL },
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
@@ -590,6 +674,10 @@ int main(int argc, char **argv)
         double t0 = now_ns();
         bench_measured(b, b->time_iters);
         double t1 = now_ns();
+        if (b->own_ns != NULL) {
+            printf("%.2f\n", b->own_ns());
+            return 0;
+        }
         uint64_t unit = b->unit ? b->unit : 1u;
         printf("%.2f\n", (t1 - t0) / (double)b->time_iters / (double)unit);
         return 0;

@@ -49,6 +49,7 @@ for name in $names; do
     sim_*) iters=20 ;;
     bootinfo_*) iters=200 ;;
     handle_derive_*) iters=200 ;;
+    handle_revoke_*) iters=3 ;;
     *) iters=20000 ;;
     esac
     echo "run.sh: measuring $name ($iters iterations under callgrind)" >&2
