@@ -80,14 +80,15 @@ nx_status_t nx_thread_new(nx_task_t *task, uintptr_t entry, uintptr_t arg, nx_qo
     t->id = thread_id_make(atomic_fetch_add_explicit(&next_thread_id, 1u, memory_order_relaxed));
     t->entry = entry;
     t->arg = arg;
-    t->base_qos = t->qos = qos;
-    t->affinity = affinity;
-    t->hart = nx_port_this_hart();
+    t->qos = qos;
+    atomic_init(&t->base_qos, qos);
+    atomic_init(&t->affinity, affinity);
+    atomic_init(&t->hart, nx_port_this_hart());
     t->rq_hart = NX_RQ_NONE;
     nx_spin_init(&t->sched_lock);
     atomic_store(&t->state, (uint32_t)NX_THREAD_BLOCKED); /* until nx_sched_start */
     atomic_store(&t->on_cpu, 0u);
-    t->waiting_on = NULL;
+    atomic_init(&t->waiting_on, NULL);
     atomic_store(&t->cancellers, 0u);
     nx_qos_budget_init(&t->own_budget);
     t->budget = task != NULL ? &task->budget : &t->own_budget;

@@ -54,7 +54,7 @@ static void unlink_waiter(nx_wait_queue_t *q, nx_thread_t *t)
     else
         q->tail = t->wq_prev;
     t->wq_next = t->wq_prev = NULL;
-    __atomic_store_n(&t->waiting_on, NULL, __ATOMIC_RELEASE);
+    atomic_store_explicit(&t->waiting_on, NULL, memory_order_release);
     q->count--;
 }
 
@@ -63,7 +63,7 @@ static void unlink_waiter(nx_wait_queue_t *q, nx_thread_t *t)
 static void wake_if_waiting(nx_wait_queue_t *q, nx_thread_t *t, nx_status_t result)
 {
     nx_spin_lock(&q->lock);
-    if (t->waiting_on == q) {
+    if (atomic_load_explicit(&t->waiting_on, memory_order_relaxed) == q) {
         unlink_waiter(q, t);
         nx_sched_wake(t, result);
     }
@@ -75,7 +75,7 @@ void nx_wait_cancel(nx_thread_t *t, nx_status_t result)
     /* Counted before waiting_on is read: the wait cannot return, and its
      * queue go away, until this is done with it. */
     atomic_fetch_add_explicit(&t->cancellers, 1u, memory_order_seq_cst);
-    nx_wait_queue_t *q = __atomic_load_n(&t->waiting_on, __ATOMIC_SEQ_CST);
+    nx_wait_queue_t *q = atomic_load_explicit(&t->waiting_on, memory_order_seq_cst);
     if (q != NULL)
         wake_if_waiting(q, t, result);
     atomic_fetch_sub_explicit(&t->cancellers, 1u, memory_order_release);
@@ -111,7 +111,7 @@ nx_status_t nx_wait_locked_slack(nx_wait_queue_t *q, uint64_t deadline_ns, uint6
         q->head = t;
     q->tail = t;
     q->count++;
-    __atomic_store_n(&t->waiting_on, q, __ATOMIC_SEQ_CST);
+    atomic_store_explicit(&t->waiting_on, q, memory_order_seq_cst);
     /* A dying task's thread starts no wait (see the top of this file):
      * pairs with nx_task_cancel_waits' barrier. */
     nx_barrier_store_load();

@@ -102,7 +102,7 @@ void nx_task_cancel_waits(nx_task_t *task)
         /* One running on another hart ends at its next way out of the
          * kernel: make that now, not at the end of its slice. (Racy reads:
          * a thread that just moved goes through the kernel anyway.) */
-        uint32_t hart = __atomic_load_n(&t->hart, __ATOMIC_RELAXED);
+        uint32_t hart = nx_thread_hart(t);
         if (atomic_load_explicit(&t->state, memory_order_acquire) == (uint32_t)NX_THREAD_RUNNING &&
             hart != self)
             (void)nx_ipi_send(hart, NX_IPI_CORRECTNESS, NX_IPI_RESCHED);

@@ -42,7 +42,7 @@ void nx_timer_init(nx_timer_t *timer, nx_timer_fn fn, void *arg)
     timer->fn = fn;
     timer->arg = arg;
     timer->next = NULL;
-    timer->hart = NX_TIMER_NONE;
+    atomic_init(&timer->hart, NX_TIMER_NONE);
     atomic_store_explicit(&timer->firing, 0u, memory_order_relaxed);
 }
 
@@ -87,7 +87,7 @@ static void unlink_locked(struct timer_queue *q, nx_timer_t *timer)
         }
     }
     timer->next = NULL;
-    __atomic_store_n(&timer->hart, NX_TIMER_NONE, __ATOMIC_RELEASE);
+    atomic_store_explicit(&timer->hart, NX_TIMER_NONE, memory_order_release);
 }
 
 void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
@@ -106,7 +106,7 @@ void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
         pp = &(*pp)->next;
     timer->next = *pp;
     *pp = timer;
-    __atomic_store_n(&timer->hart, hart, __ATOMIC_RELEASE);
+    atomic_store_explicit(&timer->hart, hart, memory_order_release);
     q->stats.armed++;
     program_locked(q, target_locked(q));
     nx_spin_unlock(&q->lock);
@@ -114,13 +114,13 @@ void nx_timer_arm(nx_timer_t *timer, uint64_t deadline, uint64_t slack)
 
 bool nx_timer_cancel(nx_timer_t *timer)
 {
-    uint32_t hart = __atomic_load_n(&timer->hart, __ATOMIC_ACQUIRE);
+    uint32_t hart = atomic_load_explicit(&timer->hart, memory_order_acquire);
     if (hart >= NX_MAX_HARTS)
         return false;
     struct timer_queue *q = &queues[hart];
     nx_spin_lock(&q->lock);
     /* It may have fired (or moved) between the load and the lock. */
-    bool armed = timer->hart == hart;
+    bool armed = atomic_load_explicit(&timer->hart, memory_order_relaxed) == hart;
     if (armed)
         unlink_locked(q, timer);
     /* The hardware stays programmed: an interrupt with nothing due is
@@ -156,7 +156,7 @@ void nx_timer_interrupt(void)
              * timer off its queue (acquire) also sees it firing, and
              * nx_timer_cancel_sync() waits for the callback. */
             atomic_store_explicit(&p->firing, 1u, memory_order_relaxed);
-            __atomic_store_n(&p->hart, NX_TIMER_NONE, __ATOMIC_RELEASE);
+            atomic_store_explicit(&p->hart, NX_TIMER_NONE, memory_order_release);
             last = p;
             count++;
         }

@@ -25,7 +25,8 @@ static nx_thread_t *thread(uint32_t i, nx_qos_t qos)
 {
     memset(&fake[i], 0, sizeof fake[i]);
     fake[i].id.v = i + 1u;
-    fake[i].qos = fake[i].base_qos = qos;
+    fake[i].qos = qos;
+    atomic_init(&fake[i].base_qos, qos);
     fake[i].affinity = NX_AFFINITY_ALL;
     fake[i].rq_hart = NX_RQ_NONE;
     return &fake[i];

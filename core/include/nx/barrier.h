@@ -6,6 +6,8 @@
 #ifndef NX_BARRIER_H
 #define NX_BARRIER_H
 
+#include <stdatomic.h>
+
 /*
  * An earlier store is visible to every hart before a later load reads:
  * the store-buffering ("Dekker") pattern, where two parties each store
@@ -17,7 +19,7 @@
  */
 static inline void nx_barrier_store_load(void)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    atomic_thread_fence(memory_order_seq_cst);
 }
 
 #endif /* NX_BARRIER_H */

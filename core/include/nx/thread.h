@@ -63,11 +63,14 @@ struct nx_thread {
     nx_spinlock_t sched_lock;
     _Atomic uint32_t state; /* nx_thread_state_t */
     atomic_uint on_cpu;
-    uint32_t hart;          /* hart it runs or is queued on, or ran last */
-    nx_qos_t base_qos;      /* what it asked for (within its authority) */
-    nx_qos_t qos;           /* effective: base, or Normal while out of budget */
-    nx_affinity_t affinity; /* written under the run queue lock, read with __atomic loads */
-    nx_thread_t *rq_next;   /* run queue links */
+    /* hart, base_qos and affinity are written under the locks above and
+     * read by other harts without them: C11 atomics, relaxed (the value may
+     * be stale by the time it is used; nx_thread_hart() and friends). */
+    _Atomic uint32_t hart;     /* hart it runs or is queued on, or ran last */
+    _Atomic nx_qos_t base_qos; /* what it asked for (within its authority) */
+    nx_qos_t qos;              /* effective: base, or Normal while out of budget */
+    _Atomic nx_affinity_t affinity;
+    nx_thread_t *rq_next; /* run queue links */
     nx_thread_t *rq_prev;
     uint32_t rq_class; /* the class queue it is on (qos may change meanwhile) */
     uint32_t rq_hart;  /* the hart whose queue it is on, NX_RQ_NONE when none */
@@ -78,8 +81,9 @@ struct nx_thread {
     nx_qos_budget_t *budget; /* its task's, or own_budget for a kernel thread */
     nx_qos_budget_t own_budget;
 
-    /* Waiting (guarded by the wait queue's lock). */
-    nx_wait_queue_t *waiting_on;
+    /* Waiting (guarded by the wait queue's lock). waiting_on is also read
+     * by a killer without it (wait.c: the store-load handshake). */
+    _Atomic(nx_wait_queue_t *) waiting_on;
     nx_thread_t *wq_next;
     nx_thread_t *wq_prev;
     _Atomic int32_t wait_result; /* nx_status_t the wait returns */
@@ -97,12 +101,17 @@ struct nx_thread {
  * value may be stale by the time it is used; writers hold the lock). */
 static inline nx_affinity_t nx_thread_affinity(const nx_thread_t *t)
 {
-    return __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
+    return atomic_load_explicit(&t->affinity, memory_order_relaxed);
 }
 
 static inline nx_qos_t nx_thread_base_qos(const nx_thread_t *t)
 {
-    return __atomic_load_n(&t->base_qos, __ATOMIC_RELAXED);
+    return atomic_load_explicit(&t->base_qos, memory_order_relaxed);
+}
+
+static inline uint32_t nx_thread_hart(const nx_thread_t *t)
+{
+    return atomic_load_explicit(&t->hart, memory_order_relaxed);
 }
 
 /* The thread running on this hart. */

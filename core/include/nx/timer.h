@@ -35,10 +35,12 @@ struct nx_timer {
     uint64_t latest;   /* fire no later: deadline + slack, saturated */
     nx_timer_fn fn;
     void *arg;
-    /* Guarded by the lock of the queue it is on: */
+    /* Guarded by the lock of the queue it is on (hart also read without
+     * it by a canceller, to find that queue: acquire, paired with the
+     * release stores of whoever arms or fires it): */
     nx_timer_t *next;
-    uint32_t hart;      /* queue it is on, NX_TIMER_NONE when not armed */
-    atomic_uint firing; /* its callback is running right now */
+    _Atomic uint32_t hart; /* queue it is on, NX_TIMER_NONE when not armed */
+    atomic_uint firing;    /* its callback is running right now */
 };
 
 typedef struct nx_timer_stats {
