@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nx/init.h"
 #include "nxsim/program.h"
 
 static struct {
@@ -54,7 +55,7 @@ nx_status_t nx_sim_add_program(nx_sim_config_t *cfg, const char *name, uintptr_t
     return NX_OK;
 }
 
-uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
+uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
 {
     sim_machine_t *m = nx_sim_current_machine;
     if (m == NULL)
@@ -62,17 +63,16 @@ uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
     uint32_t n = m->cfg.program_count < max ? m->cfg.program_count : max;
     for (uint32_t i = 0; i < n; i++) {
         const nx_sim_program_spec_t *spec = &m->cfg.programs[i];
-        out[i].name = spec->name;
-        out[i].entry = (uintptr_t)nx_sim_program_find(spec->name); /* checked by nx_sim_run */
-        out[i].arg = spec->arg;
-        out[i].qos = (uint32_t)spec->qos;
-        out[i].affinity = spec->affinity;
-        out[i].policy = spec->policy;
-        out[i].peer = spec->peer;
-        out[i].image = NULL;
-        out[i].image_size = 0;
-        out[i].expect_exit = spec->expect_exit;
-        out[i].expect_refused = false;
+        out[i] = (nx_boot_program_t){
+            .run = { .name = spec->name,
+                     .entry =
+                         (uintptr_t)nx_sim_program_find(spec->name), /* checked by nx_sim_run */
+                     .arg = spec->arg,
+                     .qos = (uint32_t)spec->qos,
+                     .affinity = spec->affinity },
+            .wiring = { .policy = spec->policy, .peer = spec->peer },
+            .expect = { .exit_code = spec->expect_exit },
+        };
     }
     return n;
 }

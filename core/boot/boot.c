@@ -12,6 +12,7 @@
 #include "nexus/version.h"
 #include "nx/boot.h"
 #include "nx/core.h"
+#include "nx/init.h"
 #include "nx/kernel.h"
 #include "nx/mem.h"
 #include "nx/panic.h"

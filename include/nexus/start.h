@@ -3,7 +3,7 @@
  *
  * Like seL4's initial capability slots, a program finds its first
  * capabilities at fixed handle values rather than asking for them: init
- * (core/boot/init.c) installs them into the program's empty handle table in
+ * (core/init/init.c) installs them into the program's empty handle table in
  * this order and refuses to start a program whose table would disagree.
  *
  *   NX_START_SELF_THREAD      its first thread (NX_DEFAULT_THREAD_RIGHTS)

@@ -8,6 +8,7 @@
 #include "nexus/sched.h"
 #include "nexus/syscall.h"
 #include "nx/boot.h"
+#include "nx/init.h"
 #include "nx/kernel.h"
 #include "nx/port.h"
 
@@ -59,24 +60,21 @@ static const struct {
     { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true },
 };
 
-uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max)
+uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
 {
     bool bench = nx_bootinfo_has_arg(nx_boot_info(), "nexus.bench");
     uint32_t n = 0;
     for (uint32_t i = 0; i < sizeof bundle / sizeof bundle[0] && n < max; i++) {
         if (bundle[i].bench != bench)
             continue;
-        out[n].name = bundle[i].name;
-        out[n].image = bundle[i].start;
-        out[n].image_size = (size_t)(bundle[i].end - bundle[i].start);
-        out[n].entry = 0;
-        out[n].arg = 0;
-        out[n].qos = (uint32_t)bundle[i].qos;
-        out[n].affinity = 0;
-        out[n].policy = false;
-        out[n].peer = bundle[i].peer;
-        out[n].expect_exit = bundle[i].expect_exit;
-        out[n].expect_refused = bundle[i].expect_refused;
+        out[n] = (nx_boot_program_t){
+            .run = { .name = bundle[i].name,
+                     .image = bundle[i].start,
+                     .image_size = (size_t)(bundle[i].end - bundle[i].start),
+                     .qos = (uint32_t)bundle[i].qos },
+            .wiring = { .peer = bundle[i].peer },
+            .expect = { .exit_code = bundle[i].expect_exit, .refused = bundle[i].expect_refused },
+        };
         n++;
     }
     return n;

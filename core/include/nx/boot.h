@@ -54,12 +54,6 @@ uint32_t nx_boot_started_mask(void);
  */
 bool nx_boot_spin_until(bool (*cond)(uint32_t arg), uint32_t arg, uint64_t timeout_ns);
 
-/* Start init, a kernel thread that runs the scheduler's selftests, then
- * the port's boot programs (nx_port_boot_programs), and shuts the machine
- * down when they have exited (at once when there are none). Boot hart,
- * after the boot selftests. */
-void nx_init_start(void);
-
 /* Number of set bits in a hart mask. */
 uint32_t nx_hart_mask_count(uint32_t mask);
 

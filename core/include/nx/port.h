@@ -298,8 +298,8 @@ nx_status_t nx_port_user_check(uintptr_t user, size_t len, bool write);
 /* How many programs a port may hand to init. */
 #define NX_MAX_BOOT_PROGRAMS 32u
 
-/* A user program to start at boot (core/boot/init.c starts each in a task
- * of its own; include/nexus/start.h lists the handles it starts with). */
+/* How to run a user program at boot (core/init/init.c starts each in a
+ * task of its own; include/nexus/start.h lists the handles it starts with). */
 typedef struct nx_port_program {
     const char *name; /* for the console and the trace; not NULL */
     /* What to run: an ELF image init loads (nx/elf.h) into the program's
@@ -311,21 +311,14 @@ typedef struct nx_port_program {
     uintptr_t arg;     /* its first thread's argument */
     uint32_t qos;      /* nx_qos_t of its first thread */
     uint32_t affinity; /* harts of its first thread; 0: every online hart */
-    bool policy;       /* the policy service: it also gets MANAGE handles to
-                          every other started program's task */
-    /* The program (by name) it shares a channel with from its start
-     * (NX_START_PEER_CHANNEL), naming it back; NULL: none. Not for the
-     * policy service. */
-    const char *peer;
-    /* What passing means for it: its first thread's exit code, or that
-     * init refuses its image (a test of the loader's checks). */
-    int32_t expect_exit;
-    bool expect_refused;
 } nx_port_program_t;
 
-/* Fill out[0..max) with the programs to start; returns how many (0: the
- * kernel shuts down after its selftests). Called once, on the boot hart. */
-uint32_t nx_port_boot_programs(nx_port_program_t *out, uint32_t max);
+/* Fill out[0..max) with the boot image's manifest: each program to start
+ * (its nx_port_program_t) with init's wiring and the verdict that means it
+ * passed (nx/init.h); returns how many (0: the kernel shuts down after its
+ * selftests). Called once, by init. */
+struct nx_boot_program;
+uint32_t nx_port_boot_programs(struct nx_boot_program *out, uint32_t max);
 
 /* --- Trace ----------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "nx/boot.h"
 #include "nx/channel.h"
 #include "nx/elf.h"
+#include "nx/init.h"
 #include "nx/user.h"
 #include "nx/panic.h"
 #include "nx/printk.h"
@@ -27,7 +28,7 @@
 
 static struct init_state {
     uint32_t count;
-    nx_port_program_t programs[NX_MAX_BOOT_PROGRAMS];
+    nx_boot_program_t programs[NX_MAX_BOOT_PROGRAMS];
     nx_task_t *tasks[NX_MAX_BOOT_PROGRAMS];
     nx_thread_t *threads[NX_MAX_BOOT_PROGRAMS];
 } init;
@@ -47,7 +48,7 @@ static nx_status_t install_at(nx_task_t *task, nx_object_t *obj, nx_rights_t rig
  * address space, or the port's entry. */
 static nx_status_t load(uint32_t i, uintptr_t *entry)
 {
-    const nx_port_program_t *prog = &init.programs[i];
+    const nx_port_program_t *prog = &init.programs[i].run;
     nx_status_t st = nx_task_user_init(init.tasks[i]);
     if (st != NX_OK || prog->image == NULL) {
         *entry = prog->entry;
@@ -65,7 +66,7 @@ static nx_status_t load(uint32_t i, uintptr_t *entry)
  * NX_ERR_MALFORMED: its image was refused (said on the console). */
 static nx_status_t prepare(uint32_t i)
 {
-    const nx_port_program_t *prog = &init.programs[i];
+    const nx_port_program_t *prog = &init.programs[i].run;
     nx_affinity_t online = nx_sched_online();
     nx_affinity_t affinity = prog->affinity != 0u ? prog->affinity & online : online;
     if (prog->name == NULL || (prog->image == NULL && prog->entry == 0u) ||
@@ -139,9 +140,9 @@ static bool same_name(const char *a, const char *b)
 static uint32_t peer_of(uint32_t i)
 {
     for (uint32_t j = 0; j < init.count; j++)
-        if (j != i && init.threads[j] != NULL && init.programs[j].peer != NULL &&
-            same_name(init.programs[j].name, init.programs[i].peer) &&
-            same_name(init.programs[j].peer, init.programs[i].name))
+        if (j != i && init.threads[j] != NULL && init.programs[j].wiring.peer != NULL &&
+            same_name(init.programs[j].run.name, init.programs[i].wiring.peer) &&
+            same_name(init.programs[j].wiring.peer, init.programs[i].run.name))
             return j;
     return NX_MAX_BOOT_PROGRAMS;
 }
@@ -151,7 +152,7 @@ static uint32_t peer_of(uint32_t i)
 static nx_status_t connect_peers(uint32_t i, uint32_t j)
 {
     nx_handle_t mine, theirs, moved;
-    if (init.programs[i].policy || init.programs[j].policy)
+    if (init.programs[i].wiring.policy || init.programs[j].wiring.policy)
         return NX_ERR_INVALID_ARGS; /* its slot 2 is a managed task */
     nx_status_t st = nx_channel_new(init.tasks[i], &mine, &theirs);
     if (st == NX_OK)
@@ -166,15 +167,15 @@ static nx_status_t connect_peers(uint32_t i, uint32_t j)
 static void connect_all_peers(void)
 {
     for (uint32_t i = 0; i < init.count; i++) {
-        if (init.threads[i] == NULL || init.programs[i].peer == NULL)
+        if (init.threads[i] == NULL || init.programs[i].wiring.peer == NULL)
             continue;
         uint32_t j = peer_of(i);
         if (j == NX_MAX_BOOT_PROGRAMS)
             nx_panic_exit(NX_EXIT_FAIL, "init: %s's peer %s is not started or does not name it",
-                          init.programs[i].name, init.programs[i].peer);
+                          init.programs[i].run.name, init.programs[i].wiring.peer);
         if (j > i && connect_peers(i, j) != NX_OK)
-            nx_panic_exit(NX_EXIT_FAIL, "init: cannot connect %s and %s", init.programs[i].name,
-                          init.programs[j].name);
+            nx_panic_exit(NX_EXIT_FAIL, "init: cannot connect %s and %s", init.programs[i].run.name,
+                          init.programs[j].run.name);
     }
 }
 
@@ -204,38 +205,40 @@ static uint32_t run_programs(void)
         nx_status_t st = prepare(i);
         if (st == NX_ERR_MALFORMED) {
             abandon(i);
-            failed += init.programs[i].expect_refused ? 0u : 1u;
+            failed += init.programs[i].expect.refused ? 0u : 1u;
             continue;
         }
         if (st != NX_OK)
             nx_panic_exit(NX_EXIT_FAIL, "init: cannot start program %u (%s): %s", i,
-                          init.programs[i].name != NULL ? init.programs[i].name : "?",
+                          init.programs[i].run.name != NULL ? init.programs[i].run.name : "?",
                           nx_status_name(st));
-        if (init.programs[i].expect_refused) {
-            nx_printk("init: %s was expected to be refused\n", init.programs[i].name);
+        if (init.programs[i].expect.refused) {
+            nx_printk("init: %s was expected to be refused\n", init.programs[i].run.name);
             failed++;
         }
     }
     connect_all_peers();
     for (uint32_t i = 0; i < init.count; i++)
-        if (init.threads[i] != NULL && init.programs[i].policy && grant_policy(i) != NX_OK)
-            nx_panic_exit(NX_EXIT_FAIL, "init: cannot hand %s its handles", init.programs[i].name);
+        if (init.threads[i] != NULL && init.programs[i].wiring.policy && grant_policy(i) != NX_OK)
+            nx_panic_exit(NX_EXIT_FAIL, "init: cannot hand %s its handles",
+                          init.programs[i].run.name);
     for (uint32_t i = 0; i < init.count; i++) {
         if (init.threads[i] == NULL)
             continue;
-        nx_printk("init: starting %s (thread %u)\n", init.programs[i].name, init.threads[i]->id.v);
+        nx_printk("init: starting %s (thread %u)\n", init.programs[i].run.name,
+                  init.threads[i]->id.v);
         nx_sched_start(init.threads[i]);
     }
     for (uint32_t i = 0; i < init.count; i++) {
         if (init.threads[i] == NULL)
             continue;
         int32_t code = wait_exit(init.threads[i]);
-        int32_t want = init.programs[i].expect_exit;
+        int32_t want = init.programs[i].expect.exit_code;
         if (code == want)
-            nx_printk("init: %s exited with %d\n", init.programs[i].name, (int)code);
+            nx_printk("init: %s exited with %d\n", init.programs[i].run.name, (int)code);
         else
-            nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].name, (int)code,
-                      (int)want);
+            nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].run.name,
+                      (int)code, (int)want);
         failed += code != want;
     }
     for (uint32_t i = 0; i < init.count; i++) {

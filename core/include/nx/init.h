@@ -1,0 +1,49 @@
+/*
+ * nx/init.h - init, the first kernel thread, and its boot manifest.
+ *
+ * The port says what each boot program is and how to run it
+ * (nx_port_program_t, nx/port.h). What init does with it besides running
+ * it (the handles it wires between programs) and what counts as passing
+ * are init's business, kept here so the port interface carries only what a
+ * machine must provide.
+ */
+#ifndef NX_INIT_H
+#define NX_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nx/port.h"
+
+/* The handles init adds to a program's start set (nexus/start.h). */
+typedef struct nx_init_wiring {
+    /* The policy service: it also gets MANAGE handles to every other
+     * started program's task. */
+    bool policy;
+    /* The program (by name) it shares a channel with from its start
+     * (NX_START_PEER_CHANNEL), naming it back; NULL: none. Not for the
+     * policy service. */
+    const char *peer;
+} nx_init_wiring_t;
+
+/* What passing means for a program: its first thread's exit code, or that
+ * init refuses its image (a test of the loader's checks). */
+typedef struct nx_init_verdict {
+    int32_t exit_code;
+    bool refused;
+} nx_init_verdict_t;
+
+/* One entry of the boot manifest (nx_port_boot_programs). */
+typedef struct nx_boot_program {
+    nx_port_program_t run;
+    nx_init_wiring_t wiring;
+    nx_init_verdict_t expect;
+} nx_boot_program_t;
+
+/* Start init, a kernel thread that runs the scheduler's selftests, then
+ * the boot manifest's programs (nx_port_boot_programs), and shuts the
+ * machine down when they have exited (at once when there are none). Boot
+ * hart, after the boot selftests. */
+void nx_init_start(void);
+
+#endif /* NX_INIT_H */
