@@ -183,11 +183,6 @@ static void start_secondaries(void)
     nx_printk("nexus: %u of %u harts online\n", nx_hart_mask_count(online), bi->hart_count);
 }
 
-uint32_t nx_boot_started_mask(void)
-{
-    return boot.started;
-}
-
 _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t boot_hartid)
 {
     reset_core_state();

@@ -48,10 +48,3 @@ nx_audit_reason_t nx_slot_classify(const nx_handle_table_t *t, nx_handle_t h)
         return NX_AUDIT_HANDLE_CLOSED;
     return NX_AUDIT_HANDLE_STALE;
 }
-
-void nx_handle_table_set_generation(nx_handle_table_t *t, uint32_t slot, uint32_t gen)
-{
-    nx_handle_entry_t *e = &t->e[slot & NX_HANDLE_SLOT_MASK];
-    if (e->obj == NULL && !e->retired && gen >= 1u && gen <= NX_HANDLE_GEN_MAX)
-        e->gen = gen;
-}

@@ -77,11 +77,6 @@ void nx_task_kill(nx_task_t *task)
     nx_vmo_task_unmap_all(task);
 }
 
-nx_task_t *nx_task_from_object(nx_object_t *obj)
-{
-    return obj != NULL && obj->type == NX_OBJ_TASK ? (nx_task_t *)obj : NULL;
-}
-
 nx_status_t nx_task_create_handle(nx_task_t *caller, nx_handle_t *out)
 {
     nx_task_t *t;

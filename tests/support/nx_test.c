@@ -169,6 +169,18 @@ nx_task_t *nx_test_task_new(void)
     return t;
 }
 
+nx_task_t *nx_test_task_of(nx_object_t *obj)
+{
+    return obj != NULL && obj->type == NX_OBJ_TASK ? (nx_task_t *)obj : NULL;
+}
+
+void nx_test_handle_set_generation(nx_handle_table_t *table, uint32_t slot, uint32_t gen)
+{
+    nx_handle_entry_t *e = &table->e[slot & NX_HANDLE_SLOT_MASK];
+    if (e->obj == NULL && !e->retired && gen >= 1u && gen <= NX_HANDLE_GEN_MAX)
+        e->gen = gen;
+}
+
 void nx_test_task_free(nx_task_t *task)
 {
     for (size_t i = 0; i < NX_MAX_TASKS; i++)

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "nx/cap.h"
 #include "nxsim/sim.h"
 
 /* Path of a file generated into the test build directory (QEMU DTB dumps). */
@@ -58,6 +59,14 @@ int nx_test_core_teardown(void **state);
 typedef struct nx_task nx_task_t;
 nx_task_t *nx_test_task_new(void);
 void nx_test_task_free(nx_task_t *task);
+
+/* The task a task object is, or NULL for another type. */
+nx_task_t *nx_test_task_of(nx_object_t *obj);
+
+/* Set a free, unretired slot's next generation (to reach wrap-around);
+ * other slots are left alone. The kernel has no such setter: this writes
+ * the table the way only issuing NX_HANDLE_GEN_MAX handles could. */
+void nx_test_handle_set_generation(nx_handle_table_t *table, uint32_t slot, uint32_t gen);
 
 /* Fail the test unless `expr` returns status `expect`, naming both. */
 #define ASSERT_ST(expr, expect)                                                                    \

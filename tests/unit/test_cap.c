@@ -662,7 +662,7 @@ static void generation_wrap_retires_slot(void **state)
 {
     (void)state;
     nx_task_t *t = nx_test_task_new();
-    nx_handle_table_set_generation(&t->handles, 0, NX_HANDLE_GEN_MAX - 1u);
+    nx_test_handle_set_generation(&t->handles, 0, NX_HANDLE_GEN_MAX - 1u);
     nx_handle_t a = ev_new(t); /* slot 0, next-to-last generation */
     assert_int_equal(a.v, ((NX_HANDLE_GEN_MAX - 1u) << NX_HANDLE_SLOT_BITS) | 0u);
     nx_handle_t keep = dup(t, a, NX_RIGHTS_SAME); /* slot 1: keeps the event */
@@ -697,10 +697,10 @@ static void generation_wrap_retires_slot(void **state)
     expect_audit(NX_AUDIT_OP_DUPLICATE, NX_AUDIT_TABLE_FULL, t, keep);
     assert_refused(t, last, NX_AUDIT_HANDLE_CLOSED);
 
-    /* The test hook touches only free, unretired slots. */
-    nx_handle_table_set_generation(&t->handles, 0, 5);
+    /* The test setter touches only free, unretired slots. */
+    nx_test_handle_set_generation(&t->handles, 0, 5);
     assert_int_equal(t->handles.e[0].gen, NX_HANDLE_GEN_MAX);
-    nx_handle_table_set_generation(&t->handles, slot_of(keep), 5);
+    nx_test_handle_set_generation(&t->handles, slot_of(keep), 5);
     assert_int_equal(t->handles.e[slot_of(keep)].gen, gen_of(keep));
     assert_true(live(t, keep));
     nx_test_task_free(t);
@@ -829,7 +829,7 @@ static void replace_at_last_generation(void **state)
     (void)state;
     nx_task_t *t = nx_test_task_new();
     nx_handle_t root = ev_new(t); /* slot 0 */
-    nx_handle_table_set_generation(&t->handles, 1, NX_HANDLE_GEN_MAX);
+    nx_test_handle_set_generation(&t->handles, 1, NX_HANDLE_GEN_MAX);
     nx_handle_t h = dup(t, root, EV_RIGHTS & ~NX_RIGHT_MAP); /* slot 1, last generation */
     assert_int_equal(gen_of(h), NX_HANDLE_GEN_MAX);
 
@@ -904,8 +904,8 @@ static void cap_get_takes_a_reference(void **state)
     assert_int_equal(atomic_load(&obj->refs), 2); /* the handle's and ours */
     nx_object_t *tobj = NULL;
     ASSERT_ST(nx_cap_get(t, tk, NX_OBJ_NONE, NX_RIGHT_NONE, NX_AUDIT_OP_LOOKUP, &tobj), NX_OK);
-    assert_non_null(nx_task_from_object(tobj));
-    assert_null(nx_task_from_object(obj));
+    assert_non_null(nx_test_task_of(tobj));
+    assert_null(nx_test_task_of(obj));
     expect_no_audit();
     /* Closing the handle leaves the object to our reference... */
     close_h(t, ev);
@@ -1512,7 +1512,7 @@ static void last_handle_destroys(void **state)
     assert_int_equal(TASKS_USED(), 2);
     nx_object_t *child_obj = NULL;
     ASSERT_ST(nx_cap_get(t, tk, NX_OBJ_TASK, NX_RIGHT_NONE, NX_AUDIT_OP_LOOKUP, &child_obj), NX_OK);
-    nx_task_t *child = nx_task_from_object(child_obj);
+    nx_task_t *child = nx_test_task_of(child_obj);
     nx_handle_t cev = ev_new(child), cev2 = ev_new(child);
     (void)cev;
     (void)cev2;
@@ -1536,7 +1536,7 @@ static void task_cycles_freed_by_kill(void **state)
     nx_object_t *oa, *ob;
     ASSERT_ST(nx_cap_get(root, ha, NX_OBJ_TASK, 0, NX_AUDIT_OP_LOOKUP, &oa), NX_OK);
     ASSERT_ST(nx_cap_get(root, hb, NX_OBJ_TASK, 0, NX_AUDIT_OP_LOOKUP, &ob), NX_OK);
-    nx_task_t *a = nx_task_from_object(oa), *b = nx_task_from_object(ob);
+    nx_task_t *a = nx_test_task_of(oa), *b = nx_test_task_of(ob);
     xfer(root, dup(root, hb, NX_RIGHTS_SAME), a); /* a holds b */
     xfer(root, dup(root, ha, NX_RIGHTS_SAME), b); /* b holds a */
     xfer(root, dup(root, ha, NX_RIGHTS_SAME), a); /* a holds itself */

@@ -146,10 +146,10 @@ static void build_history(nx_task_t *t, nx_task_t *other, nx_prng_t *rng)
     static const uint32_t far[] = { 1u << 23, (1u << 24) - 2u, 12345678u, 999u, 1u << 20 };
     for (size_t i = 0; i < COUNT(far); i++) {
         uint32_t s = 40u + (uint32_t)i * 37u;
-        nx_handle_table_set_generation(&t->handles, s, far[i]);
+        nx_test_handle_set_generation(&t->handles, s, far[i]);
         slots[s].newest = far[i] - 1u; /* as if every older generation had been issued */
     }
-    nx_handle_table_set_generation(&t->handles, 250, NX_HANDLE_GEN_MAX);
+    nx_test_handle_set_generation(&t->handles, 250, NX_HANDLE_GEN_MAX);
     slots[250].newest = NX_HANDLE_GEN_MAX - 1u;
 
     while (t->handles.free_count > 0u) {

@@ -40,9 +40,6 @@ void nx_boot_info_install(const nx_boot_info_t *bi);
 /* Mask of logical harts that checked in (bit i = hart i). */
 uint32_t nx_boot_online_mask(void);
 
-/* Harts the port agreed to start, the boot hart included. */
-uint32_t nx_boot_started_mask(void);
-
 /* How long started harts get to check in before boot goes on without them.
  * Generous: under QEMU this is host time, shared with every other vCPU. */
 #define NX_BOOT_CHECKIN_TIMEOUT_NS 5000000000ull /* 5 s */

@@ -236,7 +236,4 @@ uint32_t nx_cap_nodes_used(void);
 /* Reset the derivation tree; core reset only. */
 void nx_cap_reset(void);
 
-/* Tests only: set a free slot's next generation (to reach wrap-around). */
-void nx_handle_table_set_generation(nx_handle_table_t *table, uint32_t slot, uint32_t gen);
-
 #endif /* NX_CAP_H */

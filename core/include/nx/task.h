@@ -69,9 +69,6 @@ void nx_task_kill(nx_task_t *task);
  * NX_ERR_INVALID_ARGS (out NULL), NX_ERR_TASK_DEAD (caller dying). */
 nx_status_t nx_task_create_handle(nx_task_t *caller, nx_handle_t *out);
 
-/* The task a task object is, or NULL for another type. */
-nx_task_t *nx_task_from_object(nx_object_t *obj);
-
 /* Tasks alive; core reset only. */
 void nx_task_reset(void);
 
