@@ -52,25 +52,38 @@ static nx_status_t derive_rights(nx_rights_t have, nx_rights_t want, nx_rights_t
     return NX_OK;
 }
 
+/* What an operation that makes a handle from another asks for. */
+typedef struct derive_request {
+    nx_handle_t h;          /* the source handle */
+    nx_rights_t need;       /* rights it must carry */
+    nx_audit_op_t op;       /* audited as */
+    nx_rights_t want;       /* the new handle's rights, or NX_RIGHTS_SAME */
+    const nx_handle_t *out; /* where the new handle goes */
+} derive_request_t;
+
+/* What its decode step found: the source entry, the new rights, and the
+ * reason of a refusal not yet audited (NX_AUDIT_OK: none, or audited). */
+typedef struct derived {
+    const nx_handle_entry_t *e;
+    nx_rights_t rights;
+    nx_audit_reason_t why;
+} derived_t;
+
 /*
- * Decode step of the operations that make a handle from `h` (duplicate,
- * replace): `h` passes the lookup with `need`, `out` is usable and `want`
- * derives from h's rights. A refusal found here and not yet audited leaves
- * its reason in *why for the caller to audit.
+ * Decode step of the operations that make a handle from another
+ * (duplicate, replace): rq->h passes the lookup with rq->need, rq->out is
+ * usable and rq->want derives from h's rights. Capability lock held.
  */
-static nx_status_t decode_derived(nx_task_t *caller, nx_handle_t h, nx_rights_t need,
-                                  nx_audit_op_t op, nx_rights_t want, const nx_handle_t *out,
-                                  const nx_handle_entry_t **e, nx_rights_t *rights,
-                                  nx_audit_reason_t *why)
+static nx_status_t decode_derived(nx_task_t *caller, const derive_request_t *rq, derived_t *d)
 {
-    nx_status_t st = nx_cap_decode_locked(caller, h, NX_OBJ_NONE, need, op, e);
+    nx_status_t st = nx_cap_decode_locked(caller, rq->h, NX_OBJ_NONE, rq->need, rq->op, &d->e);
     if (st != NX_OK)
         return st;
-    if (out == NULL) {
-        *why = NX_AUDIT_BAD_ARGUMENT;
+    if (rq->out == NULL) {
+        d->why = NX_AUDIT_BAD_ARGUMENT;
         return NX_ERR_INVALID_ARGS;
     }
-    return derive_rights((*e)->rights, want, rights, why);
+    return derive_rights(d->e->rights, rq->want, &d->rights, &d->why);
 }
 
 static uint32_t slot_of(nx_handle_t h)
@@ -169,31 +182,29 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
 nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                     nx_handle_t *out)
 {
-    const nx_handle_entry_t *e = NULL;
-    nx_rights_t new_rights = 0;
-    nx_audit_reason_t why = NX_AUDIT_OK;
+    const derive_request_t rq = { h, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, rights, out };
+    derived_t d = { NULL, 0, NX_AUDIT_OK };
     nx_cap_lock();
     nx_cap_wait_revoke_locked(); /* no derivation under a revoke's walk */
-    nx_status_t st = decode_derived(caller, h, NX_RIGHT_DUPLICATE, NX_AUDIT_OP_DUPLICATE, rights,
-                                    out, &e, &new_rights, &why);
+    nx_status_t st = decode_derived(caller, &rq, &d);
     if (st == NX_OK && caller->handles.free_count == 0u) {
-        why = NX_AUDIT_TABLE_FULL;
+        d.why = NX_AUDIT_TABLE_FULL;
         st = NX_ERR_NO_RESOURCES;
     }
     uint32_t node = NX_NODE_NONE;
-    if (st == NX_OK && (node = nx_node_new_child(e->node)) == NX_NODE_NONE) {
-        why = NX_AUDIT_POOL_EXHAUSTED;
+    if (st == NX_OK && (node = nx_node_new_child(d.e->node)) == NX_NODE_NONE) {
+        d.why = NX_AUDIT_POOL_EXHAUSTED;
         st = NX_ERR_NO_RESOURCES;
     }
     if (st == NX_OK) {
-        nx_object_t *obj = e->obj;
+        nx_object_t *obj = d.e->obj;
         uint32_t slot = nx_slot_take(&caller->handles);
         nx_object_ref(obj);
         obj->caps++;
-        *out = nx_slot_fill(&caller->handles, slot, obj, new_rights, node);
+        *out = nx_slot_fill(&caller->handles, slot, obj, d.rights, node);
         nx_node_place(node, caller, slot);
-    } else if (why != NX_AUDIT_OK) {
-        nx_audit(caller->id, NX_AUDIT_OP_DUPLICATE, h, why);
+    } else if (d.why != NX_AUDIT_OK) {
+        nx_audit(caller->id, rq.op, h, d.why);
     }
     nx_cap_unlock();
     return st;
@@ -202,38 +213,36 @@ nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_
 nx_status_t nx_sys_handle_replace(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,
                                   nx_handle_t *out)
 {
-    const nx_handle_entry_t *e = NULL;
-    nx_rights_t new_rights = 0;
-    nx_audit_reason_t why = NX_AUDIT_OK;
+    const derive_request_t rq = { h, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, rights, out };
+    derived_t d = { NULL, 0, NX_AUDIT_OK };
     nx_cap_lock();
-    nx_status_t st = decode_derived(caller, h, NX_RIGHT_NONE, NX_AUDIT_OP_REPLACE, rights, out, &e,
-                                    &new_rights, &why);
+    nx_status_t st = decode_derived(caller, &rq, &d);
     /* A slot at its last generation cannot be bumped in place: the new
      * handle then needs another slot. */
-    bool in_place = st == NX_OK && e->gen < NX_HANDLE_GEN_MAX;
+    bool in_place = st == NX_OK && d.e->gen < NX_HANDLE_GEN_MAX;
     if (st == NX_OK && !in_place && caller->handles.free_count == 0u) {
-        why = NX_AUDIT_TABLE_FULL;
+        d.why = NX_AUDIT_TABLE_FULL;
         st = NX_ERR_NO_RESOURCES;
     }
     if (st == NX_OK) {
         nx_handle_table_t *t = &caller->handles;
         uint32_t old_slot = slot_of(h);
-        nx_object_t *obj = e->obj;
-        uint32_t node = e->node;
+        nx_object_t *obj = d.e->obj;
+        uint32_t node = d.e->node;
         if (in_place) {
             nx_handle_entry_t *w = &t->e[old_slot];
             w->gen++;
-            w->rights = new_rights;
+            w->rights = d.rights;
             w->value = (w->gen << NX_HANDLE_SLOT_BITS) | old_slot;
             out->v = w->value;
         } else {
             uint32_t slot = nx_slot_take(t);
-            *out = nx_slot_fill(t, slot, obj, new_rights, node);
+            *out = nx_slot_fill(t, slot, obj, d.rights, node);
             nx_slot_release(t, old_slot);
             nx_node_place(node, caller, slot);
         }
-    } else if (why != NX_AUDIT_OK) {
-        nx_audit(caller->id, NX_AUDIT_OP_REPLACE, h, why);
+    } else if (d.why != NX_AUDIT_OK) {
+        nx_audit(caller->id, rq.op, h, d.why);
     }
     nx_cap_unlock();
     return st;

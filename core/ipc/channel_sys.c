@@ -25,42 +25,60 @@ static nx_status_t bad_address(nx_task_t *caller, nx_handle_t h)
     return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
 }
 
+/* An outgoing message as a write or a call names it in user memory. */
+typedef struct user_msg_out {
+    uintptr_t bytes;
+    uint64_t nbytes;
+    uintptr_t handles;
+    uint64_t nh;
+} user_msg_out_t;
+
+/* Where an incoming message goes in user memory, and the room there. */
+typedef struct user_msg_in {
+    uintptr_t bytes;
+    uint32_t byte_cap;
+    uintptr_t handles;
+    uint32_t handle_cap;
+    uintptr_t info;
+} user_msg_in_t;
+
 /* An outgoing message's sizes: the first thing a write or call decodes. */
-static nx_status_t check_out(nx_task_t *caller, nx_handle_t h, uint64_t nbytes, uint64_t nh)
+static nx_status_t check_out(nx_task_t *caller, nx_handle_t h, const user_msg_out_t *o)
 {
-    if (nbytes > NX_CHANNEL_MAX_BYTES || nh > NX_CHANNEL_MAX_HANDLES)
+    if (o->nbytes > NX_CHANNEL_MAX_BYTES || o->nh > NX_CHANNEL_MAX_HANDLES)
         return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_OUT_OF_RANGE);
     return NX_OK;
 }
 
-/* The ranges a message of up to byte_cap bytes and handle_cap handles,
- * and its info, will be copied to: checked before anything is taken. */
-static nx_status_t check_in(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint32_t byte_cap,
-                            uintptr_t handles, uint32_t handle_cap, uintptr_t info_out)
+/* The ranges a message of up to in->byte_cap bytes and in->handle_cap
+ * handles, and its info, will be copied to: checked before anything is
+ * taken. */
+static nx_status_t check_in(nx_task_t *caller, nx_handle_t h, const user_msg_in_t *in)
 {
-    if (nx_port_user_check(info_out, sizeof(nx_msg_info_t), true) != NX_OK ||
-        nx_port_user_check(bytes, byte_cap, true) != NX_OK ||
-        nx_port_user_check(handles, (size_t)handle_cap * sizeof(nx_handle_t), true) != NX_OK)
+    if (nx_port_user_check(in->info, sizeof(nx_msg_info_t), true) != NX_OK ||
+        nx_port_user_check(in->bytes, in->byte_cap, true) != NX_OK ||
+        nx_port_user_check(in->handles, (size_t)in->handle_cap * sizeof(nx_handle_t), true) !=
+            NX_OK)
         return bad_address(caller, h);
     return NX_OK;
 }
 
-/* A message holding `nbytes` bytes from user `bytes`, the `nh` handle
- * values at user `handles` copied into hs (sizes already checked). */
-static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
-                                 uintptr_t handles, uint64_t nh, nx_handle_t *hs, nx_msg_t **out)
+/* A message holding o's bytes, o's handle values copied into hs (sizes
+ * already checked). */
+static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, const user_msg_out_t *o,
+                                 nx_handle_t *hs, nx_msg_t **out)
 {
-    if (nx_port_user_check(bytes, (size_t)nbytes, false) != NX_OK ||
-        nx_port_copy_from_user(hs, handles, (size_t)nh * sizeof hs[0]) != NX_OK)
+    if (nx_port_user_check(o->bytes, (size_t)o->nbytes, false) != NX_OK ||
+        nx_port_copy_from_user(hs, o->handles, (size_t)o->nh * sizeof hs[0]) != NX_OK)
         return bad_address(caller, h);
     nx_msg_t *m = nx_msg_alloc();
     if (m == NULL)
         return nx_channel_refuse(caller, h, NX_AUDIT_POOL_EXHAUSTED, NX_ERR_NO_RESOURCES);
-    if (nx_port_copy_from_user(m->data, bytes, (size_t)nbytes) != NX_OK) {
+    if (nx_port_copy_from_user(m->data, o->bytes, (size_t)o->nbytes) != NX_OK) {
         nx_msg_free(m); /* unmapped under the copy: nothing was sent */
         return bad_address(caller, h);
     }
-    m->bytes = (uint32_t)nbytes;
+    m->bytes = (uint32_t)o->nbytes;
     *out = m;
     return NX_OK;
 }
@@ -73,14 +91,14 @@ static nx_status_t msg_from_user(nx_task_t *caller, nx_handle_t h, uintptr_t byt
  * the handles are then the caller's (in its table) and the bytes are lost,
  * which is the one thing a program racing itself can do to itself. */
 static nx_status_t deliver(nx_task_t *caller, nx_handle_t h, nx_channel_t *ep, nx_msg_t *m,
-                           bool counted, uintptr_t info_out, uintptr_t bytes, uintptr_t handles)
+                           bool counted, const user_msg_in_t *in)
 {
     nx_msg_info_t info;
     nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
     nx_msg_describe(m, &info);
     nx_status_t st = NX_OK;
-    if (nx_port_copy_to_user(info_out, &info, sizeof info) != NX_OK ||
-        nx_port_copy_to_user(bytes, m->data, m->bytes) != NX_OK)
+    if (nx_port_copy_to_user(in->info, &info, sizeof info) != NX_OK ||
+        nx_port_copy_to_user(in->bytes, m->data, m->bytes) != NX_OK)
         st = bad_address(caller, h);
     else
         st = nx_msg_attach(caller, m, hs);
@@ -92,7 +110,7 @@ static nx_status_t deliver(nx_task_t *caller, nx_handle_t h, nx_channel_t *ep, n
         nx_channel_take_done(ep);
     nx_msg_drop_revoked(m); /* caps revoked in flight */
     nx_msg_free(m);
-    if (nx_port_copy_to_user(handles, hs, (size_t)info.handles * sizeof hs[0]) != NX_OK)
+    if (nx_port_copy_to_user(in->handles, hs, (size_t)info.handles * sizeof hs[0]) != NX_OK)
         return bad_address(caller, h);
     return NX_OK;
 }
@@ -116,7 +134,8 @@ nx_status_t nx_sys_channel_create(nx_task_t *caller, uint64_t *packed)
 nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t bytes, uint64_t nbytes,
                                  uintptr_t handles, uint64_t nh, uint64_t txid)
 {
-    nx_status_t st = check_out(caller, h, nbytes, nh);
+    const user_msg_out_t o = { bytes, nbytes, handles, nh };
+    nx_status_t st = check_out(caller, h, &o);
     if (st != NX_OK)
         return st;
     nx_channel_t *ep;
@@ -125,7 +144,7 @@ nx_status_t nx_sys_channel_write(nx_task_t *caller, nx_handle_t h, uintptr_t byt
         return st;
     nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
     nx_msg_t *m = NULL;
-    st = msg_from_user(caller, h, bytes, nbytes, handles, nh, hs, &m);
+    st = msg_from_user(caller, h, &o, hs, &m);
     if (st == NX_OK) {
         m->txid = txid;
         st = nx_channel_post(caller, ep, m, hs, (uint32_t)nh, NULL);
@@ -140,21 +159,21 @@ nx_status_t nx_sys_channel_read(nx_task_t *caller, nx_handle_t h, uintptr_t byte
                                 uint64_t byte_cap, uintptr_t handles, uint64_t handle_cap,
                                 uintptr_t info_out)
 {
-    uint32_t bcap, hcap;
-    if (!capacity(byte_cap, NX_CHANNEL_MAX_BYTES, &bcap) ||
-        !capacity(handle_cap, NX_CHANNEL_MAX_HANDLES, &hcap))
+    user_msg_in_t in = { .bytes = bytes, .handles = handles, .info = info_out };
+    if (!capacity(byte_cap, NX_CHANNEL_MAX_BYTES, &in.byte_cap) ||
+        !capacity(handle_cap, NX_CHANNEL_MAX_HANDLES, &in.handle_cap))
         return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     nx_channel_t *ep;
     nx_status_t st = nx_channel_get(caller, h, NX_RIGHT_READ, &ep);
     if (st != NX_OK)
         return st;
-    st = check_in(caller, h, bytes, bcap, handles, hcap, info_out);
+    st = check_in(caller, h, &in);
     nx_msg_info_t info = { 0 };
     nx_msg_t *m = NULL;
     if (st == NX_OK)
-        st = nx_channel_take_head(ep, bcap, hcap, NULL, NULL, &m, &info);
+        st = nx_channel_take_head(ep, in.byte_cap, in.handle_cap, NULL, NULL, &m, &info);
     if (st == NX_OK) {
-        st = deliver(caller, h, ep, m, true, info_out, bytes, handles);
+        st = deliver(caller, h, ep, m, true, &in);
     } else if (st == NX_ERR_BUFFER_TOO_SMALL) {
         /* It stays queued; the caller learns the sizes it needs. */
         if (nx_port_copy_to_user(info_out, &info, sizeof info) != NX_OK)
@@ -170,12 +189,16 @@ nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args
     nx_channel_call_args_t args;
     if (nx_port_copy_from_user(&args, args_at, sizeof args) != NX_OK)
         return bad_address(caller, h);
-    uint32_t bcap, hcap;
-    if (!capacity(args.rd_num_bytes, NX_CHANNEL_MAX_BYTES, &bcap) ||
-        !capacity(args.rd_num_handles, NX_CHANNEL_MAX_HANDLES, &hcap) ||
+    const user_msg_out_t o = { (uintptr_t)args.wr_bytes, args.wr_num_bytes,
+                               (uintptr_t)args.wr_handles, args.wr_num_handles };
+    user_msg_in_t in = { .bytes = (uintptr_t)args.rd_bytes,
+                         .handles = (uintptr_t)args.rd_handles,
+                         .info = info_out };
+    if (!capacity(args.rd_num_bytes, NX_CHANNEL_MAX_BYTES, &in.byte_cap) ||
+        !capacity(args.rd_num_handles, NX_CHANNEL_MAX_HANDLES, &in.handle_cap) ||
         nx_deadline_check(deadline_ns) != NX_OK)
         return nx_channel_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
-    nx_status_t st = check_out(caller, h, args.wr_num_bytes, args.wr_num_handles);
+    nx_status_t st = check_out(caller, h, &o);
     if (st != NX_OK)
         return st;
     nx_channel_t *ep;
@@ -184,13 +207,11 @@ nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args
         return st;
     /* The reply's ranges too: a call with nowhere to put its answer is
      * refused before the request is written. */
-    st = check_in(caller, h, (uintptr_t)args.rd_bytes, bcap, (uintptr_t)args.rd_handles, hcap,
-                  info_out);
+    st = check_in(caller, h, &in);
     nx_handle_t hs[NX_CHANNEL_MAX_HANDLES];
     nx_msg_t *m = NULL;
     if (st == NX_OK)
-        st = msg_from_user(caller, h, (uintptr_t)args.wr_bytes, args.wr_num_bytes,
-                           (uintptr_t)args.wr_handles, args.wr_num_handles, hs, &m);
+        st = msg_from_user(caller, h, &o, hs, &m);
     nx_msg_t *reply = NULL;
     if (st == NX_OK)
         st = nx_channel_call_on(caller, ep, m, hs, (uint32_t)args.wr_num_handles, deadline_ns,
@@ -198,15 +219,14 @@ nx_status_t nx_sys_channel_call(nx_task_t *caller, nx_handle_t h, uintptr_t args
     if (st == NX_OK) {
         nx_msg_info_t info;
         nx_msg_describe(reply, &info);
-        if (reply->bytes > bcap || reply->handles > hcap) {
+        if (reply->bytes > in.byte_cap || reply->handles > in.handle_cap) {
             /* Queued at h, first in line: channel_read takes it. */
             nx_channel_untake(ep, reply, false);
             st = nx_port_copy_to_user(info_out, &info, sizeof info) == NX_OK
                      ? NX_ERR_BUFFER_TOO_SMALL
                      : bad_address(caller, h);
         } else {
-            st = deliver(caller, h, ep, reply, false, info_out, (uintptr_t)args.rd_bytes,
-                         (uintptr_t)args.rd_handles);
+            st = deliver(caller, h, ep, reply, false, &in);
         }
     }
     nx_object_unref(&ep->obj);
