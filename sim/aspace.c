@@ -204,7 +204,7 @@ static sim_mapping_t *mapping_at(sim_aspace_t *a, uintptr_t va)
 
 /* Is [p, p + len) inside the calling program thread's own part of its
  * stack: from its stack pointer at the system call (user_sp) up? */
-static bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
+static inline bool on_own_stack(sim_machine_t *m, uintptr_t p, size_t len)
 {
     sim_context_t *c = nx_sim_context_running(m);
     if (c == NULL || !c->program || c->user_sp == 0u)

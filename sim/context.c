@@ -139,16 +139,6 @@ void nx_port_context_destroy(nx_port_context_t *ctx)
     ctx->word[0] = ctx->word[1] = 0;
 }
 
-sim_context_t *nx_sim_context_running(sim_machine_t *m)
-{
-    if (m->current == NULL)
-        return NULL;
-    nx_fiber_t *f = m->current->running;
-    if (f == NULL || f == &m->current->fiber)
-        return NULL;
-    return (sim_context_t *)((char *)f - offsetof(sim_context_t, fiber));
-}
-
 void nx_sim_contexts_free(sim_machine_t *m)
 {
     while (m->contexts != NULL)

@@ -229,8 +229,17 @@ bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len)
 /* Free every thread context left (end of a run). */
 void nx_sim_contexts_free(sim_machine_t *m);
 
-/* The context running on the current hart; NULL for a hart's boot fiber. */
-sim_context_t *nx_sim_context_running(sim_machine_t *m);
+/* The context running on the current hart; NULL for a hart's boot fiber.
+ * Inline: every user copy asks (aspace.c). */
+static inline sim_context_t *nx_sim_context_running(sim_machine_t *m)
+{
+    if (m->current == NULL)
+        return NULL;
+    nx_fiber_t *f = m->current->running;
+    if (f == NULL || f == &m->current->fiber)
+        return NULL;
+    return (sim_context_t *)((char *)f - offsetof(sim_context_t, fiber));
+}
 
 /* Start a hart's fiber running nx_kernel_secondary(logical). */
 int nx_sim_hart_spawn(sim_machine_t *m, sim_hart_t *h, uint32_t logical);

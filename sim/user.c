@@ -76,8 +76,8 @@ void nx_compute(uint64_t ns)
 /* A system call: the trap, the kernel, the way back, with `sp` the
  * program's stack pointer at its entry function. With `probe`, the core's
  * state digest is taken right around the kernel's part. */
-static nx_syscall_ret_t syscall_trap(uintptr_t sp, uint32_t nr, uint64_t a[6],
-                                     nx_sim_syscall_probe_t *probe)
+static inline __attribute__((always_inline)) nx_syscall_ret_t
+syscall_trap(uintptr_t sp, uint32_t nr, uint64_t a[6], nx_sim_syscall_probe_t *probe)
 {
     sim_machine_t *m = user_machine("nx_syscall()");
     spend(m, NX_SIM_SYSCALL_NS); /* the trap: interrupts may come first */
