@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nxsim/asan.h"
 
 typedef struct sim_mapping {
     uintptr_t va;
@@ -262,7 +263,7 @@ nx_status_t nx_port_user_check(uintptr_t u, size_t len, bool write)
  * compiler may not turn back into an intercepted memcpy). The range was
  * checked. Other builds copy with memcpy.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if NX_SIM_ASAN
 __attribute__((no_sanitize_address, noinline)) static void
 stack_copy(unsigned char *dst, const unsigned char *src, size_t len)
 {
