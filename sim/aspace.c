@@ -28,6 +28,7 @@
 
 #include "machine.h"
 #include "nxsim/asan.h"
+#include "nxsim/harness.h"
 
 typedef struct sim_mapping {
     uintptr_t va;
@@ -71,6 +72,11 @@ nx_status_t nx_port_aspace_create(nx_port_aspace_t *as)
     as->word[0] = (uintptr_t)a;
     as->word[1] = 0;
     return NX_OK;
+}
+
+uint32_t nx_sim_aspace_mappings(const nx_port_aspace_t *as)
+{
+    return aspace_of(as)->count;
 }
 
 static void free_aspace(sim_machine_t *m, sim_aspace_t *a)
