@@ -8,7 +8,8 @@
  *   - refused as malformed: a valid reason with a name, *entry untouched,
  *     nothing mapped;
  *   - a mapping failed: only for want of memory (NX_ERR_NO_RESOURCES: a
- *     validated image asks the port nothing else it could refuse);
+ *     validated image asks the port nothing else it could refuse); the
+ *     images get 4 MiB of the machine's memory, so that is quickly reached;
  *   - loaded: this file's own reading of the program headers agrees that
  *     every loadable segment is sound (inside the image, aligned, in the
  *     user range, disjoint, W^X, readable or executable, within the
@@ -35,7 +36,14 @@
 /* Bytes of a segment compared through user copies (a segment may be 64 MiB). */
 #define CHECK_BYTES (16u * 1024u)
 
+/* User memory the images may have; the rest of the machine's is ballast. */
+#define LOAD_ROOM (4u << 20)
+
 static uintptr_t user_base, user_top;
+/* Holds all the machine's user memory but LOAD_ROOM, so an image asking for
+ * tens of MiB is refused by the port at once instead of costing an
+ * allocation that size (and ASan's poisoning of it) on every input. */
+static nx_port_aspace_t ballast;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -47,6 +55,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     nx_user_map_range(&user_base, &user_top);
+    /* The harness machine has NX_SIM_DEFAULT_MEMORY; half is user memory. */
+    if (nx_port_aspace_create(&ballast) != NX_OK ||
+        nx_port_aspace_map(&ballast, user_base, NX_SIM_DEFAULT_MEMORY / 2u - LOAD_ROOM,
+                           NX_PROT_READ, NULL, 0) != NX_OK) {
+        fprintf(stderr, "fuzz_elf: cannot set the ballast aside\n");
+        abort();
+    }
     return 0;
 }
 
