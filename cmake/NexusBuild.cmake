@@ -18,6 +18,25 @@ if(NX_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# libFuzzer (the host-fuzz preset): every library gets the coverage
+# instrumentation libFuzzer steers by plus ASan and UBSan; the fuzz
+# executables (tests/fuzz/fuzz_*.c) add -fsanitize=fuzzer, which links
+# libFuzzer's main. Only clang has libFuzzer: gcc builds never see it.
+option(NX_LIBFUZZER "Build the libFuzzer targets of tests/fuzz (clang; the host-fuzz preset)" OFF)
+if(NX_LIBFUZZER)
+  if(NOT NX_PORT STREQUAL "host")
+    message(FATAL_ERROR "NX_LIBFUZZER is for host builds only (use the host-fuzz preset)")
+  endif()
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "NX_LIBFUZZER needs clang (Debian packages clang libclang-rt-14-dev), "
+                        "not ${CMAKE_C_COMPILER_ID}: use the host-fuzz preset")
+  endif()
+  # C only: the assembler would call the flags unused.
+  add_compile_options(
+    "$<$<COMPILE_LANGUAGE:C>:-fsanitize=fuzzer-no-link,address,undefined;-fno-sanitize-recover=all;-fno-omit-frame-pointer>")
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # The compiler's own freestanding headers (stddef.h, stdint.h, stdatomic.h...):
 # core/ is compiled with -nostdinc plus only this directory, so including a
 # hosted libc header from core/ fails to build on every port.

@@ -27,6 +27,8 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nxsim/asan.h"
+#include "nxsim/harness.h"
 
 typedef struct sim_mapping {
     uintptr_t va;
@@ -70,6 +72,11 @@ nx_status_t nx_port_aspace_create(nx_port_aspace_t *as)
     as->word[0] = (uintptr_t)a;
     as->word[1] = 0;
     return NX_OK;
+}
+
+uint32_t nx_sim_aspace_mappings(const nx_port_aspace_t *as)
+{
+    return aspace_of(as)->count;
 }
 
 static void free_aspace(sim_machine_t *m, sim_aspace_t *a)
@@ -262,7 +269,7 @@ nx_status_t nx_port_user_check(uintptr_t u, size_t len, bool write)
  * compiler may not turn back into an intercepted memcpy). The range was
  * checked. Other builds copy with memcpy.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if NX_SIM_ASAN
 __attribute__((no_sanitize_address, noinline)) static void
 stack_copy(unsigned char *dst, const unsigned char *src, size_t len)
 {

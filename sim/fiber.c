@@ -11,12 +11,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+#include "nxsim/asan.h"
+
+#if NX_SIM_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
-#define NX_ASAN 1
-#else
-#define NX_ASAN 0
 #endif
 
 /* The fiber being entered for the first time (single host thread). */
@@ -26,7 +25,7 @@ static nx_fiber_t *switching_from;
 
 static void asan_start(nx_fiber_t *from, nx_fiber_t *to, int final)
 {
-#if NX_ASAN
+#if NX_SIM_ASAN
     __sanitizer_start_switch_fiber(final ? NULL : &from->asan_fake_stack, to->asan_bottom,
                                    to->asan_size);
 #else
@@ -38,7 +37,7 @@ static void asan_start(nx_fiber_t *from, nx_fiber_t *to, int final)
 
 static void asan_finish(nx_fiber_t *self)
 {
-#if NX_ASAN
+#if NX_SIM_ASAN
     const void *prev_bottom = NULL;
     size_t prev_size = 0;
     __sanitizer_finish_switch_fiber(self ? self->asan_fake_stack : NULL, &prev_bottom, &prev_size);
@@ -130,7 +129,7 @@ int nx_fiber_reuse(nx_fiber_t *f, void (*entry)(void *arg), void *arg)
 {
     if (f->stack == NULL)
         return -1;
-#if NX_ASAN
+#if NX_SIM_ASAN
     /* The last user's frames never returned: clear their poison. */
     ASAN_UNPOISON_MEMORY_REGION(f->asan_bottom, f->asan_size);
 #endif
@@ -180,7 +179,7 @@ void nx_fiber_destroy(nx_fiber_t *f)
 {
     if (f->stack == NULL)
         return;
-#if NX_ASAN
+#if NX_SIM_ASAN
     /* Frames that never returned leave poisoned shadow behind; clear it so
      * the next user of these pages is not blamed. */
     ASAN_UNPOISON_MEMORY_REGION(f->asan_bottom, f->asan_size);

@@ -6,6 +6,7 @@
 
 #include "nxsim/record.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -150,7 +151,9 @@ static const char *keyed(const char *line, const char *key)
 
 static bool parse_u64(const char *s, int base, uint64_t *out)
 {
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+    /* A digit first: strtoull would also skip white space and take a sign
+     * after it ("\t-1" is 2^64-1). */
+    if (s == NULL || !(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
         return false;
     char *end = NULL;
     errno = 0;

@@ -697,7 +697,13 @@ static nx_status_t read_chosen(struct parser *p)
     if (args != NULL) {
         if (len < 1 || args[len - 1] != '\0')
             return refuse(p, NX_DTB_BAD_PROPERTY, chosen, "bootargs");
-        size_t n = (size_t)len - 1u; /* without the NUL */
+        /* The string up to its first NUL, as every reader of a <string>
+         * sees it: bytes past an embedded NUL are no part of the command
+         * line, so neither kept nor a reason to say it was cut. Bounded:
+         * the last byte is a NUL. */
+        size_t n = 0;
+        while (args[n] != '\0')
+            n++;
         if (n >= NX_BOOTINFO_MAX_BOOTARGS) {
             n = NX_BOOTINFO_MAX_BOOTARGS - 1u;
             p->bi->bootargs_truncated = true;

@@ -23,8 +23,9 @@
 #include <string.h>
 
 #include "nexus/syscall.h"
+#include "nxsim/asan.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if NX_SIM_ASAN
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-#if defined(__SANITIZE_ADDRESS__)
+#if NX_SIM_ASAN
     __sanitizer_set_death_callback(say_crashed_seed);
 #endif
     const struct CMUnitTest tests[] = { cmocka_unit_test(fuzz_seeds) };

@@ -2,7 +2,8 @@
 # check_core_symbols.sh NM LIB... - core/ calls nothing outside itself, its
 # port interface (nx_port_*), libfdt (fdt_*) and the memory/string functions
 # every freestanding C implementation provides. Sanitizer hooks are allowed
-# in the host-asan build. Any other undefined symbol fails, with its name.
+# in the host-asan build, and libFuzzer's coverage hooks (__sancov_*) in
+# host-fuzz. Any other undefined symbol fails, with its name.
 set -u
 nm=$1
 shift
@@ -19,7 +20,7 @@ for lib in "$@"; do
 done
 rm -f "$defined.one"
 [ -s "$defined" ] || { echo "check_core_symbols.sh: the libraries define nothing: wrong files?" >&2; exit 2; }
-allowed='^(nx_port_[a-z_]+|fdt_[a-z_0-9]+|mem(cpy|move|set|cmp|chr)|strn?len|strrchr|__(a|ub)san_.*|__sanitizer_.*)$'
+allowed='^(nx_port_[a-z_]+|fdt_[a-z_0-9]+|mem(cpy|move|set|cmp|chr)|strn?len|strrchr|__(a|ub)san_.*|__sanitizer_.*|__sancov_.*)$'
 bad=$(sort -u "$undefined" | grep -vxF -f "$defined" | grep -Ev "$allowed")
 if [ -n "$bad" ]; then
     echo "core/ refers to symbols outside core, its port interface and libfdt:"

@@ -930,6 +930,44 @@ static void test_bound_bootargs(void **state)
     }
 }
 
+/* bootargs with a NUL inside (found by tests/fuzz/fuzz_dtb.c): the command
+ * line ends at the first NUL; what follows is neither kept nor counted as
+ * cut, and the rest of bi->bootargs stays zero. */
+static void test_bootargs_embedded_nul(void **state)
+{
+    (void)state;
+    static const char shown[] = "console=ttyS0\0hidden words";
+    char long_tail[2u + 2u * NX_BOOTINFO_MAX_BOOTARGS];
+    memset(long_tail, 'x', sizeof long_tail);
+    long_tail[0] = 'a';
+    long_tail[1] = '\0';
+    long_tail[sizeof long_tail - 1u] = '\0';
+    const struct {
+        const char *value;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        { shown, sizeof shown, "console=ttyS0" },
+        { long_tail, sizeof long_tail, "a" },
+        { "\0\0\0", 4, "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        blob_t b = sim_blob(1, 128ull * MIB, NULL);
+        FDT_OK(fdt_setprop(b.data, node(&b, "/chosen"), "bootargs", cases[i].value,
+                           (int)cases[i].len));
+        result_t r = parse_blob(&b, NX_BOOTINFO_ANY_HART);
+        expect_ok(&r);
+        assert_string_equal(r.bi.bootargs, cases[i].want);
+        assert_false(r.bi.bootargs_truncated);
+        size_t n = strlen(cases[i].want);
+        for (size_t k = n; k < sizeof r.bi.bootargs; k++)
+            if (r.bi.bootargs[k] != '\0')
+                fail_msg("case %zu: byte %zu after the bootargs is %#x", i, k,
+                         (unsigned)(unsigned char)r.bi.bootargs[k]);
+        blob_free(&b);
+    }
+}
+
 /* Far more reg entries than kept: counted, not stored, each still checked. */
 static void test_long_reg_list(void **state)
 {
@@ -2167,6 +2205,7 @@ static const struct CMUnitTest fixed_tests[] = {
     cmocka_unit_test(test_bound_nodes),
     cmocka_unit_test(test_bound_totalsize),
     cmocka_unit_test(test_bound_bootargs),
+    cmocka_unit_test(test_bootargs_embedded_nul),
     cmocka_unit_test(test_long_reg_list),
     cmocka_unit_test(test_has_sstc),
     cmocka_unit_test(test_null_arguments),

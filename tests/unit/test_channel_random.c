@@ -62,10 +62,15 @@ static struct {
     uint32_t step;
 } m;
 
+/* The seed and step lead the message: format the caller's part first (its
+ * arguments come before ours, so one format string cannot hold both). */
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail_msg("seed %llu step %u: " __VA_ARGS__, (unsigned long long)m.seed, m.step);       \
+        if (!(cond)) {                                                                             \
+            char why_[256];                                                                        \
+            snprintf(why_, sizeof why_, __VA_ARGS__);                                              \
+            fail_msg("seed %llu step %u: %s", (unsigned long long)m.seed, m.step, why_);           \
+        }                                                                                          \
     } while (0)
 
 static uint32_t peer_of(uint32_t ep)

@@ -174,6 +174,10 @@ static void test_malformed_recordings(void **state)
         { "nexus-recording 1\nsource x\n", NX_ERR_MALFORMED, "flavour" },
         { "nexus-recording 1\nsource x\nflavour y\nseed q\n", NX_ERR_MALFORMED, "seed" },
         { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 0\n", NX_ERR_MALFORMED, "harts" },
+        /* No sign, even behind white space strtoull would skip. */
+        { "nexus-recording 1\nsource x\nflavour y\nseed \t-1\n", NX_ERR_MALFORMED, "seed" },
+        { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts \t+2\n", NX_ERR_MALFORMED,
+          "harts" },
         { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 2\nscenario 99 a\nshort",
           NX_ERR_MALFORMED, "cut short" },
         { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 2\nscenario 0 a\n\nevents 2\n3 1 "
@@ -187,6 +191,9 @@ static void test_malformed_recordings(void **state)
           NX_ERR_MALFORMED, "at most" },
         { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 2\nscenario 0 a\n\nevents 1\n3 "
           "zz\n",
+          NX_ERR_MALFORMED, "hex" },
+        { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 2\nscenario 0 a\n\nevents 1\n3 "
+          "\t-1\n",
           NX_ERR_MALFORMED, "hex" },
         { "nexus-recording 1\nsource x\nflavour y\nseed 1\nharts 2\nscenario 0 a\n\nevents 0\n"
           "digest 12\nend-time 5\n",

@@ -1063,8 +1063,8 @@ static void test_check(void **state)
     r->digest = 1;
     assert_int_equal(check_report(r, report, sizeof report), 9); /* all but stop, >= 12 */
     static const char *const lines[] = {
-        "t.nxs:2: expected the console to contain \"SELFTEST: syscalls ok\\n\"; got no such text "
-        "in 17 bytes of console (cut: more was written than kept)\n",
+        ("t.nxs:2: expected the console to contain \"SELFTEST: syscalls ok\\n\"; got no such text "
+         "in 17 bytes of console (cut: more was written than kept)\n"),
         "t.nxs:3: expected the console not to contain \"panic\"; got it at byte 5\n",
         "t.nxs:4: expected exit pass (0); got exit panic (3)\n",
         "t.nxs:6: expected counter switches == 11; got 12\n",

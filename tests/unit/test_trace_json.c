@@ -507,7 +507,7 @@ static summary_t check_structure(const jval_t *doc, uint32_t harts)
             fail_msg("event %zu is not an object", i);
         const char *ph = jstr(ev, "ph");
         const char *name = jstr(ev, "name");
-        double pid, tid, ts;
+        double pid = 0.0, tid = 0.0, ts = 0.0;
         if (ph == NULL || strlen(ph) != 1u || name == NULL || !jnum(ev, "pid", &pid) ||
             !jnum(ev, "tid", &tid) || !jnum(ev, "ts", &ts))
             fail_msg("event %zu lacks ph, name, pid, tid or ts", i);

@@ -31,6 +31,10 @@ const char *nx_sim_harness_console(void);
 void nx_sim_harness_set_observer(void (*observer)(const nx_trace_event_t *event, void *ctx),
                                  void *ctx);
 
+/* How many mappings the address space `as` holds (tests check that a
+ * refused load mapped nothing). */
+uint32_t nx_sim_aspace_mappings(const nx_port_aspace_t *as);
+
 /* Move virtual time forward. */
 void nx_sim_harness_advance(uint64_t ns);
 
