@@ -85,10 +85,10 @@ static nx_status_t prepare(uint32_t i)
         return st;
     init.threads[i]->ends_task = true; /* the program is its first thread */
     st = install_at(init.tasks[i], &init.threads[i]->obj, NX_DEFAULT_THREAD_RIGHTS,
-                    NX_START_SELF_THREAD);
+                    nx_thread_to_handle(NX_START_SELF_THREAD));
     if (st == NX_OK)
         st = install_at(init.tasks[i], &init.tasks[i]->obj, NX_START_SELF_TASK_RIGHTS,
-                        NX_START_SELF_TASK);
+                        nx_task_to_handle(NX_START_SELF_TASK));
     return st;
 }
 
@@ -116,10 +116,10 @@ static nx_status_t grant_policy(uint32_t i)
         if (j == i || init.threads[j] == NULL)
             continue;
         nx_status_t st = install_at(init.tasks[i], &init.tasks[j]->obj, NX_DEFAULT_TASK_RIGHTS,
-                                    NX_START_MANAGED_TASK(n));
+                                    nx_task_to_handle(NX_START_MANAGED_TASK(n)));
         if (st == NX_OK)
             st = install_at(init.tasks[i], &init.threads[j]->obj, NX_DEFAULT_THREAD_RIGHTS,
-                            NX_START_MANAGED_THREAD(n));
+                            nx_thread_to_handle(NX_START_MANAGED_THREAD(n)));
         if (st != NX_OK)
             return st;
         n++;
@@ -157,8 +157,8 @@ static nx_status_t connect_peers(uint32_t i, uint32_t j)
     nx_status_t st = nx_channel_new(init.tasks[i], &mine, &theirs);
     if (st == NX_OK)
         st = nx_handle_transfer(init.tasks[i], &theirs, 1, init.tasks[j], &moved);
-    if (st == NX_OK &&
-        (!nx_handle_eq(mine, NX_START_PEER_CHANNEL) || !nx_handle_eq(moved, NX_START_PEER_CHANNEL)))
+    nx_handle_t at = nx_channel_to_handle(NX_START_PEER_CHANNEL);
+    if (st == NX_OK && (!nx_handle_eq(mine, at) || !nx_handle_eq(moved, at)))
         return NX_ERR_BAD_STATE;
     return st;
 }

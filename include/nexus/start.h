@@ -22,18 +22,23 @@
 #ifndef NEXUS_START_H
 #define NEXUS_START_H
 
+#include "nexus/handle.h"
 #include "nexus/object.h"
 #include "nexus/types.h"
 
 /* A fresh table hands out slot 0, 1, 2... with generation 1; a handle is
- * generation << 8 | slot (docs/abi/capabilities.md). */
+ * generation << 8 | slot (docs/abi/capabilities.md). Untyped: init
+ * (core/boot/init.c) checks the slots with it. */
 #define NX_START_HANDLE(slot) ((nx_handle_t){ (1u << 8) | (uint32_t)(slot) })
 
-#define NX_START_SELF_THREAD       NX_START_HANDLE(0)
-#define NX_START_SELF_TASK         NX_START_HANDLE(1)
-#define NX_START_MANAGED_TASK(i)   NX_START_HANDLE(2u + 2u * (uint32_t)(i))
-#define NX_START_MANAGED_THREAD(i) NX_START_HANDLE(3u + 2u * (uint32_t)(i))
-#define NX_START_PEER_CHANNEL      NX_START_HANDLE(2)
+/* The start handles, typed by the kind of object init puts there. */
+#define NX_START_TYPED(type, slot) ((type){ { (1u << 8) | (uint32_t)(slot) } })
+
+#define NX_START_SELF_THREAD       NX_START_TYPED(nx_thread_handle_t, 0)
+#define NX_START_SELF_TASK         NX_START_TYPED(nx_task_handle_t, 1)
+#define NX_START_MANAGED_TASK(i)   NX_START_TYPED(nx_task_handle_t, 2u + 2u * (uint32_t)(i))
+#define NX_START_MANAGED_THREAD(i) NX_START_TYPED(nx_thread_handle_t, 3u + 2u * (uint32_t)(i))
+#define NX_START_PEER_CHANNEL      NX_START_TYPED(nx_channel_handle_t, 2)
 
 /* Rights of NX_START_SELF_TASK. */
 #define NX_START_SELF_TASK_RIGHTS (NX_DEFAULT_TASK_RIGHTS & ~NX_RIGHT_MANAGE)

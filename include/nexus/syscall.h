@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/handle.h"
 #include "nexus/ipc.h"
 #include "nexus/limits.h"
 #include "nexus/object.h"
@@ -104,6 +105,15 @@ void nx_thread_return(void);
 
 /* --- the API programs use --------------------------------------------------- */
 
+/* Handles are typed (nexus/handle.h): a call on one kind of object takes
+ * that kind's handle type and a create call gives one. The calls that work
+ * on any kind (handle_close, handle_duplicate, handle_replace,
+ * handle_revoke, object_wait_one) take any handle type, typed or not, and
+ * duplicate and replace give back the kind they were given. Handles in
+ * messages and wait sets are untyped (nx_K_to_handle, nx_K_from_handle).
+ * The kernel checks every handle as before: the types only stop honest
+ * mistakes at compile time. */
+
 static inline uint64_t nx_time_now(void)
 {
     return nx_syscall(NX_SYS_TIME_NOW, 0, 0, 0, 0, 0, 0).value;
@@ -115,12 +125,13 @@ static inline uint32_t nx_hart_id(void)
 }
 
 static inline nx_status_t nx_thread_create(void (*entry)(uintptr_t arg), uintptr_t arg,
-                                           nx_qos_t qos, nx_affinity_t affinity, nx_handle_t *out)
+                                           nx_qos_t qos, nx_affinity_t affinity,
+                                           nx_thread_handle_t *out)
 {
     nx_syscall_ret_t r =
         nx_syscall(NX_SYS_THREAD_CREATE, (uint64_t)(uintptr_t)entry, arg, (uint64_t)qos, affinity,
                    (uint64_t)(uintptr_t)nx_thread_return, 0);
-    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
+    out->h.v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* the invalid handle on failure */
     return (nx_status_t)r.status;
 }
 
@@ -142,48 +153,62 @@ static inline nx_status_t nx_sleep_until(uint64_t deadline_ns, uint64_t slack_ns
         .status;
 }
 
-static inline nx_status_t nx_thread_join(nx_handle_t thread, uint64_t deadline_ns, int32_t *code)
+static inline nx_status_t nx_thread_join(nx_thread_handle_t thread, uint64_t deadline_ns,
+                                         int32_t *code)
 {
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_JOIN, thread.v, deadline_ns, 0, 0, 0, 0);
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_THREAD_JOIN, thread.h.v, deadline_ns, 0, 0, 0, 0);
     if (r.status == NX_OK && code != 0)
         *code = (int32_t)(int64_t)r.value;
     return (nx_status_t)r.status;
 }
 
-static inline nx_status_t nx_thread_set_qos(nx_handle_t thread, nx_qos_t qos, nx_handle_t authority)
+/* `authority`: a task handle with NX_RIGHT_MANAGE to the thread's task, or
+ * NX_TASK_HANDLE_INVALID (docs/abi/syscalls.md, authority over scheduling). */
+static inline nx_status_t nx_thread_set_qos(nx_thread_handle_t thread, nx_qos_t qos,
+                                            nx_task_handle_t authority)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_QOS, thread.v, (uint64_t)qos, authority.v, 0,
+    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_QOS, thread.h.v, (uint64_t)qos, authority.h.v,
+                                   0, 0, 0)
+        .status;
+}
+
+static inline nx_status_t nx_thread_set_affinity(nx_thread_handle_t thread, nx_affinity_t mask,
+                                                 nx_task_handle_t authority)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_AFFINITY, thread.h.v, mask, authority.h.v, 0,
                                    0, 0)
         .status;
 }
 
-static inline nx_status_t nx_thread_set_affinity(nx_handle_t thread, nx_affinity_t mask,
-                                                 nx_handle_t authority)
-{
-    return (nx_status_t)nx_syscall(NX_SYS_THREAD_SET_AFFINITY, thread.v, mask, authority.v, 0, 0, 0)
-        .status;
-}
+/* --- calls on a handle of any kind ---
+ * nx_handle_close(h), nx_handle_revoke(h, &n), nx_object_wait_one(h, ...),
+ * nx_handle_duplicate(h, rights, &out) and nx_handle_replace(h, rights,
+ * &out) take a handle of any type, typed or not; duplicate and replace
+ * give back h's kind (out points to the same type as h). The _untyped
+ * functions are the calls themselves. */
 
-static inline nx_status_t nx_handle_duplicate(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
+static inline nx_status_t nx_handle_duplicate_untyped(nx_handle_t h, nx_rights_t rights,
+                                                      nx_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_DUPLICATE, h.v, rights, 0, 0, 0, 0);
     out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 
-static inline nx_status_t nx_handle_replace(nx_handle_t h, nx_rights_t rights, nx_handle_t *out)
+static inline nx_status_t nx_handle_replace_untyped(nx_handle_t h, nx_rights_t rights,
+                                                    nx_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_REPLACE, h.v, rights, 0, 0, 0, 0);
     out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
     return (nx_status_t)r.status;
 }
 
-static inline nx_status_t nx_handle_close(nx_handle_t h)
+static inline nx_status_t nx_handle_close_untyped(nx_handle_t h)
 {
     return (nx_status_t)nx_syscall(NX_SYS_HANDLE_CLOSE, h.v, 0, 0, 0, 0, 0).status;
 }
 
-static inline nx_status_t nx_handle_revoke(nx_handle_t h, uint32_t *revoked)
+static inline nx_status_t nx_handle_revoke_untyped(nx_handle_t h, uint32_t *revoked)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_HANDLE_REVOKE, h.v, 0, 0, 0, 0, 0);
     if (r.status == NX_OK && revoked != 0)
@@ -191,16 +216,99 @@ static inline nx_status_t nx_handle_revoke(nx_handle_t h, uint32_t *revoked)
     return (nx_status_t)r.status;
 }
 
-static inline nx_status_t nx_event_create(nx_handle_t *out)
+/* Wait until the object h names has a signal in `signals`, or until
+ * `deadline_ns` (a past deadline polls); *observed gets its signals (on
+ * NX_OK and NX_ERR_TIMED_OUT). */
+static inline nx_status_t nx_object_wait_one_untyped(nx_handle_t h, uint32_t signals,
+                                                     uint64_t deadline_ns, uint32_t *observed)
 {
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_EVENT_CREATE, 0, 0, 0, 0, 0, 0);
-    out->v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* NX_HANDLE_INVALID on failure */
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_OBJECT_WAIT_ONE, h.v, signals, deadline_ns, 0, 0, 0);
+    if (observed != NULL)
+        *observed = (uint32_t)r.value;
     return (nx_status_t)r.status;
 }
 
-static inline nx_status_t nx_object_signal(nx_handle_t h, uint32_t clear, uint32_t set)
+/* The calls above for one kind K, the kind kept: nx_K_duplicate,
+ * nx_K_replace (out: a K), nx_K_close, nx_K_revoke, nx_K_wait_one. The
+ * generic macros below pick them by the handle's type. */
+#define NX_TYPED_HANDLE_CALLS(kind)                                                                \
+    static inline nx_status_t nx_##kind##_duplicate(nx_##kind##_handle_t k, nx_rights_t rights,    \
+                                                    nx_##kind##_handle_t *out)                     \
+    {                                                                                              \
+        return nx_handle_duplicate_untyped(k.h, rights, &out->h);                                  \
+    }                                                                                              \
+    static inline nx_status_t nx_##kind##_replace(nx_##kind##_handle_t k, nx_rights_t rights,      \
+                                                  nx_##kind##_handle_t *out)                       \
+    {                                                                                              \
+        return nx_handle_replace_untyped(k.h, rights, &out->h);                                    \
+    }                                                                                              \
+    static inline nx_status_t nx_##kind##_close(nx_##kind##_handle_t k)                            \
+    {                                                                                              \
+        return nx_handle_close_untyped(k.h);                                                       \
+    }                                                                                              \
+    static inline nx_status_t nx_##kind##_revoke(nx_##kind##_handle_t k, uint32_t *revoked)        \
+    {                                                                                              \
+        return nx_handle_revoke_untyped(k.h, revoked);                                             \
+    }                                                                                              \
+    static inline nx_status_t nx_##kind##_wait_one(nx_##kind##_handle_t k, uint32_t signals,       \
+                                                   uint64_t deadline_ns, uint32_t *observed)       \
+    {                                                                                              \
+        return nx_object_wait_one_untyped(k.h, signals, deadline_ns, observed);                    \
+    }                                                                                              \
+    _Static_assert(sizeof(nx_##kind##_handle_t) == sizeof(nx_handle_t), "out->h is all of *out")
+
+NX_TYPED_HANDLE_CALLS(channel);
+NX_TYPED_HANDLE_CALLS(vmo);
+NX_TYPED_HANDLE_CALLS(event);
+NX_TYPED_HANDLE_CALLS(thread);
+NX_TYPED_HANDLE_CALLS(task);
+
+/* The function for `op` of h's kind; `untyped` for an nx_handle_t. Any
+ * other type (a koid, an integer) does not compile. */
+/* clang-format off */
+#define NX_HANDLE_DISPATCH(h, untyped, op)                                                         \
+    _Generic((h),                                                                                  \
+        nx_handle_t: untyped,                                                                      \
+        nx_channel_handle_t: nx_channel_##op,                                                      \
+        nx_vmo_handle_t: nx_vmo_##op,                                                              \
+        nx_event_handle_t: nx_event_##op,                                                          \
+        nx_thread_handle_t: nx_thread_##op,                                                        \
+        nx_task_handle_t: nx_task_##op)
+/* clang-format on */
+
+/* A second handle to h's object with `rights` (NX_RIGHTS_SAME: h's), of
+ * h's kind; *out is the kind's invalid value on failure. */
+#define nx_handle_duplicate(h, rights, out)                                                        \
+    NX_HANDLE_DISPATCH(h, nx_handle_duplicate_untyped, duplicate)(h, rights, out)
+
+/* Swap h for a handle with `rights` (no more than h's), of h's kind; h is
+ * gone on success. */
+#define nx_handle_replace(h, rights, out)                                                          \
+    NX_HANDLE_DISPATCH(h, nx_handle_replace_untyped, replace)(h, rights, out)
+
+#define nx_handle_close(h) NX_HANDLE_DISPATCH(h, nx_handle_close_untyped, close)(h)
+
+#define nx_handle_revoke(h, revoked)                                                               \
+    NX_HANDLE_DISPATCH(h, nx_handle_revoke_untyped, revoke)(h, revoked)
+
+#define nx_object_wait_one(h, signals, deadline_ns, observed)                                      \
+    NX_HANDLE_DISPATCH(h, nx_object_wait_one_untyped, wait_one)(h, signals, deadline_ns, observed)
+
+/* --- events ---------------------------------------------------------------- */
+
+static inline nx_status_t nx_event_create(nx_event_handle_t *out)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_OBJECT_SIGNAL, h.v, clear, set, 0, 0, 0).status;
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_EVENT_CREATE, 0, 0, 0, 0, 0, 0);
+    out->h.v = r.status == NX_OK ? (uint32_t)r.value : 0u; /* the invalid handle on failure */
+    return (nx_status_t)r.status;
+}
+
+/* Clear, then set, user signals (NX_SIGNALS_USER) of an event: the only
+ * kind with user signals today (the kernel answers NX_ERR_WRONG_TYPE for
+ * another). */
+static inline nx_status_t nx_object_signal(nx_event_handle_t ev, uint32_t clear, uint32_t set)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_OBJECT_SIGNAL, ev.h.v, clear, set, 0, 0, 0).status;
 }
 
 /* A kernel counter; NX_ERR_INVALID_ARGS for an unknown one or a hart that
@@ -212,39 +320,43 @@ static inline nx_status_t nx_kernel_stat(nx_kernel_stat_t stat, uint32_t hart, u
     return (nx_status_t)r.status;
 }
 
-/* A channel: two endpoint handles (docs/abi/ipc.md). */
-static inline nx_status_t nx_channel_create(nx_handle_t *a, nx_handle_t *b)
+/* --- channels (docs/abi/ipc.md) ---------------------------------------------
+ * The handles a message carries are untyped: a message may carry any kind;
+ * the receiver says what it expects with nx_K_from_handle. */
+
+/* A channel: two endpoint handles. */
+static inline nx_status_t nx_channel_create(nx_channel_handle_t *a, nx_channel_handle_t *b)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_CHANNEL_CREATE, 0, 0, 0, 0, 0, 0);
-    a->v = r.status == NX_OK ? (uint32_t)r.value : 0u;
-    b->v = r.status == NX_OK ? (uint32_t)(r.value >> 32) : 0u;
+    a->h.v = r.status == NX_OK ? (uint32_t)r.value : 0u;
+    b->h.v = r.status == NX_OK ? (uint32_t)(r.value >> 32) : 0u;
     return (nx_status_t)r.status;
 }
 
-/* Write n bytes and nh handles (moved out of the caller's table) on h. */
-static inline nx_status_t nx_channel_write(nx_handle_t h, const void *bytes, uint32_t n,
+/* Write n bytes and nh handles (moved out of the caller's table) on ch. */
+static inline nx_status_t nx_channel_write(nx_channel_handle_t ch, const void *bytes, uint32_t n,
                                            const nx_handle_t *handles, uint32_t nh, uint64_t txid)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, h.v, (uint64_t)(uintptr_t)bytes, n,
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, ch.h.v, (uint64_t)(uintptr_t)bytes, n,
                                    (uint64_t)(uintptr_t)handles, nh, txid)
         .status;
 }
 
-/* Read the oldest message on h into bytes (cap) and handles (hcap); *info
+/* Read the oldest message on ch into bytes (cap) and handles (hcap); *info
  * says what it held (also on NX_ERR_BUFFER_TOO_SMALL). */
-static inline nx_status_t nx_channel_read(nx_handle_t h, void *bytes, uint32_t cap,
+static inline nx_status_t nx_channel_read(nx_channel_handle_t ch, void *bytes, uint32_t cap,
                                           nx_handle_t *handles, uint32_t hcap, nx_msg_info_t *info)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, h.v, (uint64_t)(uintptr_t)bytes, cap,
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, ch.h.v, (uint64_t)(uintptr_t)bytes, cap,
                                    (uint64_t)(uintptr_t)handles, hcap, (uint64_t)(uintptr_t)info)
         .status;
 }
 
-/* Call: write `n` bytes and `nh` handles on h, wait until `deadline_ns`
+/* Call: write `n` bytes and `nh` handles on ch, wait until `deadline_ns`
  * for the reply (the peer's write carrying the txid the kernel chose) and
  * read it into `reply` (cap bytes) and `rhandles` (hcap); *info says what
  * it held (also on NX_ERR_BUFFER_TOO_SMALL). */
-static inline nx_status_t nx_channel_call(nx_handle_t h, const void *bytes, uint32_t n,
+static inline nx_status_t nx_channel_call(nx_channel_handle_t ch, const void *bytes, uint32_t n,
                                           const nx_handle_t *handles, uint32_t nh, void *reply,
                                           uint32_t cap, nx_handle_t *rhandles, uint32_t hcap,
                                           uint64_t deadline_ns, nx_msg_info_t *info)
@@ -259,26 +371,15 @@ static inline nx_status_t nx_channel_call(nx_handle_t h, const void *bytes, uint
         cap,
         hcap,
     };
-    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_CALL, h.v, (uint64_t)(uintptr_t)&args,
+    return (nx_status_t)nx_syscall(NX_SYS_CHANNEL_CALL, ch.h.v, (uint64_t)(uintptr_t)&args,
                                    deadline_ns, (uint64_t)(uintptr_t)info, 0, 0)
         .status;
 }
 
-/* Wait until the object h names has a signal in `signals`, or until
- * `deadline_ns` (a past deadline polls); *observed gets its signals (on
- * NX_OK and NX_ERR_TIMED_OUT). */
-static inline nx_status_t nx_object_wait_one(nx_handle_t h, uint32_t signals, uint64_t deadline_ns,
-                                             uint32_t *observed)
-{
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_OBJECT_WAIT_ONE, h.v, signals, deadline_ns, 0, 0, 0);
-    if (observed != NULL)
-        *observed = (uint32_t)r.value;
-    return (nx_status_t)r.status;
-}
-
 /* Wait on up to NX_WAIT_MANY_MAX objects at once: until one has a signal
  * its item waits for; every item's pending gets its object's signals and
- * *first the lowest index that fired. */
+ * *first the lowest index that fired. Items hold untyped handles (any
+ * kind: nx_K_to_handle). */
 static inline nx_status_t nx_object_wait_many(nx_wait_item_t *items, uint32_t n,
                                               uint64_t deadline_ns, uint32_t *first)
 {
@@ -289,60 +390,62 @@ static inline nx_status_t nx_object_wait_many(nx_wait_item_t *items, uint32_t n,
     return (nx_status_t)r.status;
 }
 
+/* --- VMOs (docs/abi/vmo.md) ------------------------------------------------- */
+
 /* A VMO of `size` bytes (rounded up to NX_VMO_PAGE_SIZE), zeroed, charged
- * to the caller's memory budget (docs/abi/vmo.md). */
-static inline nx_status_t nx_vmo_create(uint64_t size, nx_handle_t *out)
+ * to the caller's memory budget. */
+static inline nx_status_t nx_vmo_create(uint64_t size, nx_vmo_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE, size, 0, 0, 0, 0, 0);
-    out->v = (uint32_t)r.value;
+    out->h.v = (uint32_t)r.value;
     return (nx_status_t)r.status;
 }
 
 /* Copy `len` bytes at `offset` of the VMO into `buf`. */
-static inline nx_status_t nx_vmo_read(nx_handle_t h, uint64_t offset, void *buf, uint64_t len)
+static inline nx_status_t nx_vmo_read(nx_vmo_handle_t vmo, uint64_t offset, void *buf, uint64_t len)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_VMO_READ, h.v, offset, (uint64_t)(uintptr_t)buf, len, 0,
-                                   0)
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_READ, vmo.h.v, offset, (uint64_t)(uintptr_t)buf, len,
+                                   0, 0)
         .status;
 }
 
 /* Copy `len` bytes of `buf` into the VMO at `offset`. */
-static inline nx_status_t nx_vmo_write(nx_handle_t h, uint64_t offset, const void *buf,
+static inline nx_status_t nx_vmo_write(nx_vmo_handle_t vmo, uint64_t offset, const void *buf,
                                        uint64_t len)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_VMO_WRITE, h.v, offset, (uint64_t)(uintptr_t)buf, len, 0,
-                                   0)
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_WRITE, vmo.h.v, offset, (uint64_t)(uintptr_t)buf, len,
+                                   0, 0)
         .status;
 }
 
 /* The VMO's size in bytes (a multiple of NX_VMO_PAGE_SIZE). */
-static inline nx_status_t nx_vmo_get_size(nx_handle_t h, uint64_t *size)
+static inline nx_status_t nx_vmo_get_size(nx_vmo_handle_t vmo, uint64_t *size)
 {
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_GET_SIZE, h.v, 0, 0, 0, 0, 0);
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_GET_SIZE, vmo.h.v, 0, 0, 0, 0, 0);
     *size = r.value;
     return (nx_status_t)r.status;
 }
 
-/* A slice: a VMO that is the window [offset, offset + size) of h's pages. */
-static inline nx_status_t nx_vmo_create_slice(nx_handle_t h, uint64_t offset, uint64_t size,
-                                              nx_handle_t *out)
+/* A slice: a VMO that is the window [offset, offset + size) of vmo's pages. */
+static inline nx_status_t nx_vmo_create_slice(nx_vmo_handle_t vmo, uint64_t offset, uint64_t size,
+                                              nx_vmo_handle_t *out)
 {
-    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE_SLICE, h.v, offset, size, 0, 0, 0);
-    out->v = (uint32_t)r.value;
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE_SLICE, vmo.h.v, offset, size, 0, 0, 0);
+    out->h.v = (uint32_t)r.value;
     return (nx_status_t)r.status;
 }
 
 /* Seal the VMO read-only, for every holder, for good. */
-static inline nx_status_t nx_vmo_seal(nx_handle_t h)
+static inline nx_status_t nx_vmo_seal(nx_vmo_handle_t vmo)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_VMO_SEAL, h.v, 0, 0, 0, 0, 0).status;
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_SEAL, vmo.h.v, 0, 0, 0, 0, 0).status;
 }
 
 /* Map `len` bytes of the VMO, from `offset`, at `addr` with NX_VM_* `prot`. */
-static inline nx_status_t nx_vmo_map(nx_handle_t h, uint64_t offset, uintptr_t addr, uint64_t len,
-                                     uint32_t prot)
+static inline nx_status_t nx_vmo_map(nx_vmo_handle_t vmo, uint64_t offset, uintptr_t addr,
+                                     uint64_t len, uint32_t prot)
 {
-    return (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, h.v, offset, addr, len, prot, 0).status;
+    return (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, vmo.h.v, offset, addr, len, prot, 0).status;
 }
 
 /* Remove the mapping vmo_map made at `addr` (exactly `len` bytes). */
@@ -350,6 +453,8 @@ static inline nx_status_t nx_vmo_unmap(uintptr_t addr, uint64_t len)
 {
     return (nx_status_t)nx_syscall(NX_SYS_VMO_UNMAP, addr, len, 0, 0, 0, 0).status;
 }
+
+/* --- the console ------------------------------------------------------------ */
 
 /* Write `len` bytes (at most NX_DEBUG_WRITE_MAX) to the kernel console.
  * NX_ERR_INVALID_ARGS (too long), NX_ERR_BAD_ADDRESS (not the caller's

@@ -4,7 +4,8 @@
  * Each identifier is a one-member struct: the same size and cost as the
  * integer inside, but a distinct type, so passing a koid where a handle is
  * expected (or a hart id where an IRQ id is) is a compile error, not a bug
- * found later. tests/unit/newtype/ holds snippets that must fail to compile.
+ * found later. tests/newtype/ holds snippets that must fail to compile.
+ * The user API also types handles by kind of object (nexus/handle.h).
  *
  * User code receives these from the kernel and passes them back; it never
  * makes one from an integer except the documented invalid values. Inside

@@ -465,7 +465,7 @@ static void vmo_4k_op(void)
 
 #define CALL_ROUNDS 20000u
 
-static nx_handle_t call_server_end;
+static nx_channel_handle_t call_server_end;
 
 static void bench_call_server(uintptr_t rounds)
 {
@@ -482,7 +482,8 @@ static void bench_call_server(uintptr_t rounds)
 
 NX_SIM_PROGRAM(bench_call_reply)
 {
-    nx_handle_t me, t;
+    nx_channel_handle_t me;
+    nx_thread_handle_t t;
     unsigned char buf[64] = { 1 };
     if (nx_channel_create(&me, &call_server_end) != NX_OK ||
         nx_thread_create(bench_call_server, arg, NX_QOS_NORMAL, 1, &t) != NX_OK)

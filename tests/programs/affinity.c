@@ -35,7 +35,7 @@ NX_PROGRAM(affinity)
     for (uint32_t h = 0; h < 32u && n < 8u; h++)
         if ((online & (1u << h)) != 0u)
             harts[n++] = h;
-    nx_handle_t t[8];
+    nx_thread_handle_t t[8];
     uint32_t mask[8];
     for (uint32_t i = 0; i < 8u; i++) {
         mask[i] = (1u << harts[i % n]) | (1u << harts[(i + 1u) % n]);
@@ -44,7 +44,7 @@ NX_PROGRAM(affinity)
     }
     nx_compute(1 * MS);
     uint32_t one = 1u << harts[1u % n];
-    nx_status_t st = nx_thread_set_affinity(t[0], one, NX_HANDLE_INVALID);
+    nx_status_t st = nx_thread_set_affinity(t[0], one, NX_TASK_HANDLE_INVALID);
     if (st != NX_OK && st != NX_ERR_THREAD_EXITED) /* it may be done already */
         nx_thread_exit(verdict("affinity", "narrowing refused", (uint64_t)-st));
     narrowed = 1;

@@ -9,7 +9,7 @@
 
 #define DEFAULT_ROUNDS 5000u
 
-static nx_handle_t srv_end;
+static nx_channel_handle_t srv_end;
 static uint32_t server_rounds;
 
 static void server(uintptr_t arg)
@@ -41,7 +41,7 @@ static void report(const char *name, uint64_t total, uint32_t ops)
 NX_PROGRAM(bench_ipc)
 {
     uint32_t rounds = arg != 0u ? (uint32_t)arg : DEFAULT_ROUNDS;
-    nx_handle_t me;
+    nx_channel_handle_t me;
     if (nx_channel_create(&me, &srv_end) != NX_OK)
         nx_thread_exit(1);
     unsigned char buf[64] = { 1 };
@@ -55,7 +55,7 @@ NX_PROGRAM(bench_ipc)
     report("rv64_channel_write_read_64", nx_time_now() - t0, rounds);
 
     server_rounds = rounds;
-    nx_handle_t t;
+    nx_thread_handle_t t;
     if (nx_thread_create(server, 0, NX_QOS_IDLE, 1u << nx_hart_id(), &t) != NX_OK)
         nx_thread_exit(3);
     t0 = nx_time_now();
@@ -72,7 +72,7 @@ NX_PROGRAM(bench_ipc)
 
     /* A page into a VMO and back out (the copy path of the zero-copy
      * route's setup: what sharing avoids for bulk data). */
-    nx_handle_t vmo;
+    nx_vmo_handle_t vmo;
     static unsigned char page[NX_VMO_PAGE_SIZE]; /* program data: user memory on rv64 */
     if (nx_vmo_create(NX_VMO_PAGE_SIZE, &vmo) != NX_OK)
         nx_thread_exit(6);

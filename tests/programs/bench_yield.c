@@ -16,7 +16,7 @@ NX_PROGRAM(bench_yield)
 {
     (void)arg;
     uint32_t hart = 1u << nx_hart_id();
-    nx_handle_t a, b;
+    nx_thread_handle_t a, b;
     uint64_t t0 = nx_time_now();
     if (nx_thread_create(yielder, 0, NX_QOS_NORMAL, hart, &a) != NX_OK ||
         nx_thread_create(yielder, 1, NX_QOS_NORMAL, hart, &b) != NX_OK)

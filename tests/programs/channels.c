@@ -7,11 +7,11 @@
 
 #define ROUNDS 50u
 
-static nx_handle_t far_end;
+static nx_channel_handle_t far_end;
 
 /* Read one message into buf (n bytes), waiting up to a second for it. */
-static nx_status_t read_wait(nx_handle_t h, void *buf, uint32_t n, nx_handle_t *hs, uint32_t hcap,
-                             nx_msg_info_t *info)
+static nx_status_t read_wait(nx_channel_handle_t h, void *buf, uint32_t n, nx_handle_t *hs,
+                             uint32_t hcap, nx_msg_info_t *info)
 {
     nx_status_t st = nx_object_wait_one(h, NX_CHANNEL_READABLE | NX_CHANNEL_PEER_CLOSED,
                                         nx_time_now() + 1000 * MS, 0);
@@ -36,7 +36,7 @@ static void echo(uintptr_t arg)
     char byte;
     if (read_wait(far_end, &byte, 1, &ev, 1, &info) != NX_OK || info.handles != 1u)
         nx_thread_exit(3);
-    if (nx_object_signal(ev, 0, 0x01000000u) != NX_OK)
+    if (nx_object_signal(nx_event_from_handle(ev), 0, 0x01000000u) != NX_OK)
         nx_thread_exit(4);
     if (nx_channel_write(far_end, &byte, 1, &ev, 1, 0) != NX_OK)
         nx_thread_exit(5);
@@ -46,11 +46,11 @@ static void echo(uintptr_t arg)
 NX_PROGRAM(channels)
 {
     (void)arg;
-    nx_handle_t near;
+    nx_channel_handle_t near;
     if (nx_channel_create(&near, &far_end) != NX_OK)
         nx_thread_exit(verdict("channels", "create", 0));
     uint32_t other = other_hart();
-    nx_handle_t t;
+    nx_thread_handle_t t;
     if (nx_thread_create(echo, 0, NX_QOS_NORMAL, 1u << other, &t) != NX_OK)
         nx_thread_exit(verdict("channels", "thread_create", 0));
     for (uint32_t i = 0; i < ROUNDS; i++) {
@@ -63,11 +63,13 @@ NX_PROGRAM(channels)
             nx_thread_exit(verdict("channels", "echo", i));
     }
     /* A handle goes and comes back; the sent value is stale meanwhile. */
-    nx_handle_t ev, back;
+    nx_event_handle_t ev;
+    nx_handle_t moved, back;
     if (nx_event_create(&ev) != NX_OK)
         nx_thread_exit(verdict("channels", "event_create", 0));
     char byte = 'h';
-    if (nx_channel_write(near, &byte, 1, &ev, 1, 0) != NX_OK)
+    moved = nx_event_to_handle(ev);
+    if (nx_channel_write(near, &byte, 1, &moved, 1, 0) != NX_OK)
         nx_thread_exit(verdict("channels", "write a handle", 0));
     if (nx_handle_close(ev) != NX_ERR_BAD_HANDLE)
         nx_thread_exit(verdict("channels", "a sent handle is still usable", 0));

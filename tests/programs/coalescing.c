@@ -24,7 +24,7 @@ static uint64_t round_avoided(uint32_t hart, uint64_t lead)
     uint64_t before = 0;
     (void)nx_kernel_stat(NX_STAT_TIMERS_COALESCED, hart, &before);
     deadline_base = nx_time_now() + lead;
-    nx_handle_t t[6];
+    nx_thread_handle_t t[6];
     for (uint32_t i = 0; i < 6u; i++)
         if (nx_thread_create(sleeper, i, NX_QOS_NORMAL, 1u << hart, &t[i]) != NX_OK)
             nx_thread_exit(verdict("coalescing", "create", i));

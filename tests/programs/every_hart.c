@@ -23,7 +23,7 @@ NX_PROGRAM(every_hart)
     for (uint32_t i = 0; i < 32u; i++) /* globals outlive a simulated run */
         ran_on[i] = 0;
     uint32_t online = online_harts();
-    nx_handle_t h[32];
+    nx_thread_handle_t h[32];
     for (uint32_t i = 0; i < 32u; i++) {
         if ((online & (1u << i)) == 0u)
             continue;

@@ -17,7 +17,7 @@ NX_PROGRAM(fault)
 {
     (void)arg;
     came_back = 0; /* globals outlive a simulated run */
-    nx_handle_t h;
+    nx_thread_handle_t h;
     if (nx_thread_create(sibling, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h) != NX_OK)
         nx_thread_exit(verdict("fault", "create", 0));
     nx_compute(1 * MS);

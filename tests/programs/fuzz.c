@@ -191,8 +191,11 @@ static uint64_t gen_handle(worker_t *w)
     if (roll < 80u && w->nstale > 0u)
         return w->stale[below(w, w->nstale < STALE_MAX ? w->nstale : STALE_MAX)];
     if (roll < 85u) {
-        const nx_handle_t start[] = { NX_START_SELF_THREAD, NX_START_SELF_TASK,
-                                      NX_START_PEER_CHANNEL };
+        /* Untyped: the fuzzer passes any handle to any call (the kernel,
+         * not the type, is the boundary). */
+        const nx_handle_t start[] = { nx_thread_to_handle(NX_START_SELF_THREAD),
+                                      nx_task_to_handle(NX_START_SELF_TASK),
+                                      nx_channel_to_handle(NX_START_PEER_CHANNEL) };
         return PICK(w, start).v;
     }
     if (roll < 90u)
@@ -469,13 +472,13 @@ static uint32_t pick_number(worker_t *w)
 static uint32_t alias_call(worker_t *w, uint64_t a[6])
 {
     if (w->mapped_at == 0u || below(w, 16) == 0u) {
-        nx_handle_t v;
+        nx_vmo_handle_t v;
         uintptr_t at = NX_TEST_MAP_BASE + (MAP_PAGES + 2u * w->index) * NX_VMO_PAGE_SIZE;
         (void)nx_vmo_unmap(at, 2u * NX_VMO_PAGE_SIZE);
         if (nx_vmo_create(2u * NX_VMO_PAGE_SIZE, &v) == NX_OK) {
-            remember(w, v.v);
+            remember(w, nx_vmo_to_handle(v).v);
             if (nx_vmo_map(v, 0, at, 2u * NX_VMO_PAGE_SIZE, NX_VM_READ | NX_VM_WRITE) == NX_OK) {
-                w->mapped_vmo = v.v;
+                w->mapped_vmo = nx_vmo_to_handle(v).v;
                 w->mapped_at = at;
             }
         }
@@ -581,7 +584,7 @@ static int32_t run(uintptr_t arg)
     for (uint32_t i = 0; i < WORKERS; i++) {
         while ((online & (1u << hart)) == 0u)
             hart = (hart + 1u) % 32u;
-        nx_handle_t t;
+        nx_thread_handle_t t;
         nx_status_t st = nx_thread_create(worker_main, i, NX_QOS_NORMAL, 1u << hart, &t);
         if (st != NX_OK)
             return verdict(NAME, "worker", (uint64_t)-st);

@@ -7,7 +7,7 @@
 NX_PROGRAM(handles)
 {
     (void)arg;
-    nx_handle_t ev, weak, stale;
+    nx_event_handle_t ev, weak, stale;
     nx_status_t st = nx_event_create(&ev);
     if (st != NX_OK)
         FAIL("create", -st);
@@ -29,7 +29,11 @@ NX_PROGRAM(handles)
     nx_handle_t forged = { 0x00abcd00u | 9u };
     if ((st = nx_handle_close(forged)) != NX_ERR_BAD_HANDLE)
         FAIL("a forged handle worked", -st);
-    if ((st = nx_object_signal(NX_START_SELF_THREAD, 0, 1u << 24)) != NX_ERR_WRONG_TYPE)
+    /* A lie about the kind compiles only through the conversions; the
+     * kernel still refuses it. */
+    nx_event_handle_t not_an_event =
+        nx_event_from_handle(nx_thread_to_handle(NX_START_SELF_THREAD));
+    if ((st = nx_object_signal(not_an_event, 0, 1u << 24)) != NX_ERR_WRONG_TYPE)
         FAIL("signalled a thread", -st);
     (void)nx_handle_close(ev);
     nx_thread_exit(verdict("handles", 0, 0));

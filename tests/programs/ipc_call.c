@@ -32,7 +32,7 @@ typedef struct {
 /* Serve the channel end named by arg until OP_STOP or OP_CLOSE. */
 static void server(uintptr_t arg)
 {
-    nx_handle_t end = { (uint32_t)arg };
+    nx_channel_handle_t end = nx_channel_from_handle(handle_arg(arg));
     char big[64] = { 0 }; /* on the stack: memory every port counts as the program's */
     for (;;) {
         uint32_t seen = 0;
@@ -56,7 +56,8 @@ static void server(uintptr_t arg)
             st = nx_channel_write(end, &answer, sizeof answer, 0, 0, info.txid);
             break;
         case OP_REFUSED_FIRST: /* a reply sending its own endpoint is refused... */
-            if (nx_channel_write(end, &answer, sizeof answer, &end, 1, info.txid) !=
+            nx_handle_t self = nx_channel_to_handle(end);
+            if (nx_channel_write(end, &answer, sizeof answer, &self, 1, info.txid) !=
                 NX_ERR_INVALID_ARGS)
                 nx_thread_exit(8);
             /* ...and the caller still waits for the right one */
@@ -85,7 +86,7 @@ static void server(uintptr_t arg)
     }
 }
 
-static nx_status_t call(nx_handle_t ch, uint32_t op, uint32_t value, nx_handle_t *h,
+static nx_status_t call(nx_channel_handle_t ch, uint32_t op, uint32_t value, nx_handle_t *h,
                         uint32_t *answer, uint64_t deadline_ns, nx_msg_info_t *info)
 {
     request_t rq = { op, value };
@@ -97,15 +98,16 @@ static nx_status_t call(nx_handle_t ch, uint32_t op, uint32_t value, nx_handle_t
     return st;
 }
 
-static nx_handle_t start_server(nx_handle_t end, uint32_t hart)
+static nx_thread_handle_t start_server(nx_channel_handle_t end, uint32_t hart)
 {
-    nx_handle_t t;
-    EXPECT_ST(NAME, "thread_create", nx_thread_create(server, end.v, NX_QOS_NORMAL, 1u << hart, &t),
+    nx_thread_handle_t t;
+    EXPECT_ST(NAME, "thread_create",
+              nx_thread_create(server, nx_channel_to_handle(end).v, NX_QOS_NORMAL, 1u << hart, &t),
               NX_OK);
     return t;
 }
 
-static void join_ok(nx_handle_t t, const char *what)
+static void join_ok(nx_thread_handle_t t, const char *what)
 {
     int32_t code = -1;
     EXPECT_ST(NAME, what, nx_thread_join(t, nx_time_now() + 5000 * MS, &code), NX_OK);
@@ -115,9 +117,9 @@ static void join_ok(nx_handle_t t, const char *what)
 /* ROUNDS calls answered by a server on `hart`, then a handle out and back. */
 static void rounds(uint32_t hart)
 {
-    nx_handle_t me, srv;
+    nx_channel_handle_t me, srv;
     EXPECT_ST(NAME, "channel_create", nx_channel_create(&me, &srv), NX_OK);
-    nx_handle_t t = start_server(srv, hart);
+    nx_thread_handle_t t = start_server(srv, hart);
     nx_msg_info_t info;
     uint64_t last_txid = 0;
     for (uint32_t i = 0; i < ROUNDS; i++) {
@@ -132,12 +134,15 @@ static void rounds(uint32_t hart)
     EXPECT_ST(NAME, "a refused reply",
               call(me, OP_REFUSED_FIRST, 3, 0, &answer, nx_time_now() + 1000 * MS, &info), NX_OK);
     EXPECT(NAME, "the reply after a refused one", answer == 1003u, answer);
-    nx_handle_t ev, sent;
+    nx_event_handle_t ev, sent;
     EXPECT_ST(NAME, "event_create", nx_event_create(&ev), NX_OK);
     sent = ev;
+    nx_handle_t h = nx_event_to_handle(ev);
     EXPECT_ST(NAME, "call with a handle",
-              call(me, OP_ECHO_HANDLE, 7, &ev, &answer, nx_time_now() + 1000 * MS, &info), NX_OK);
-    EXPECT(NAME, "the handle came back", info.handles == 1u && ev.v != sent.v, info.handles);
+              call(me, OP_ECHO_HANDLE, 7, &h, &answer, nx_time_now() + 1000 * MS, &info), NX_OK);
+    ev = nx_event_from_handle(h); /* the server sends back what it got */
+    EXPECT(NAME, "the handle came back", info.handles == 1u && !nx_event_eq(ev, sent),
+           info.handles);
     EXPECT_ST(NAME, "the sent value is stale", nx_object_signal(sent, 0, 0x01000000u),
               NX_ERR_BAD_HANDLE);
     EXPECT_ST(NAME, "the returned one works", nx_object_signal(ev, 0, 0x01000000u), NX_OK);
@@ -149,13 +154,13 @@ static void rounds(uint32_t hart)
     (void)nx_handle_close(srv);
 }
 
-static nx_handle_t to_close;
+static nx_channel_handle_t to_close;
 
 /* Close to_close once a request is queued at the end named by arg (the
  * caller's call is under way then). */
 static void closes_mid_call(uintptr_t arg)
 {
-    nx_handle_t far = { (uint32_t)arg };
+    nx_channel_handle_t far = nx_channel_from_handle(handle_arg(arg));
     if (nx_object_wait_one(far, NX_CHANNEL_READABLE, nx_time_now() + 2000 * MS, 0) != NX_OK)
         nx_thread_exit(1);
     nx_thread_exit(nx_handle_close(to_close) == NX_OK ? 0 : 2);
@@ -163,17 +168,17 @@ static void closes_mid_call(uintptr_t arg)
 
 static void failures(void)
 {
-    nx_handle_t me, srv;
+    nx_channel_handle_t me, srv;
     EXPECT_ST(NAME, "channel_create", nx_channel_create(&me, &srv), NX_OK);
-    nx_handle_t t = start_server(srv, other_hart());
+    nx_thread_handle_t t = start_server(srv, other_hart());
     nx_msg_info_t info;
     uint32_t answer = 0;
 
     /* Too big a reply: sizes reported, its handle closed with it. */
-    nx_handle_t ev;
+    nx_event_handle_t ev;
     EXPECT_ST(NAME, "event_create", nx_event_create(&ev), NX_OK);
-    EXPECT_ST(NAME, "big reply",
-              call(me, OP_BIG, 0, &ev, &answer, nx_time_now() + 1000 * MS, &info),
+    nx_handle_t h = nx_event_to_handle(ev);
+    EXPECT_ST(NAME, "big reply", call(me, OP_BIG, 0, &h, &answer, nx_time_now() + 1000 * MS, &info),
               NX_ERR_BUFFER_TOO_SMALL);
     EXPECT(NAME, "big reply sizes", info.bytes == 64u && info.handles == 1u, info.bytes);
     unsigned char big[64];
@@ -200,7 +205,7 @@ static void failures(void)
               call(me, OP_IGNORE, 0, 0, &answer, nx_time_now() + 61000 * MS, &info),
               NX_ERR_INVALID_ARGS);
     EXPECT_ST(NAME, "args in kernel memory",
-              (nx_status_t)nx_syscall(NX_SYS_CHANNEL_CALL, me.v,
+              (nx_status_t)nx_syscall(NX_SYS_CHANNEL_CALL, nx_channel_to_handle(me).v,
                                       (uint64_t)(uintptr_t)NX_TEST_KERNEL_ADDRESS,
                                       nx_time_now() + 1 * MS, (uint64_t)(uintptr_t)&info, 0, 0)
                   .status,
@@ -212,9 +217,10 @@ static void failures(void)
 
     /* Our own end closed by another thread mid-call: canceled. */
     to_close = me;
-    nx_handle_t closer;
+    nx_thread_handle_t closer;
     EXPECT_ST(NAME, "thread_create",
-              nx_thread_create(closes_mid_call, srv.v, NX_QOS_NORMAL, NX_AFFINITY_ALL, &closer),
+              nx_thread_create(closes_mid_call, nx_channel_to_handle(srv).v, NX_QOS_NORMAL,
+                               NX_AFFINITY_ALL, &closer),
               NX_OK);
     EXPECT_ST(NAME, "canceled",
               call(me, OP_IGNORE, 0, 0, &answer, nx_time_now() + 1000 * MS, &info),

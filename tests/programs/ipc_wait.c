@@ -14,7 +14,7 @@
 #define GO_SIGNAL   0x02000000u
 #define ANY_CHANNEL (NX_CHANNEL_READABLE | NX_CHANNEL_PEER_CLOSED)
 
-static nx_handle_t shared; /* what the helper threads work on */
+static nx_channel_handle_t shared; /* what the helper threads work on */
 
 /* Wait for the peer to close (or a message): exit 0 when PEER_CLOSED. */
 static void waits_for_close(uintptr_t arg)
@@ -30,7 +30,7 @@ static void waits_for_close(uintptr_t arg)
  * one byte on shared. */
 static void signals_then_writes(uintptr_t arg)
 {
-    nx_handle_t ev = { (uint32_t)arg };
+    nx_event_handle_t ev = nx_event_from_handle(handle_arg(arg));
     (void)nx_sleep_until(nx_time_now() + 1 * MS, 0);
     if (nx_object_signal(ev, 0, USER_SIGNAL) != NX_OK)
         nx_thread_exit(1);
@@ -54,21 +54,21 @@ static void drains_one(uintptr_t arg)
  * Exit 0 then, 1 when the handle was gone before the wait began. */
 static void waits_on_event(uintptr_t arg)
 {
-    nx_handle_t ev = { (uint32_t)arg };
+    nx_event_handle_t ev = nx_event_from_handle(handle_arg(arg));
     nx_status_t st = nx_object_wait_one(ev, USER_SIGNAL, nx_time_now() + 2000 * MS, 0);
     nx_thread_exit(st == NX_ERR_CANCELED ? 0 : st == NX_ERR_BAD_HANDLE ? 1 : 10 - st);
 }
 
-static void join_ok(nx_handle_t t, const char *what)
+static void join_ok(nx_thread_handle_t t, const char *what)
 {
     int32_t code = -1;
     EXPECT_ST(NAME, what, nx_thread_join(t, nx_time_now() + 5000 * MS, &code), NX_OK);
     EXPECT(NAME, what, code == 0, (uint64_t)(int64_t)code);
 }
 
-static nx_handle_t spawn(void (*fn)(uintptr_t), uintptr_t arg, uint32_t hart)
+static nx_thread_handle_t spawn(void (*fn)(uintptr_t), uintptr_t arg, uint32_t hart)
 {
-    nx_handle_t t;
+    nx_thread_handle_t t;
     EXPECT_ST(NAME, "thread_create", nx_thread_create(fn, arg, NX_QOS_NORMAL, 1u << hart, &t),
               NX_OK);
     return t;
@@ -80,9 +80,9 @@ static nx_handle_t spawn(void (*fn)(uintptr_t), uintptr_t arg, uint32_t hart)
 static void close_cancels_wait(void)
 {
     for (uint64_t delay = 1 * MS; delay <= 64 * MS; delay *= 2u) {
-        nx_handle_t ev;
+        nx_event_handle_t ev;
         EXPECT_ST(NAME, "event_create", nx_event_create(&ev), NX_OK);
-        nx_handle_t t = spawn(waits_on_event, ev.v, other_hart());
+        nx_thread_handle_t t = spawn(waits_on_event, nx_event_to_handle(ev).v, other_hart());
         (void)nx_sleep_until(nx_time_now() + delay, 0);
         EXPECT_ST(NAME, "close the event", nx_handle_close(ev), NX_OK);
         int32_t code = -1;
@@ -94,7 +94,7 @@ static void close_cancels_wait(void)
     nx_thread_exit(verdict(NAME, "the waiter never began in time", 0));
 }
 
-static void timeouts_and_polls(nx_handle_t a, nx_handle_t b)
+static void timeouts_and_polls(nx_channel_handle_t a, nx_channel_handle_t b)
 {
     uint32_t seen = 0;
     EXPECT_ST(NAME, "empty wait", nx_object_wait_one(a, ANY_CHANNEL, nx_time_now() + 1 * MS, &seen),
@@ -109,7 +109,7 @@ static void timeouts_and_polls(nx_handle_t a, nx_handle_t b)
     EXPECT_ST(NAME, "read", nx_channel_read(a, &byte, 1, 0, 0, &info), NX_OK);
 }
 
-static void bad_arguments(nx_handle_t a)
+static void bad_arguments(nx_channel_handle_t a)
 {
     uint32_t seen = 0, first = 0;
     EXPECT_ST(NAME, "wait for nothing", nx_object_wait_one(a, 0, 0, &seen), NX_ERR_INVALID_ARGS);
@@ -120,20 +120,20 @@ static void bad_arguments(nx_handle_t a)
               nx_object_wait_one(NX_START_SELF_THREAD, 1, 0, &seen), NX_ERR_NOT_SUPPORTED);
     nx_handle_t forged = { 0x00abcd00u | 9u };
     EXPECT_ST(NAME, "forged", nx_object_wait_one(forged, 1, 0, &seen), NX_ERR_BAD_HANDLE);
-    nx_handle_t ev, mute;
+    nx_event_handle_t ev, mute;
     EXPECT_ST(NAME, "event", nx_event_create(&ev), NX_OK);
     EXPECT_ST(NAME, "dup", nx_handle_duplicate(ev, NX_RIGHT_SIGNAL, &mute), NX_OK);
     EXPECT_ST(NAME, "no WAIT right", nx_object_wait_one(mute, USER_SIGNAL, 0, &seen),
               NX_ERR_ACCESS_DENIED);
     nx_wait_item_t items[NX_WAIT_MANY_MAX + 1u];
     for (uint32_t i = 0; i <= NX_WAIT_MANY_MAX; i++)
-        items[i] = (nx_wait_item_t){ ev, USER_SIGNAL, 0 };
+        items[i] = (nx_wait_item_t){ nx_event_to_handle(ev), USER_SIGNAL, 0 };
     EXPECT_ST(NAME, "an empty set", nx_object_wait_many(items, 0, 0, &first), NX_ERR_INVALID_ARGS);
     EXPECT_ST(NAME, "one past the set bound",
               nx_object_wait_many(items, NX_WAIT_MANY_MAX + 1u, 0, &first), NX_ERR_OUT_OF_RANGE);
     EXPECT_ST(NAME, "a full set times out", nx_object_wait_many(items, NX_WAIT_MANY_MAX, 0, &first),
               NX_ERR_TIMED_OUT);
-    items[NX_WAIT_MANY_MAX - 1u].handle = mute;
+    items[NX_WAIT_MANY_MAX - 1u].handle = nx_event_to_handle(mute);
     EXPECT_ST(NAME, "one item without WAIT",
               nx_object_wait_many(items, NX_WAIT_MANY_MAX, 0, &first), NX_ERR_ACCESS_DENIED);
     EXPECT_ST(NAME, "a set in kernel memory",
@@ -146,17 +146,18 @@ static void bad_arguments(nx_handle_t a)
 NX_PROGRAM(ipc_wait)
 {
     (void)arg;
-    nx_handle_t a, b;
+    nx_channel_handle_t a, b;
     EXPECT_ST(NAME, "channel_create", nx_channel_create(&a, &b), NX_OK);
     timeouts_and_polls(a, b);
     bad_arguments(a);
 
     /* Wait set: an event and a channel; each fires in turn. */
-    nx_handle_t ev;
+    nx_event_handle_t ev;
     EXPECT_ST(NAME, "event_create", nx_event_create(&ev), NX_OK);
     shared = b;
-    nx_handle_t helper = spawn(signals_then_writes, ev.v, other_hart());
-    nx_wait_item_t set[2] = { { a, NX_CHANNEL_READABLE, 0 }, { ev, USER_SIGNAL, 0 } };
+    nx_thread_handle_t helper = spawn(signals_then_writes, nx_event_to_handle(ev).v, other_hart());
+    nx_wait_item_t set[2] = { { nx_channel_to_handle(a), NX_CHANNEL_READABLE, 0 },
+                              { nx_event_to_handle(ev), USER_SIGNAL, 0 } };
     uint32_t first = 99;
     EXPECT_ST(NAME, "wait set", nx_object_wait_many(set, 2, nx_time_now() + 2000 * MS, &first),
               NX_OK);
@@ -189,7 +190,7 @@ NX_PROGRAM(ipc_wait)
 
     /* Closing b wakes every waiter on a, here and on the other hart. */
     shared = a;
-    nx_handle_t w[WAITERS];
+    nx_thread_handle_t w[WAITERS];
     for (uint32_t i = 0; i < WAITERS; i++)
         w[i] = spawn(waits_for_close, 0, i == 0u ? nx_hart_id() : other_hart());
     (void)nx_sleep_until(nx_time_now() + 2 * MS, 0);

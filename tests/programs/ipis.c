@@ -30,13 +30,13 @@ NX_PROGRAM(ipis)
     /* Best effort: lowering the class of threads queued or running on
      * another hart nudges it (each nudge is sent, coalesced or throttled:
      * counted either way). Lowering needs no authority. */
-    nx_handle_t s[8];
+    nx_thread_handle_t s[8];
     for (uint32_t i = 0; i < 8u; i++)
         if (nx_thread_create(spinner, i, NX_QOS_NORMAL, 1u << other, &s[i]) != NX_OK)
             nx_thread_exit(verdict("ipis", "spinner", i));
     nx_compute(1 * MS);
     for (uint32_t i = 0; i < 8u; i++) {
-        (void)nx_thread_set_qos(s[i], NX_QOS_IDLE, NX_HANDLE_INVALID);
+        (void)nx_thread_set_qos(s[i], NX_QOS_IDLE, NX_TASK_HANDLE_INVALID);
         nx_compute(50 * US);
     }
     stop = 1;

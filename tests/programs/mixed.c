@@ -9,7 +9,7 @@
 
 static void server(uintptr_t arg)
 {
-    nx_handle_t end = { (uint32_t)arg };
+    nx_channel_handle_t end = nx_channel_from_handle(handle_arg(arg));
     for (;;) {
         uint32_t seen = 0;
         if (nx_object_wait_one(end, NX_CHANNEL_READABLE | NX_CHANNEL_PEER_CLOSED,
@@ -51,11 +51,16 @@ static void yielder(uintptr_t rounds)
 NX_SIM_PROGRAM(mixed)
 {
     uintptr_t calls = arg != 0u ? arg : 200u;
-    nx_handle_t me, there, srv, slp, yld, token;
+    nx_channel_handle_t me, there;
+    nx_thread_handle_t srv, slp, yld;
+    nx_event_handle_t ev;
     EXPECT_ST(NAME, "channel", nx_channel_create(&me, &there), NX_OK);
-    EXPECT_ST(NAME, "event", nx_event_create(&token), NX_OK);
+    EXPECT_ST(NAME, "event", nx_event_create(&ev), NX_OK);
+    nx_handle_t token = nx_event_to_handle(ev); /* goes out and comes back in messages */
     EXPECT_ST(NAME, "server",
-              nx_thread_create(server, there.v, NX_QOS_NORMAL, 1u << other_hart(), &srv), NX_OK);
+              nx_thread_create(server, nx_channel_to_handle(there).v, NX_QOS_NORMAL,
+                               1u << other_hart(), &srv),
+              NX_OK);
     EXPECT_ST(NAME, "sleeper",
               nx_thread_create(sleeper, calls / 2u, NX_QOS_NORMAL, NX_AFFINITY_ALL, &slp), NX_OK);
     EXPECT_ST(NAME, "yielder",

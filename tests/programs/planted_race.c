@@ -29,7 +29,7 @@ static void late_bumper(uintptr_t arg)
 NX_SIM_PROGRAM(planted_race)
 {
     counter = 0;
-    nx_handle_t t;
+    nx_thread_handle_t t;
     uint64_t at = arg != 0u ? arg : 17 * US;
     EXPECT_ST(NAME, "thread",
               nx_thread_create(late_bumper, at, NX_QOS_NORMAL, 1u << other_hart(), &t), NX_OK);

@@ -18,7 +18,7 @@ NX_PROGRAM(qos_order)
     finished = 0;                       /* globals outlive a simulated run: start clean */
     uint32_t hart = 1u << nx_hart_id(); /* stay together, on this one */
     static const nx_qos_t cls[3] = { NX_QOS_IDLE, NX_QOS_NORMAL, NX_QOS_INTERACTIVE };
-    nx_handle_t t[3];
+    nx_thread_handle_t t[3];
     /* This thread (Interactive, set by the bundle) makes them all before
      * any runs: it does not wait until it joins. */
     for (uint32_t i = 0; i < 3u; i++)

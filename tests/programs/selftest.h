@@ -45,6 +45,14 @@ static inline void user_store(uintptr_t va, const void *src, size_t n)
 #endif
 }
 
+/* A handle a thread got as its argument (nx_thread_create's arg: the
+ * creator passes nx_handle_of(h).v), untyped: the thread says what kind
+ * it expects with nx_K_from_handle. */
+static inline nx_handle_t handle_arg(uintptr_t arg)
+{
+    return (nx_handle_t){ (uint32_t)arg };
+}
+
 /* Where the VMO selftests map: 1 GiB into the user range both ports
  * have, [64 GiB, 128 GiB), far from the program image (its start) and
  * the stacks (its top). */

@@ -46,7 +46,7 @@ static void model_call(bool read, uint64_t offset, uint64_t alias, uint64_t len)
 }
 
 /* Fill the VMO (and the model) with the pattern; NX_OK or the status. */
-static nx_status_t fill(nx_handle_t vmo)
+static nx_status_t fill(nx_vmo_handle_t vmo)
 {
     unsigned char chunk[CHUNK];
     for (uint32_t at = 0; at < PAGES * PAGE; at += CHUNK) {
@@ -61,7 +61,7 @@ static nx_status_t fill(nx_handle_t vmo)
 
 /* The first byte of the VMO that differs from the model, or PAGES * PAGE
  * (PAGES * PAGE + 1 when reading it back failed). */
-static uint32_t first_wrong(nx_handle_t vmo)
+static uint32_t first_wrong(nx_vmo_handle_t vmo)
 {
     unsigned char chunk[CHUNK];
     for (uint32_t at = 0; at < PAGES * PAGE; at += CHUNK) {
@@ -103,7 +103,7 @@ static int32_t fail(const char *why, uint64_t detail)
 static int32_t run(void)
 {
     const uintptr_t base = NX_TEST_MAP_BASE, twice = NX_TEST_MAP_BASE + 16u * PAGE;
-    nx_handle_t vmo;
+    nx_vmo_handle_t vmo;
     nx_status_t st;
     if ((st = nx_vmo_create(PAGES * PAGE, &vmo)) != NX_OK)
         return fail("create", (uint64_t)-st);

@@ -18,7 +18,8 @@ static int32_t fail(const char *why, uint64_t detail)
 
 static int32_t run(void)
 {
-    nx_handle_t ch = NX_START_PEER_CHANNEL, vmo = NX_HANDLE_INVALID;
+    nx_channel_handle_t ch = NX_START_PEER_CHANNEL;
+    nx_handle_t got_vmo = NX_HANDLE_INVALID;
     uintptr_t at = NX_TEST_MAP_BASE + 16u * PAGE; /* not where vmo_share maps */
     nx_status_t st;
     uint32_t seen = 0;
@@ -27,8 +28,9 @@ static int32_t run(void)
         return fail("nothing came", (uint64_t)-st);
     char note[8];
     nx_msg_info_t info;
-    if ((st = nx_channel_read(ch, note, sizeof note, &vmo, 1, &info)) != NX_OK)
+    if ((st = nx_channel_read(ch, note, sizeof note, &got_vmo, 1, &info)) != NX_OK)
         return fail("read", (uint64_t)-st);
+    nx_vmo_handle_t vmo = nx_vmo_from_handle(got_vmo); /* the kernel checks it is one */
     uint64_t size = 0;
     if (info.handles != 1u || nx_vmo_get_size(vmo, &size) != NX_OK || size != 2u * PAGE)
         return fail("no VMO handle came", info.handles);

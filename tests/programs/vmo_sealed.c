@@ -16,7 +16,7 @@ static int32_t fail(const char *why, uint64_t detail)
 static int32_t run(void)
 {
     uintptr_t at = NX_TEST_MAP_BASE + 128u * PAGE;
-    nx_handle_t vmo, noseal, before, after;
+    nx_vmo_handle_t vmo, noseal, before, after;
     nx_status_t st;
     /* Buffers on the stack: memory every port counts as the program's. */
     char text[] = "sealed contents", other[] = "changed";
@@ -37,7 +37,7 @@ static int32_t run(void)
         return fail("seal", (uint64_t)-st);
     if ((st = nx_vmo_create_slice(vmo, 0, PAGE, &after)) != NX_OK)
         return fail("slice after", (uint64_t)-st);
-    nx_handle_t writers[3] = { vmo, noseal, before };
+    nx_vmo_handle_t writers[3] = { vmo, noseal, before };
     for (uint32_t i = 0; i < 3u; i++) {
         if ((st = nx_vmo_write(writers[i], 0, other, sizeof other)) != NX_ERR_SEALED)
             return fail("a sealed VMO was written", i);
@@ -55,7 +55,7 @@ static int32_t run(void)
             return fail("the contents changed", i);
     if ((st = nx_vmo_unmap(at, PAGE)) != NX_OK)
         return fail("unmap", (uint64_t)-st);
-    nx_handle_t all[4] = { vmo, noseal, before, after };
+    nx_vmo_handle_t all[4] = { vmo, noseal, before, after };
     for (uint32_t i = 0; i < 4u; i++)
         (void)nx_handle_close(all[i]);
     return verdict(NAME, 0, 0);

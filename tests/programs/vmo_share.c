@@ -33,7 +33,8 @@ static int32_t fail(const char *why, uint64_t detail)
 
 static int32_t run(void)
 {
-    nx_handle_t ch = NX_START_PEER_CHANNEL, vmo, dup;
+    nx_channel_handle_t ch = NX_START_PEER_CHANNEL;
+    nx_vmo_handle_t vmo, dup;
     uintptr_t at = NX_TEST_MAP_BASE;
     nx_status_t st;
     spin_stop = spinning = 0;
@@ -45,7 +46,8 @@ static int32_t run(void)
     if ((st = nx_handle_duplicate(vmo, NX_RIGHTS_SAME, &dup)) != NX_OK)
         return fail("duplicate", (uint64_t)-st);
     char note[8] = "vmo"; /* on the stack: memory every port counts as the program's */
-    if ((st = nx_channel_write(ch, note, 3, &dup, 1, 0)) != NX_OK)
+    nx_handle_t sent = nx_vmo_to_handle(dup);
+    if ((st = nx_channel_write(ch, note, 3, &sent, 1, 0)) != NX_OK)
         return fail("send", (uint64_t)-st);
     /* Sent: the duplicate is no longer ours. */
     uint64_t size = 0;
@@ -65,7 +67,7 @@ static int32_t run(void)
             return fail("the peer's answer is not in the shared memory", i);
 
     /* The mapping goes while another thread of this task runs elsewhere. */
-    nx_handle_t t;
+    nx_thread_handle_t t;
     uint64_t online = 0;
     (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &online);
     uint32_t elsewhere = (uint32_t)online & ~(1u << nx_hart_id());

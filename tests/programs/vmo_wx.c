@@ -16,7 +16,7 @@ static int32_t fail(const char *why, uint64_t detail)
 static int32_t run(void)
 {
     uintptr_t at = NX_TEST_MAP_BASE + 64u * PAGE;
-    nx_handle_t vmo, noexec;
+    nx_vmo_handle_t vmo, noexec;
     nx_status_t st;
     if ((st = nx_vmo_create(PAGE, &vmo)) != NX_OK)
         return fail("create", (uint64_t)-st);

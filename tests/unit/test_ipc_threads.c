@@ -42,7 +42,7 @@ static struct {
     uint32_t consumer_got;
 } rec;
 
-static nx_handle_t server_end, client_end;
+static nx_channel_handle_t server_end, client_end;
 
 typedef struct {
     uint32_t client;
@@ -70,7 +70,7 @@ static void fan_in_server(uintptr_t arg)
             continue; /* another wake: nothing for us */
         if (st != NX_OK || info.handles != 1u || (info.txid & NX_TXID_CALL) == 0u)
             fail_thread(2);
-        if (nx_object_signal(token, 0, TOKEN_SIGNAL) != NX_OK)
+        if (nx_object_signal(nx_event_from_handle(token), 0, TOKEN_SIGNAL) != NX_OK)
             fail_thread(3);
         ask_t answer = { ask.client, ask.seq + 1u };
         if (nx_channel_write(server_end, &answer, sizeof answer, &token, 1, info.txid) != NX_OK)
@@ -83,12 +83,12 @@ static void fan_in_server(uintptr_t arg)
 static void fan_in_client(uintptr_t arg)
 {
     uint32_t me = (uint32_t)arg;
-    nx_handle_t token;
+    nx_event_handle_t token;
     if (nx_event_create(&token) != NX_OK)
         fail_thread(10);
     for (uint32_t i = 0; i < CALLS; i++) {
         ask_t ask = { me, i * 2u }, answer = { 0, 0 };
-        nx_handle_t sent = token, back = NX_HANDLE_INVALID;
+        nx_handle_t sent = nx_event_to_handle(token), back = NX_HANDLE_INVALID;
         nx_msg_info_t info;
         nx_status_t st = nx_channel_call(client_end, &ask, sizeof ask, &sent, 1, &answer,
                                          sizeof answer, &back, 1, nx_time_now() + 5000 * MS, &info);
@@ -98,7 +98,7 @@ static void fan_in_client(uintptr_t arg)
             fail_thread(12); /* someone else's reply */
         if (nx_handle_close(sent) != NX_ERR_BAD_HANDLE)
             fail_thread(13); /* the sent value must be stale */
-        token = back;
+        token = nx_event_from_handle(back);
         uint32_t seen = 0;
         if (nx_object_wait_one(token, TOKEN_SIGNAL, 0, &seen) != NX_OK)
             fail_thread(14); /* the server signalled our own token */
@@ -117,7 +117,7 @@ NX_SIM_PROGRAM(fan_in)
     uint64_t online = 0;
     (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &online);
     uint32_t harts = (uint32_t)__builtin_popcountll(online);
-    nx_handle_t t[CLIENTS + 1u];
+    nx_thread_handle_t t[CLIENTS + 1u];
     if (nx_thread_create(fan_in_server, CLIENTS * CALLS, NX_QOS_NORMAL, NX_AFFINITY_ALL, &t[0]) !=
         NX_OK)
         nx_thread_exit(21);
@@ -136,9 +136,9 @@ NX_SIM_PROGRAM(fan_in)
 
 /* --- ping-pong: one token bounced between two threads ------------------------------------ */
 
-static nx_handle_t pp_a, pp_b;
+static nx_channel_handle_t pp_a, pp_b;
 
-static nx_status_t receive(nx_handle_t end, nx_handle_t *token)
+static nx_status_t receive(nx_channel_handle_t end, nx_handle_t *token)
 {
     nx_status_t st = nx_object_wait_one(end, NX_CHANNEL_READABLE, nx_time_now() + 5000 * MS, 0);
     if (st != NX_OK)
@@ -163,9 +163,11 @@ static void ponger(uintptr_t arg)
 NX_SIM_PROGRAM(ping_pong)
 {
     (void)arg;
-    nx_handle_t token, t;
-    if (nx_channel_create(&pp_a, &pp_b) != NX_OK || nx_event_create(&token) != NX_OK)
+    nx_event_handle_t ev;
+    nx_thread_handle_t t;
+    if (nx_channel_create(&pp_a, &pp_b) != NX_OK || nx_event_create(&ev) != NX_OK)
         nx_thread_exit(1);
+    nx_handle_t token = nx_event_to_handle(ev); /* bounced in messages */
     uint64_t online = 0;
     (void)nx_kernel_stat(NX_STAT_HARTS_ONLINE, 0, &online);
     uint32_t last = 63u - (uint32_t)__builtin_clzll(online);
@@ -188,7 +190,7 @@ NX_SIM_PROGRAM(ping_pong)
 
 /* --- a producer that ignores backpressure ------------------------------------------------- */
 
-static nx_handle_t bp_w, bp_r;
+static nx_channel_handle_t bp_w, bp_r;
 static volatile uint32_t producer_done;
 
 static void slow_consumer(uintptr_t arg)
@@ -206,7 +208,7 @@ static void slow_consumer(uintptr_t arg)
 NX_SIM_PROGRAM(ignores_backpressure)
 {
     (void)arg;
-    nx_handle_t t;
+    nx_thread_handle_t t;
     if (nx_channel_create(&bp_w, &bp_r) != NX_OK)
         nx_thread_exit(1);
     if (nx_thread_create(slow_consumer, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &t) != NX_OK)
@@ -236,7 +238,7 @@ NX_SIM_PROGRAM(ignores_backpressure)
 
 /* --- a close right after a pulse ------------------------------------------------------------ */
 
-static nx_handle_t pulsed;
+static nx_event_handle_t pulsed;
 static nx_status_t pulsed_status;
 static uint64_t pulsed_waited;
 
@@ -251,7 +253,7 @@ static void waits_on_pulsed(uintptr_t arg)
 NX_SIM_PROGRAM(pulse_then_close)
 {
     (void)arg;
-    nx_handle_t t;
+    nx_thread_handle_t t;
     if (nx_event_create(&pulsed) != NX_OK ||
         nx_thread_create(waits_on_pulsed, 0, NX_QOS_NORMAL, 1u, &t) != NX_OK)
         nx_thread_exit(1);

@@ -284,14 +284,14 @@ NX_SIM_PROGRAM(burst_team)
     uint32_t n = (uint32_t)(arg & 0xffu);
     bool reassert = (arg & 0x100u) != 0u;
     for (uint32_t i = 1; i < n; i++) {
-        nx_handle_t h;
+        nx_thread_handle_t h;
         if (nx_thread_create(team_hog, i, NX_QOS_PERFBURST, NX_AFFINITY_ALL, &h) != NX_OK)
             nx_thread_exit(1);
     }
     for (uint32_t i = 0; i < 5000u; i++) {
         nx_compute(1 * MS);
-        if (reassert &&
-            nx_thread_set_qos(NX_START_SELF_THREAD, NX_QOS_PERFBURST, NX_HANDLE_INVALID) != NX_OK)
+        if (reassert && nx_thread_set_qos(NX_START_SELF_THREAD, NX_QOS_PERFBURST,
+                                          NX_TASK_HANDLE_INVALID) != NX_OK)
             nx_thread_exit(2);
     }
 }
@@ -399,7 +399,7 @@ NX_SIM_PROGRAM(chaos)
     uint32_t harts = (uint32_t)(arg & 0xffu);
     uint64_t s = (arg >> 8) * 0x2545f4914f6cdd1dull + 7u;
     uint32_t all = (1u << harts) - 1u;
-    nx_handle_t h[CHAOS_WORKERS];
+    nx_thread_handle_t h[CHAOS_WORKERS];
     for (uint32_t i = 0; i < CHAOS_WORKERS; i++) {
         uint32_t mask = (uint32_t)rnd(&s) & all;
         if (mask == 0u)
@@ -418,7 +418,7 @@ NX_SIM_PROGRAM(chaos)
         uint32_t narrower = chaos_now[i] & (uint32_t)rnd(&s);
         if (narrower == 0u)
             continue;
-        nx_status_t st = nx_thread_set_affinity(h[i], narrower, NX_HANDLE_INVALID);
+        nx_status_t st = nx_thread_set_affinity(h[i], narrower, NX_TASK_HANDLE_INVALID);
         if (st == NX_OK)
             chaos_now[i] = narrower;
         else if (st != NX_ERR_THREAD_EXITED) /* it may have finished */
@@ -498,13 +498,13 @@ static void migrate_worker(uintptr_t arg)
 NX_SIM_PROGRAM(migrator)
 {
     (void)arg;
-    nx_handle_t w;
+    nx_thread_handle_t w;
     if (nx_thread_create(migrate_worker, 0, NX_QOS_NORMAL, 0x6u, &w) != NX_OK)
         nx_thread_exit(1);
     nx_sleep_until(nx_time_now() + 3 * MS, 0);
     uint32_t target = 0x6u & ~migrate_before;
     migrate_target = target;
-    if (nx_thread_set_affinity(w, target, NX_HANDLE_INVALID) != NX_OK)
+    if (nx_thread_set_affinity(w, target, NX_TASK_HANDLE_INVALID) != NX_OK)
         nx_thread_exit(2);
     migrate_at = nx_time_now();
     int32_t code;
@@ -560,7 +560,7 @@ NX_SIM_PROGRAM(spawner)
 {
     (void)arg;
     rec.value[0] = nx_time_now();
-    nx_handle_t h[STEAL_WORKERS];
+    nx_thread_handle_t h[STEAL_WORKERS];
     for (uint32_t i = 0; i < STEAL_WORKERS; i++) {
         uint32_t mask = i < 2u ? 0x1u : 0xfu;
         if (nx_thread_create(steal_worker, i, NX_QOS_NORMAL, mask, &h[i]) != NX_OK)
@@ -624,7 +624,7 @@ static void sleeper(uintptr_t arg)
 NX_SIM_PROGRAM(sleepers)
 {
     (void)arg;
-    nx_handle_t h[SLEEPERS];
+    nx_thread_handle_t h[SLEEPERS];
     uint64_t base = nx_time_now() + 2 * MS;
     for (uint32_t i = 0; i < SLEEPERS; i++) {
         sleep_deadline[i] = base + i * 20u * US;
@@ -664,7 +664,7 @@ static void sleepers_wake_inside_their_windows(void **state)
 
 /* --- join and exit ------------------------------------------------------------------- */
 
-static nx_handle_t join_target;
+static nx_thread_handle_t join_target;
 
 static void exits_with_42(uintptr_t arg)
 {
@@ -689,7 +689,7 @@ NX_SIM_PROGRAM(joiner)
     (void)arg;
     if (nx_thread_create(exits_with_42, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &join_target) != NX_OK)
         nx_thread_exit(1);
-    nx_handle_t j[3];
+    nx_thread_handle_t j[3];
     for (uintptr_t i = 0; i < 3u; i++)
         if (nx_thread_create(joins_target, i, NX_QOS_NORMAL, NX_AFFINITY_ALL, &j[i]) != NX_OK)
             nx_thread_exit(2);
@@ -734,7 +734,7 @@ NX_SIM_PROGRAM(multiplier)
     uint32_t made = 0;
     nx_status_t st = NX_OK;
     while (made <= NX_MAX_THREADS) {
-        nx_handle_t h;
+        nx_thread_handle_t h;
         st = nx_thread_create(naps, made, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h);
         if (st != NX_OK)
             break;
@@ -744,7 +744,7 @@ NX_SIM_PROGRAM(multiplier)
     rec.value[arg] = made;
     rec.status[3 * arg] = st;
     nx_sleep_until(nx_time_now() + 20 * MS, 0);
-    nx_handle_t h;
+    nx_thread_handle_t h;
     rec.status[3 * arg + 1] = nx_thread_create(naps, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h);
     int32_t code;
     rec.status[3 * arg + 2] = nx_thread_join(h, nx_time_now() + 100 * MS, &code);
@@ -788,14 +788,14 @@ static void threads_are_bounded_and_come_back(void **state)
 NX_SIM_PROGRAM(app)
 {
     (void)arg;
-    nx_handle_t self = NX_START_SELF_THREAD;
-    rec.status[0] = nx_thread_set_qos(self, NX_QOS_INTERACTIVE, NX_HANDLE_INVALID);
+    nx_thread_handle_t self = NX_START_SELF_THREAD;
+    rec.status[0] = nx_thread_set_qos(self, NX_QOS_INTERACTIVE, NX_TASK_HANDLE_INVALID);
     rec.status[1] = nx_thread_set_qos(self, NX_QOS_INTERACTIVE, NX_START_SELF_TASK);
-    rec.status[2] = nx_thread_set_qos(self, NX_QOS_IDLE, NX_HANDLE_INVALID);
-    rec.status[3] = nx_thread_set_qos(self, NX_QOS_NORMAL, NX_HANDLE_INVALID);
-    rec.status[4] = nx_thread_set_affinity(self, 0x3u, NX_HANDLE_INVALID);
-    rec.status[5] = nx_thread_set_affinity(self, 0x1u, NX_HANDLE_INVALID);
-    nx_handle_t t;
+    rec.status[2] = nx_thread_set_qos(self, NX_QOS_IDLE, NX_TASK_HANDLE_INVALID);
+    rec.status[3] = nx_thread_set_qos(self, NX_QOS_NORMAL, NX_TASK_HANDLE_INVALID);
+    rec.status[4] = nx_thread_set_affinity(self, 0x3u, NX_TASK_HANDLE_INVALID);
+    rec.status[5] = nx_thread_set_affinity(self, 0x1u, NX_TASK_HANDLE_INVALID);
+    nx_thread_handle_t t;
     rec.status[6] = nx_thread_create(naps, 0, NX_QOS_PERFBURST, 0x1u, &t);
     rec.status[7] = nx_thread_create(naps, 0, NX_QOS_IDLE, 0x3u, &t);
     nx_sleep_until(nx_time_now() + 5 * MS, 0);
@@ -808,9 +808,12 @@ NX_SIM_PROGRAM(policy)
 {
     (void)arg;
     nx_sleep_until(nx_time_now() + 1 * MS, 0);
-    nx_handle_t thread = NX_START_MANAGED_THREAD(0), task = NX_START_MANAGED_TASK(0);
+    nx_thread_handle_t thread = NX_START_MANAGED_THREAD(0);
+    nx_task_handle_t task = NX_START_MANAGED_TASK(0);
     rec.status[10] = nx_thread_set_qos(thread, NX_QOS_PERFBURST, NX_START_SELF_TASK);
-    rec.status[11] = nx_thread_set_qos(thread, NX_QOS_PERFBURST, thread);
+    /* The thread as its own authority: a lie about the kind, refused. */
+    nx_task_handle_t not_a_task = nx_task_from_handle(nx_thread_to_handle(thread));
+    rec.status[11] = nx_thread_set_qos(thread, NX_QOS_PERFBURST, not_a_task);
     rec.status[12] = nx_thread_set_qos(thread, NX_QOS_PERFBURST, task);
     rec.status[13] = nx_thread_set_affinity(thread, 0x3u, task);
     nx_sleep_until(nx_time_now() + 10 * MS, 0);

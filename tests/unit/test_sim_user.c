@@ -34,7 +34,7 @@ NX_SIM_PROGRAM(below_frame)
     (void)arg;
     char local[32] = "below_frame: own bytes\n", ping[4] = { 'p', 'i', 'n', 'g' };
     uintptr_t below = (uintptr_t)local - BELOW;
-    nx_handle_t a, b, c, d;
+    nx_channel_handle_t a, b, c, d;
     nx_msg_info_t info;
     if (nx_channel_create(&a, &b) != NX_OK || nx_channel_create(&c, &d) != NX_OK)
         nx_thread_exit(1);
@@ -48,7 +48,7 @@ NX_SIM_PROGRAM(below_frame)
         nx_thread_exit(3);
     own_read = nx_channel_read(d, local, sizeof local, NULL, 0, &info);
     own_bytes_seen = own_read == NX_OK && info.bytes == 4u && memcmp(local, ping, 4) == 0;
-    nx_handle_t all[] = { a, b, c, d };
+    nx_channel_handle_t all[] = { a, b, c, d };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         (void)nx_handle_close(all[i]);
     below_finished = true;

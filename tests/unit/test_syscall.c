@@ -89,7 +89,7 @@ NX_SIM_PROGRAM(prober)
           raw(NX_SYS_THREAD_CREATE, entry, 0, ~0ull, 0x3u));
     probe("create: qos above the creator's", NX_ERR_ACCESS_DENIED,
           raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_INTERACTIVE, 0x3u));
-    nx_handle_t q1 = NX_HANDLE_INVALID, q2 = NX_HANDLE_INVALID;
+    nx_thread_handle_t q1 = NX_THREAD_HANDLE_INVALID, q2 = NX_THREAD_HANDLE_INVALID;
     probe("create: qos the creator's", NX_OK, nx_thread_create(quick, 0, NX_QOS_NORMAL, 0x3u, &q1));
     probe("create: affinity 0", NX_ERR_INVALID_ARGS,
           raw(NX_SYS_THREAD_CREATE, entry, 0, NX_QOS_NORMAL, 0));
@@ -111,23 +111,27 @@ NX_SIM_PROGRAM(prober)
           nx_sleep_until(nx_time_now() + NX_MAX_WAIT_NS, 0));
 
     /* join: handle, deadline */
-    nx_handle_t napper = NX_HANDLE_INVALID, event = NX_HANDLE_INVALID, weak = NX_HANDLE_INVALID;
+    nx_thread_handle_t napper = NX_THREAD_HANDLE_INVALID, weak = NX_THREAD_HANDLE_INVALID;
+    nx_event_handle_t event = NX_EVENT_HANDLE_INVALID;
+    /* The probes below that hand a call the wrong kind say so with the
+     * conversions (nx_K_from_handle): the kernel must refuse the lie. */
     (void)nx_thread_create(naps, 50 * MS, NX_QOS_NORMAL, 0x3u, &napper);
     (void)nx_event_create(&event);
     (void)nx_handle_duplicate(napper, NX_RIGHT_READ, &weak);
     int32_t code;
     probe("join: handle 0", NX_ERR_BAD_HANDLE,
-          nx_thread_join(NX_HANDLE_INVALID, nx_time_now() + MS, &code));
+          nx_thread_join(NX_THREAD_HANDLE_INVALID, nx_time_now() + MS, &code));
     probe("join: forged handle", NX_ERR_BAD_HANDLE,
-          nx_thread_join(forged, nx_time_now() + MS, &code));
+          nx_thread_join(nx_thread_from_handle(forged), nx_time_now() + MS, &code));
     probe("join: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_THREAD_JOIN, high | napper.v, nx_time_now() + MS, 0, 0));
-    nx_handle_t gone = NX_HANDLE_INVALID;
+          raw(NX_SYS_THREAD_JOIN, high | nx_handle_of(napper).v, nx_time_now() + MS, 0, 0));
+    nx_thread_handle_t gone = NX_THREAD_HANDLE_INVALID;
     (void)nx_handle_duplicate(napper, NX_RIGHTS_SAME, &gone);
     (void)nx_handle_close(gone);
     probe("join: closed handle", NX_ERR_BAD_HANDLE,
           nx_thread_join(gone, nx_time_now() + MS, &code));
-    probe("join: an event", NX_ERR_WRONG_TYPE, nx_thread_join(event, nx_time_now() + MS, &code));
+    probe("join: an event", NX_ERR_WRONG_TYPE,
+          nx_thread_join(nx_thread_from_handle(nx_handle_of(event)), nx_time_now() + MS, &code));
     probe("join: no WAIT right", NX_ERR_ACCESS_DENIED,
           nx_thread_join(weak, nx_time_now() + MS, &code));
     probe("join: itself", NX_ERR_INVALID_ARGS,
@@ -140,67 +144,70 @@ NX_SIM_PROGRAM(prober)
 
     /* set_qos: handle, qos, authority */
     probe("set_qos: qos NX_QOS_COUNT", NX_ERR_INVALID_ARGS,
-          nx_thread_set_qos(napper, NX_QOS_COUNT, NX_HANDLE_INVALID));
+          nx_thread_set_qos(napper, NX_QOS_COUNT, NX_TASK_HANDLE_INVALID));
     probe("set_qos: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_THREAD_SET_QOS, high | napper.v, NX_QOS_IDLE, 0, 0));
+          raw(NX_SYS_THREAD_SET_QOS, high | nx_handle_of(napper).v, NX_QOS_IDLE, 0, 0));
     probe("set_qos: authority above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_THREAD_SET_QOS, napper.v, NX_QOS_IDLE, high, 0));
+          raw(NX_SYS_THREAD_SET_QOS, nx_handle_of(napper).v, NX_QOS_IDLE, high, 0));
     probe("set_qos: forged handle", NX_ERR_BAD_HANDLE,
-          nx_thread_set_qos(forged, NX_QOS_IDLE, NX_HANDLE_INVALID));
+          nx_thread_set_qos(nx_thread_from_handle(forged), NX_QOS_IDLE, NX_TASK_HANDLE_INVALID));
     probe("set_qos: an event", NX_ERR_WRONG_TYPE,
-          nx_thread_set_qos(event, NX_QOS_IDLE, NX_HANDLE_INVALID));
+          nx_thread_set_qos(nx_thread_from_handle(nx_handle_of(event)), NX_QOS_IDLE,
+                            NX_TASK_HANDLE_INVALID));
     probe("set_qos: no WRITE right", NX_ERR_ACCESS_DENIED,
-          nx_thread_set_qos(weak, NX_QOS_IDLE, NX_HANDLE_INVALID));
+          nx_thread_set_qos(weak, NX_QOS_IDLE, NX_TASK_HANDLE_INVALID));
     probe("set_qos: raise, forged authority", NX_ERR_BAD_HANDLE,
-          nx_thread_set_qos(napper, NX_QOS_PERFBURST, forged));
+          nx_thread_set_qos(napper, NX_QOS_PERFBURST, nx_task_from_handle(forged)));
     probe("set_qos: an exited thread", NX_ERR_THREAD_EXITED,
-          nx_thread_set_qos(q1, NX_QOS_IDLE, NX_HANDLE_INVALID));
+          nx_thread_set_qos(q1, NX_QOS_IDLE, NX_TASK_HANDLE_INVALID));
     probe("set_qos: lower a live thread", NX_OK,
-          nx_thread_set_qos(napper, NX_QOS_IDLE, NX_HANDLE_INVALID));
+          nx_thread_set_qos(napper, NX_QOS_IDLE, NX_TASK_HANDLE_INVALID));
 
     /* set_affinity: handle, mask, authority */
     probe("set_affinity: mask 0", NX_ERR_INVALID_ARGS,
-          nx_thread_set_affinity(napper, 0, NX_HANDLE_INVALID));
+          nx_thread_set_affinity(napper, 0, NX_TASK_HANDLE_INVALID));
     probe("set_affinity: mask 1 << 32", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_THREAD_SET_AFFINITY, napper.v, high | 1u, 0, 0));
+          raw(NX_SYS_THREAD_SET_AFFINITY, nx_handle_of(napper).v, high | 1u, 0, 0));
     probe("set_affinity: only offline harts", NX_ERR_INVALID_ARGS,
-          nx_thread_set_affinity(napper, 0x80u, NX_HANDLE_INVALID));
+          nx_thread_set_affinity(napper, 0x80u, NX_TASK_HANDLE_INVALID));
     probe("set_affinity: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_THREAD_SET_AFFINITY, high | napper.v, 1u, 0, 0));
+          raw(NX_SYS_THREAD_SET_AFFINITY, high | nx_handle_of(napper).v, 1u, 0, 0));
     probe("set_affinity: an event", NX_ERR_WRONG_TYPE,
-          nx_thread_set_affinity(event, 0x1u, NX_HANDLE_INVALID));
+          nx_thread_set_affinity(nx_thread_from_handle(nx_handle_of(event)), 0x1u,
+                                 NX_TASK_HANDLE_INVALID));
     probe("set_affinity: no WRITE right", NX_ERR_ACCESS_DENIED,
-          nx_thread_set_affinity(weak, 0x1u, NX_HANDLE_INVALID));
-    (void)nx_thread_set_affinity(napper, 0x1u, NX_HANDLE_INVALID);
+          nx_thread_set_affinity(weak, 0x1u, NX_TASK_HANDLE_INVALID));
+    (void)nx_thread_set_affinity(napper, 0x1u, NX_TASK_HANDLE_INVALID);
     probe("set_affinity: widen, no authority", NX_ERR_ACCESS_DENIED,
-          nx_thread_set_affinity(napper, 0x3u, NX_HANDLE_INVALID));
+          nx_thread_set_affinity(napper, 0x3u, NX_TASK_HANDLE_INVALID));
     probe("set_affinity: an exited thread", NX_ERR_THREAD_EXITED,
-          nx_thread_set_affinity(q2, 0x1u, NX_HANDLE_INVALID));
+          nx_thread_set_affinity(q2, 0x1u, NX_TASK_HANDLE_INVALID));
 
     /* handle calls: high bits, a wrong type, a missing right */
     probe("duplicate: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_DUPLICATE, high | event.v, NX_RIGHTS_SAME, 0, 0));
+          raw(NX_SYS_HANDLE_DUPLICATE, high | nx_handle_of(event).v, NX_RIGHTS_SAME, 0, 0));
     probe("duplicate: rights above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_DUPLICATE, event.v, high | NX_RIGHT_WAIT, 0, 0));
+          raw(NX_SYS_HANDLE_DUPLICATE, nx_handle_of(event).v, high | NX_RIGHT_WAIT, 0, 0));
     probe("duplicate: forged", NX_ERR_BAD_HANDLE,
           raw(NX_SYS_HANDLE_DUPLICATE, forged.v, NX_RIGHTS_SAME, 0, 0));
     probe("replace: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_REPLACE, high | event.v, NX_RIGHTS_SAME, 0, 0));
+          raw(NX_SYS_HANDLE_REPLACE, high | nx_handle_of(event).v, NX_RIGHTS_SAME, 0, 0));
     probe("replace: rights above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_REPLACE, event.v, high | NX_RIGHT_WAIT, 0, 0));
+          raw(NX_SYS_HANDLE_REPLACE, nx_handle_of(event).v, high | NX_RIGHT_WAIT, 0, 0));
     probe("close: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_CLOSE, high | event.v, 0, 0, 0));
+          raw(NX_SYS_HANDLE_CLOSE, high | nx_handle_of(event).v, 0, 0, 0));
     probe("close: handle 0", NX_ERR_BAD_HANDLE, nx_handle_close(NX_HANDLE_INVALID));
     probe("revoke: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_HANDLE_REVOKE, high | event.v, 0, 0, 0));
+          raw(NX_SYS_HANDLE_REVOKE, high | nx_handle_of(event).v, 0, 0, 0));
     probe("revoke: a thread without MANAGE", NX_ERR_ACCESS_DENIED, nx_handle_revoke(weak, NULL));
-    nx_handle_t e2 = NX_HANDLE_INVALID;
+    nx_event_handle_t e2 = NX_EVENT_HANDLE_INVALID;
     probe("event_create", NX_OK, nx_event_create(&e2));
     probe("signal: clear above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_OBJECT_SIGNAL, event.v, high, 0, 0));
+          raw(NX_SYS_OBJECT_SIGNAL, nx_handle_of(event).v, high, 0, 0));
     probe("signal: set above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_OBJECT_SIGNAL, event.v, 0, high, 0));
-    probe("signal: a thread", NX_ERR_WRONG_TYPE, nx_object_signal(napper, 0, 0x01000000u));
+          raw(NX_SYS_OBJECT_SIGNAL, nx_handle_of(event).v, 0, high, 0));
+    probe("signal: a thread", NX_ERR_WRONG_TYPE,
+          nx_object_signal(nx_event_from_handle(nx_handle_of(napper)), 0, 0x01000000u));
 
     /* kernel_stat: counter, hart */
     uint64_t stat = 0;
@@ -215,40 +222,48 @@ NX_SIM_PROGRAM(prober)
     probe("kernel_stat: steals on hart 1", NX_OK, nx_kernel_stat(NX_STAT_STEALS, 1, &stat));
 
     /* channels: write(h, bytes, n, handles, nh, txid), read(h, bytes, cap, handles, cap, info) */
-    nx_handle_t ca = NX_HANDLE_INVALID, cb = NX_HANDLE_INVALID;
+    nx_channel_handle_t ca = NX_CHANNEL_HANDLE_INVALID, cb = NX_CHANNEL_HANDLE_INVALID;
     probe("channel_create", NX_OK, nx_channel_create(&ca, &cb));
-    nx_handle_t ca_signal = NX_HANDLE_INVALID; /* an endpoint has no user signals, nor the right */
+    nx_channel_handle_t ca_signal =
+        NX_CHANNEL_HANDLE_INVALID; /* an endpoint has no user signals, nor the right */
     probe("replace: a channel, asking for SIGNAL", NX_ERR_INVALID_ARGS,
           nx_handle_replace(ca, NX_RIGHT_SIGNAL, &ca_signal));
-    probe("signal: a channel", NX_ERR_WRONG_TYPE, nx_object_signal(ca, 0, 0x01000000u));
+    probe("signal: a channel", NX_ERR_WRONG_TYPE,
+          nx_object_signal(nx_event_from_handle(nx_handle_of(ca)), 0, 0x01000000u));
     unsigned char buf[NX_CHANNEL_MAX_BYTES + 8u] = { 0 };
     uint64_t b = (uint64_t)(uintptr_t)buf;
-    nx_handle_t pair_of[2] = { e2, e2 };
+    nx_handle_t pair_of[2] = { nx_handle_of(e2), nx_handle_of(e2) };
     nx_msg_info_t info;
     uint64_t at_info = (uint64_t)(uintptr_t)&info;
     probe("write: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, high | ca.v, b, 1, 0, 0, 0).status);
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, high | nx_handle_of(ca).v, b, 1, 0, 0, 0)
+              .status);
     probe("write: bytes one past the bound", NX_ERR_OUT_OF_RANGE,
           nx_channel_write(ca, buf, NX_CHANNEL_MAX_BYTES + 1u, 0, 0, 0));
     probe("write: handles one past the bound", NX_ERR_OUT_OF_RANGE,
           nx_channel_write(ca, buf, 1, pair_of, NX_CHANNEL_MAX_HANDLES + 1u, 0));
     probe("write: bytes 2^64-1", NX_ERR_OUT_OF_RANGE,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, ca.v, b, ~0ull, 0, 0, 0).status);
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, nx_handle_of(ca).v, b, ~0ull, 0, 0, 0)
+              .status);
     probe("write: bytes at a null pointer", NX_ERR_BAD_ADDRESS,
           nx_channel_write(ca, NULL, 8, 0, 0, 0));
     probe("write: handles at a null pointer", NX_ERR_BAD_ADDRESS,
           nx_channel_write(ca, buf, 1, NULL, 1, 0));
     probe("write: bytes wrapping the address space", NX_ERR_BAD_ADDRESS,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, ca.v, ~0ull - 3u, 8, 0, 0, 0).status);
-    probe("write: an event", NX_ERR_WRONG_TYPE, nx_channel_write(e2, buf, 1, 0, 0, 0));
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_WRITE, nx_handle_of(ca).v, ~0ull - 3u, 8, 0, 0, 0)
+              .status);
+    probe("write: an event", NX_ERR_WRONG_TYPE,
+          nx_channel_write(nx_channel_from_handle(nx_handle_of(e2)), buf, 1, 0, 0, 0));
     probe("write: a handle twice", NX_ERR_INVALID_ARGS,
           nx_channel_write(ca, buf, 1, pair_of, 2, 0));
+    nx_handle_t itself = nx_handle_of(ca);
     probe("write: the endpoint itself", NX_ERR_INVALID_ARGS,
-          nx_channel_write(ca, buf, 1, &ca, 1, 0));
+          nx_channel_write(ca, buf, 1, &itself, 1, 0));
     probe("write: bytes at the bound", NX_OK,
           nx_channel_write(ca, buf, NX_CHANNEL_MAX_BYTES, 0, 0, 0));
     probe("read: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, high | cb.v, b, sizeof buf, 0, 0, at_info)
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, high | nx_handle_of(cb).v, b, sizeof buf, 0,
+                                  0, at_info)
               .status);
     probe("read: a small buffer", NX_ERR_BUFFER_TOO_SMALL,
           nx_channel_read(cb, buf, 16, 0, 0, &info));
@@ -257,30 +272,33 @@ NX_SIM_PROGRAM(prober)
           nx_channel_read(cb, buf, sizeof buf, 0, 0, NULL));
     (void)nx_channel_write(ca, buf, 4, 0, 0, 7); /* something to read */
     probe("read: caps 2^64-1 (never truncated)", NX_ERR_INVALID_ARGS,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, cb.v, b, ~0ull, 0, ~0ull, at_info).status);
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, nx_handle_of(cb).v, b, ~0ull, 0, ~0ull,
+                                  at_info)
+              .status);
     nx_handle_t room[NX_CHANNEL_MAX_HANDLES];
     probe("read: caps 2^32-1, the bounds (the message a bad info left)", NX_OK,
-          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, cb.v, b, UINT32_MAX,
+          (nx_status_t)nx_syscall(NX_SYS_CHANNEL_READ, nx_handle_of(cb).v, b, UINT32_MAX,
                                   (uint64_t)(uintptr_t)room, UINT32_MAX, at_info)
               .status);
     probe("read: the next message", NX_OK, nx_channel_read(cb, buf, sizeof buf, 0, 0, &info));
     probe("read: empty", NX_ERR_SHOULD_WAIT, nx_channel_read(cb, buf, sizeof buf, 0, 0, &info));
     probe("read: a thread", NX_ERR_WRONG_TYPE,
-          nx_channel_read(napper, buf, sizeof buf, 0, 0, &info));
+          nx_channel_read(nx_channel_from_handle(nx_handle_of(napper)), buf, sizeof buf, 0, 0,
+                          &info));
 
     /* waits: wait_one(h, signals, deadline), wait_many(items, n, deadline) */
     uint32_t seen = 0;
     probe("wait_one: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_OBJECT_WAIT_ONE, high | ca.v, NX_CHANNEL_READABLE, 0, 0));
+          raw(NX_SYS_OBJECT_WAIT_ONE, high | nx_handle_of(ca).v, NX_CHANNEL_READABLE, 0, 0));
     probe("wait_one: signals above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_OBJECT_WAIT_ONE, ca.v, high | NX_CHANNEL_READABLE, 0, 0));
+          raw(NX_SYS_OBJECT_WAIT_ONE, nx_handle_of(ca).v, high | NX_CHANNEL_READABLE, 0, 0));
     probe("wait_one: no signals", NX_ERR_INVALID_ARGS, nx_object_wait_one(ca, 0, 0, &seen));
     probe("wait_one: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS,
           nx_object_wait_one(ca, NX_CHANNEL_READABLE, nx_time_now() + NX_MAX_WAIT_NS + MS, &seen));
     probe("wait_one: deadline 2^64-1", NX_ERR_INVALID_ARGS,
           nx_object_wait_one(ca, NX_CHANNEL_READABLE, UINT64_MAX, &seen));
     probe("wait_one: a thread", NX_ERR_NOT_SUPPORTED, nx_object_wait_one(napper, 1, 0, &seen));
-    nx_handle_t mute = NX_HANDLE_INVALID;
+    nx_event_handle_t mute = NX_EVENT_HANDLE_INVALID;
     (void)nx_handle_duplicate(e2, NX_RIGHT_SIGNAL, &mute);
     probe("wait_one: no WAIT right", NX_ERR_ACCESS_DENIED,
           nx_object_wait_one(mute, 0x01000000u, 0, &seen));
@@ -305,27 +323,28 @@ NX_SIM_PROGRAM(prober)
     uint64_t at_args = (uint64_t)(uintptr_t)&args;
     now = nx_time_now();
     probe("call: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_CHANNEL_CALL, high | ca.v, at_args, now + MS, at_info));
+          raw(NX_SYS_CHANNEL_CALL, high | nx_handle_of(ca).v, at_args, now + MS, at_info));
     probe("call: args at a null pointer", NX_ERR_BAD_ADDRESS,
-          raw(NX_SYS_CHANNEL_CALL, ca.v, 0, now + MS, at_info));
+          raw(NX_SYS_CHANNEL_CALL, nx_handle_of(ca).v, 0, now + MS, at_info));
     args.wr_num_bytes = NX_CHANNEL_MAX_BYTES + 1u;
     probe("call: request bytes one past the bound", NX_ERR_OUT_OF_RANGE,
-          raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + MS, at_info));
+          raw(NX_SYS_CHANNEL_CALL, nx_handle_of(ca).v, at_args, now + MS, at_info));
     args.wr_num_bytes = 4;
-    probe("call: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + NX_MAX_WAIT_NS + MS, at_info));
+    probe(
+        "call: deadline past NX_MAX_WAIT_NS", NX_ERR_INVALID_ARGS,
+        raw(NX_SYS_CHANNEL_CALL, nx_handle_of(ca).v, at_args, now + NX_MAX_WAIT_NS + MS, at_info));
     probe("call: deadline already past", NX_ERR_TIMED_OUT,
-          raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, 0, at_info));
+          raw(NX_SYS_CHANNEL_CALL, nx_handle_of(ca).v, at_args, 0, at_info));
     probe("call: an event", NX_ERR_WRONG_TYPE,
-          raw(NX_SYS_CHANNEL_CALL, e2.v, at_args, now + MS, at_info));
+          raw(NX_SYS_CHANNEL_CALL, nx_handle_of(e2).v, at_args, now + MS, at_info));
     (void)nx_handle_close(cb);
     probe("call: peer closed", NX_ERR_PEER_CLOSED,
-          raw(NX_SYS_CHANNEL_CALL, ca.v, at_args, now + MS, at_info));
+          raw(NX_SYS_CHANNEL_CALL, nx_handle_of(ca).v, at_args, now + MS, at_info));
     (void)nx_handle_close(ca);
     (void)nx_handle_close(mute);
 
     /* VMOs */
-    nx_handle_t vmo = NX_HANDLE_INVALID;
+    nx_vmo_handle_t vmo = NX_VMO_HANDLE_INVALID;
     probe("vmo_create: size 0", NX_ERR_INVALID_ARGS, raw(NX_SYS_VMO_CREATE, 0, 0, 0, 0));
     probe("vmo_create: size one past the bound", NX_ERR_OUT_OF_RANGE,
           raw(NX_SYS_VMO_CREATE, NX_VMO_MAX_BYTES + 1u, 0, 0, 0));
@@ -336,14 +355,14 @@ NX_SIM_PROGRAM(prober)
     char page_bytes[16] = "vmo bytes";
     uint64_t at_bytes = (uint64_t)(uintptr_t)page_bytes;
     probe("vmo_read: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_VMO_READ, high | vmo.v, 0, at_bytes, 4));
+          raw(NX_SYS_VMO_READ, high | nx_handle_of(vmo).v, 0, at_bytes, 4));
     probe("vmo_read: into a null pointer", NX_ERR_BAD_ADDRESS,
-          raw(NX_SYS_VMO_READ, vmo.v, 0, 0, 4));
+          raw(NX_SYS_VMO_READ, nx_handle_of(vmo).v, 0, 0, 4));
     static char kernel_memory[8]; /* a host static: not the program's memory */
     probe("vmo_read: into kernel memory", NX_ERR_BAD_ADDRESS,
           nx_vmo_read(vmo, 0, kernel_memory, 4));
     probe("vmo_write: offset + length wraps", NX_ERR_OUT_OF_RANGE,
-          raw(NX_SYS_VMO_WRITE, vmo.v, ~0ull, at_bytes, 2));
+          raw(NX_SYS_VMO_WRITE, nx_handle_of(vmo).v, ~0ull, at_bytes, 2));
     probe("vmo_write: from the stack", NX_OK,
           nx_vmo_write(vmo, 100, page_bytes, sizeof page_bytes));
     char back[16] = { 0 };
@@ -351,21 +370,24 @@ NX_SIM_PROGRAM(prober)
     values[4] = back[0] == 'v' && back[8] == 's';
     uint64_t vsize = 0;
     probe("vmo_get_size: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_VMO_GET_SIZE, high | vmo.v, 0, 0, 0));
-    probe("vmo_get_size: an event", NX_ERR_WRONG_TYPE, nx_vmo_get_size(e2, &vsize));
+          raw(NX_SYS_VMO_GET_SIZE, high | nx_handle_of(vmo).v, 0, 0, 0));
+    probe("vmo_get_size: an event", NX_ERR_WRONG_TYPE,
+          nx_vmo_get_size(nx_vmo_from_handle(nx_handle_of(e2)), &vsize));
     probe("vmo_create_slice: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_VMO_CREATE_SLICE, high | vmo.v, 0, 4096, 0));
-    nx_handle_t slice;
+          raw(NX_SYS_VMO_CREATE_SLICE, high | nx_handle_of(vmo).v, 0, 4096, 0));
+    nx_vmo_handle_t slice;
     probe("vmo_create_slice: unaligned offset", NX_ERR_INVALID_ARGS,
           nx_vmo_create_slice(vmo, 1, 4096, &slice));
     probe("vmo_seal: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          raw(NX_SYS_VMO_SEAL, high | vmo.v, 0, 0, 0));
+          raw(NX_SYS_VMO_SEAL, high | nx_handle_of(vmo).v, 0, 0, 0));
     const uint64_t map_at = 0x1040000000ull;
     probe("vmo_map: handle above 32 bits", NX_ERR_INVALID_ARGS,
-          (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, high | vmo.v, 0, map_at, 4096, NX_VM_READ, 0)
+          (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, high | nx_handle_of(vmo).v, 0, map_at, 4096,
+                                  NX_VM_READ, 0)
               .status);
     probe("vmo_map: prot above 32 bits", NX_ERR_INVALID_ARGS,
-          (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, vmo.v, 0, map_at, 4096, high | NX_VM_READ, 0)
+          (nx_status_t)nx_syscall(NX_SYS_VMO_MAP, nx_handle_of(vmo).v, 0, map_at, 4096,
+                                  high | NX_VM_READ, 0)
               .status);
     probe("vmo_map: a kernel address", NX_ERR_OUT_OF_RANGE,
           nx_vmo_map(vmo, 0, 0x80200000u, 4096, NX_VM_READ));
@@ -381,7 +403,7 @@ NX_SIM_PROGRAM(prober)
     probe("vmo_map: the last page below the stack area", NX_OK,
           nx_vmo_map(vmo, 0, map_limit - 4096u, 4096, NX_VM_READ));
     probe("vmo_unmap: it", NX_OK, nx_vmo_unmap(map_limit - 4096u, 4096));
-    nx_handle_t q3 = NX_HANDLE_INVALID;
+    nx_thread_handle_t q3 = NX_THREAD_HANDLE_INVALID;
     probe("create: a thread after maps near the stacks", NX_OK,
           nx_thread_create(quick, 0, NX_QOS_NORMAL, 0x3u, &q3));
     (void)nx_handle_close(q3);
@@ -395,7 +417,8 @@ NX_SIM_PROGRAM(prober)
 
     /* Leave nothing behind: the machine fixture checks every pool. */
     (void)nx_thread_join(napper, nx_time_now() + 100 * MS, &code);
-    nx_handle_t all[] = { q1, q2, napper, event, weak, e2 };
+    nx_handle_t all[] = { nx_handle_of(q1),    nx_handle_of(q2),   nx_handle_of(napper),
+                          nx_handle_of(event), nx_handle_of(weak), nx_handle_of(e2) };
     for (size_t i = 0; i < COUNT(all); i++)
         (void)nx_handle_close(all[i]);
     prober_finished = true;
@@ -532,7 +555,7 @@ NX_SIM_PROGRAM(pool_drainer)
 {
     (void)arg;
     enum { PAIRS = NX_MAX_MESSAGES / NX_CHANNEL_MAX_MSGS + 1u };
-    nx_handle_t a[PAIRS], b[PAIRS];
+    nx_channel_handle_t a[PAIRS], b[PAIRS];
     uint32_t made = 0;
     const char byte[1] = { 'x' }; /* on the program's stack: its own memory */
     pool_empty_status = NX_OK;
@@ -543,7 +566,7 @@ NX_SIM_PROGRAM(pool_drainer)
             pool_empty_status = nx_channel_write(a[made], byte, 1, NULL, 0, 0);
     }
     const nx_handle_t forged = { 0x00ffff00u | 3u };
-    forged_write_status = nx_channel_write(forged, byte, 1, NULL, 0, 0);
+    forged_write_status = nx_channel_write(nx_channel_from_handle(forged), byte, 1, NULL, 0, 0);
     for (uint32_t i = 0; i < made; i++) {
         (void)nx_handle_close(a[i]);
         (void)nx_handle_close(b[i]);
@@ -576,7 +599,7 @@ static void sibling(uintptr_t arg)
 NX_SIM_PROGRAM(faulter)
 {
     (void)arg;
-    nx_handle_t h;
+    nx_thread_handle_t h;
     if (nx_thread_create(sibling, 0, NX_QOS_NORMAL, NX_AFFINITY_ALL, &h) != NX_OK)
         nx_thread_exit(1);
     nx_sleep_until(nx_time_now() + 1000000, 0);

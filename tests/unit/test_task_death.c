@@ -37,7 +37,9 @@ static void sleeper(uintptr_t arg)
  * both ends it holds, and a sibling asleep for 200 ms. */
 static void hold_everything(void)
 {
-    nx_handle_t vmo = NX_HANDLE_INVALID, a = NX_HANDLE_INVALID, b = NX_HANDLE_INVALID, s;
+    nx_vmo_handle_t vmo = NX_VMO_HANDLE_INVALID;
+    nx_channel_handle_t a = NX_CHANNEL_HANDLE_INVALID, b = NX_CHANNEL_HANDLE_INVALID;
+    nx_thread_handle_t s;
     if (nx_vmo_create(4096, &vmo) != NX_OK ||
         nx_vmo_map(vmo, 0, 0x1040000000ull, 4096, NX_VM_READ | NX_VM_WRITE) != NX_OK ||
         nx_handle_close(vmo) != NX_OK || nx_channel_create(&a, &b) != NX_OK ||

@@ -37,7 +37,7 @@ NX_PROGRAM(registers)
     /* Both threads on one hart: the checker's yield runs the sibling, and
      * the sibling runs again only by preempting the spinning checker. */
     nx_affinity_t hart = 1u << nx_hart_id();
-    nx_handle_t c, s;
+    nx_thread_handle_t c, s;
     if (nx_thread_create(checker, 0, NX_QOS_NORMAL, hart, &c) != NX_OK ||
         nx_thread_create(sibling, 0, NX_QOS_NORMAL, hart, &s) != NX_OK)
         nx_thread_exit(verdict("registers", "thread_create", 0));
