@@ -55,7 +55,7 @@ static void server(uintptr_t arg)
         case OP_ADD:
             st = nx_channel_write(end, &answer, sizeof answer, 0, 0, info.txid);
             break;
-        case OP_REFUSED_FIRST: /* a reply sending its own endpoint is refused... */
+        case OP_REFUSED_FIRST: { /* a reply sending its own endpoint is refused... */
             nx_handle_t self = nx_channel_to_handle(end);
             if (nx_channel_write(end, &answer, sizeof answer, &self, 1, info.txid) !=
                 NX_ERR_INVALID_ARGS)
@@ -63,6 +63,7 @@ static void server(uintptr_t arg)
             /* ...and the caller still waits for the right one */
             st = nx_channel_write(end, &answer, sizeof answer, 0, 0, info.txid);
             break;
+        }
         case OP_ECHO_HANDLE:
             st = nx_channel_write(end, &answer, sizeof answer, &h, 1, info.txid);
             break;
