@@ -259,8 +259,8 @@ static uint64_t gen_pointer(worker_t *w, uintptr_t own, bool printing)
 static uint64_t gen_deadline(worker_t *w)
 {
     uint64_t now = nx_time_now();
-    /* "Past the bound" by a margin: the kernel's now is later than ours
-     * (test_syscall checks the bound to the nanosecond). */
+    /* "Past the bound" by TOO_FAR_NS (selftest.h): the kernel's now is
+     * later than ours, by however long this vCPU stalls in between. */
     switch (below(w, 7)) {
     case 0:
         return 0;
@@ -270,7 +270,7 @@ static uint64_t gen_deadline(worker_t *w)
     case 3:
         return now + 1u + below(w, 20000); /* near: at most 20 us */
     case 4:
-        return now + NX_MAX_WAIT_NS + MS + below(w, 1000); /* past the bound */
+        return now + TOO_FAR_NS + below(w, 1000); /* past the bound */
     case 5:
         return now > 1000u ? now - 1000u : 0u;
     default:

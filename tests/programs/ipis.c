@@ -1,5 +1,6 @@
 /* ipis: both IPI classes are counted: the boot's correctness IPIs, and a
  * best-effort nudge for each class change of a thread on another hart. */
+#include "nexus/start.h"
 #include "selftest.h"
 
 static volatile uint32_t stop;
@@ -34,6 +35,14 @@ NX_PROGRAM(ipis)
     for (uint32_t i = 0; i < 8u; i++)
         if (nx_thread_create(spinner, i, NX_QOS_NORMAL, 1u << other, &s[i]) != NX_OK)
             nx_thread_exit(verdict("ipis", "spinner", i));
+    /* Stay on `me`: a setter that moved to `other` would mark its own
+     * hart for a reschedule, no IPI (narrowing needs no authority; after
+     * the spinners: a thread may not create one wider than itself). */
+    nx_status_t st = nx_thread_set_affinity(NX_START_SELF_THREAD, 1u << me, NX_TASK_HANDLE_INVALID);
+    if (st != NX_OK)
+        nx_thread_exit(verdict("ipis", "pinning itself", (uint64_t)-st));
+    if (nx_hart_id() != me)
+        nx_thread_exit(verdict("ipis", "still runs elsewhere after pinning", nx_hart_id()));
     nx_compute(1 * MS);
     for (uint32_t i = 0; i < 8u; i++) {
         (void)nx_thread_set_qos(s[i], NX_QOS_IDLE, NX_TASK_HANDLE_INVALID);

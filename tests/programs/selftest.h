@@ -11,6 +11,12 @@
 
 #define US 1000ull
 #define MS 1000000ull
+/* How far ahead a deadline the kernel must refuse is set: a whole bound
+ * past NX_MAX_WAIT_NS, so that no stall of this vCPU between reading the
+ * clock and the kernel's check (QEMU hosts stall vCPUs for hundreds of ms)
+ * makes it an accepted minute-long wait. The exact bound, to the
+ * nanosecond, is tests/unit/test_syscall.c's job. */
+#define TOO_FAR_NS (2u * NX_MAX_WAIT_NS)
 
 /* An address that is kernel memory, never the program's: a system call
  * given it must return a status. On rv64 the kernel's first page; in the

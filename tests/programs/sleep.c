@@ -3,14 +3,15 @@
 
 /* How late a wake-up may be: the simulator is exact; under QEMU a vCPU can
  * be descheduled by the host for a while (8 harts on a 2-core host: up to
- * 22 ms; with other QEMUs running besides: 38 ms). The bundle runs this
- * program Interactive (bundle.def), so a wake-up does not also wait its
- * turn behind the other programs' busy Normal threads, which on QEMU made
- * it up to 60 ms late. */
+ * 22 ms; with other QEMUs running besides: 38 ms; 12 harts, 8 of them busy:
+ * 350 ms). So on QEMU this only catches a wake-up that waited for some
+ * unrelated event; precision is the simulator's check. The bundle runs
+ * this program Interactive (bundle.def), so a wake-up does not also wait
+ * its turn behind the other programs' busy Normal threads. */
 #ifdef NX_SIM
 #define SLEEP_LATE_MAX (50 * MS)
 #else
-#define SLEEP_LATE_MAX (200 * MS)
+#define SLEEP_LATE_MAX (1000 * MS)
 #endif
 
 NX_PROGRAM(sleep)
@@ -27,7 +28,7 @@ NX_PROGRAM(sleep)
         if (woke - deadline > SLEEP_LATE_MAX)
             nx_thread_exit(verdict("sleep", "woke late by ns", woke - deadline));
     }
-    if (nx_sleep_until(nx_time_now() + NX_MAX_WAIT_NS + MS, 0) != NX_ERR_INVALID_ARGS)
+    if (nx_sleep_until(nx_time_now() + TOO_FAR_NS, 0) != NX_ERR_INVALID_ARGS)
         nx_thread_exit(verdict("sleep", "an over-long sleep was accepted", 0));
     nx_thread_exit(verdict("sleep", 0, 0));
 }
