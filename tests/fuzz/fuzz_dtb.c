@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bootinfo_check.h"
 #include "fuzz_target.h"
 #include "nx/bootinfo.h"
 
@@ -57,21 +58,6 @@ static const unsigned char *place(const uint8_t *data, size_t size)
     return blob;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0u)
-            return false;
-    return true;
-}
-
-/* [base, base + size) is a non-empty range that may end at 2^64 but not wrap. */
-static bool range_ok(uint64_t base, uint64_t size)
-{
-    return size > 0u && base + (size - 1u) >= base;
-}
-
 static bool ranges_overlap(const nx_mem_range_t *a, const nx_mem_range_t *b)
 {
     return a->base <= b->base + (b->size - 1u) && b->base <= a->base + (a->size - 1u);
@@ -80,10 +66,10 @@ static bool ranges_overlap(const nx_mem_range_t *a, const nx_mem_range_t *b)
 static void check_region(const nx_mmio_region_t *r, const char *what)
 {
     if (!r->present) {
-        FUZZ_CHECK(all_zero(r, sizeof *r), "%s absent but filled in", what);
+        FUZZ_CHECK(nx_test_all_zero(r, sizeof *r), "%s absent but filled in", what);
         return;
     }
-    FUZZ_CHECK(range_ok(r->base, r->size), "%s at %#llx size %#llx", what,
+    FUZZ_CHECK(nx_test_range_ok(r->base, r->size), "%s at %#llx size %#llx", what,
                (unsigned long long)r->base, (unsigned long long)r->size);
 }
 
@@ -151,7 +137,8 @@ static void check_refused(nx_status_t st, const nx_boot_info_t *bi, const nx_dtb
     FUZZ_CHECK(diag->node_offset >= -1 && (size_t)(diag->node_offset + 1) <= size,
                "node offset %d in a %zu-byte blob", (int)diag->node_offset, size);
     FUZZ_CHECK(diag->property == NULL || strlen(diag->property) < 64u, "property name");
-    FUZZ_CHECK(all_zero(bi, sizeof *bi), "refused (%s) but the boot info is not zeroed", name);
+    FUZZ_CHECK(nx_test_all_zero(bi, sizeof *bi), "refused (%s) but the boot info is not zeroed",
+               name);
 }
 
 static void check_accepted(const nx_boot_info_t *bi, const nx_dtb_diag_t *diag, size_t size,
@@ -182,9 +169,9 @@ static void check_accepted(const nx_boot_info_t *bi, const nx_dtb_diag_t *diag, 
         FUZZ_CHECK(nx_bootinfo_hart_index(bi, h->hartid) == (int32_t)i, "hart index of %u", i);
     }
     FUZZ_CHECK(boot_kept, "boot hart %#llx not kept", (unsigned long long)boot_hartid);
-    FUZZ_CHECK(
-        all_zero(&bi->harts[bi->hart_count], sizeof bi->harts[0] * (NX_MAX_HARTS - bi->hart_count)),
-        "hart slots past %u filled in", bi->hart_count);
+    FUZZ_CHECK(nx_test_all_zero(&bi->harts[bi->hart_count],
+                                sizeof bi->harts[0] * (NX_MAX_HARTS - bi->hart_count)),
+               "hart slots past %u filled in", bi->hart_count);
     FUZZ_CHECK(bi->timebase_hz >= 1u && bi->timebase_hz <= UINT32_MAX, "timebase %llu Hz",
                (unsigned long long)bi->timebase_hz);
 
@@ -194,13 +181,14 @@ static void check_accepted(const nx_boot_info_t *bi, const nx_dtb_diag_t *diag, 
     FUZZ_CHECK(bi->mem_ignored == 0u || bi->mem_count == NX_BOOTINFO_MAX_MEM_REGIONS,
                "memory ranges ignored with room left");
     for (uint32_t i = 0; i < bi->mem_count; i++) {
-        FUZZ_CHECK(range_ok(bi->mem[i].base, bi->mem[i].size), "memory %u: %#llx size %#llx", i,
-                   (unsigned long long)bi->mem[i].base, (unsigned long long)bi->mem[i].size);
+        FUZZ_CHECK(nx_test_range_ok(bi->mem[i].base, bi->mem[i].size),
+                   "memory %u: %#llx size %#llx", i, (unsigned long long)bi->mem[i].base,
+                   (unsigned long long)bi->mem[i].size);
         for (uint32_t j = i + 1u; j < bi->mem_count; j++)
             FUZZ_CHECK(!ranges_overlap(&bi->mem[i], &bi->mem[j]), "memory %u and %u overlap", i, j);
     }
-    FUZZ_CHECK(all_zero(&bi->mem[bi->mem_count],
-                        sizeof bi->mem[0] * (NX_BOOTINFO_MAX_MEM_REGIONS - bi->mem_count)),
+    FUZZ_CHECK(nx_test_all_zero(&bi->mem[bi->mem_count],
+                                sizeof bi->mem[0] * (NX_BOOTINFO_MAX_MEM_REGIONS - bi->mem_count)),
                "memory slots past %u filled in", bi->mem_count);
 
     /* Reserved ranges may overlap anything, but none is empty or wraps. */
@@ -208,10 +196,11 @@ static void check_accepted(const nx_boot_info_t *bi, const nx_dtb_diag_t *diag, 
     FUZZ_CHECK(bi->reserved_ignored == 0u || bi->reserved_count == NX_BOOTINFO_MAX_RESERVED,
                "reserved ranges ignored with room left");
     for (uint32_t i = 0; i < bi->reserved_count; i++)
-        FUZZ_CHECK(range_ok(bi->reserved[i].base, bi->reserved[i].size), "reserved %u", i);
-    FUZZ_CHECK(all_zero(&bi->reserved[bi->reserved_count],
-                        sizeof bi->reserved[0] * (NX_BOOTINFO_MAX_RESERVED - bi->reserved_count)),
-               "reserved slots past %u filled in", bi->reserved_count);
+        FUZZ_CHECK(nx_test_range_ok(bi->reserved[i].base, bi->reserved[i].size), "reserved %u", i);
+    FUZZ_CHECK(
+        nx_test_all_zero(&bi->reserved[bi->reserved_count],
+                         sizeof bi->reserved[0] * (NX_BOOTINFO_MAX_RESERVED - bi->reserved_count)),
+        "reserved slots past %u filled in", bi->reserved_count);
 
     /* The console: 8 registers at a stride of 1 << shift, accessed width bytes at a time. */
     check_region(&bi->uart, "uart");
@@ -241,15 +230,15 @@ static void check_accepted(const nx_boot_info_t *bi, const nx_dtb_diag_t *diag, 
         check_region(&bi->virtio[i], "virtio");
         FUZZ_CHECK(i == 0u || bi->virtio[i - 1u].base <= bi->virtio[i].base, "virtio unsorted");
     }
-    FUZZ_CHECK(all_zero(&bi->virtio[bi->virtio_count],
-                        sizeof bi->virtio[0] * (NX_BOOTINFO_MAX_VIRTIO - bi->virtio_count)),
+    FUZZ_CHECK(nx_test_all_zero(&bi->virtio[bi->virtio_count],
+                                sizeof bi->virtio[0] * (NX_BOOTINFO_MAX_VIRTIO - bi->virtio_count)),
                "virtio slots past %u filled in", bi->virtio_count);
 
     /* bootargs: NUL-terminated, zeros after, cut only at the bound. */
     const char *end = memchr(bi->bootargs, '\0', sizeof bi->bootargs);
     FUZZ_CHECK(end != NULL, "bootargs not terminated");
     size_t len = (size_t)(end - bi->bootargs);
-    FUZZ_CHECK(all_zero(end, sizeof bi->bootargs - len), "bytes after the bootargs");
+    FUZZ_CHECK(nx_test_all_zero(end, sizeof bi->bootargs - len), "bytes after the bootargs");
     FUZZ_CHECK(!bi->bootargs_truncated || len == NX_BOOTINFO_MAX_BOOTARGS - 1u,
                "bootargs cut at %zu", len);
 }

@@ -15,6 +15,7 @@ foreach(t ${NX_FUZZ_TARGETS})
   # libFuzzer's main.
   target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
+  target_include_directories(fuzz_${t} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
   nx_host_warnings(fuzz_${t})
   add_dependencies(nx_fuzz fuzz_${t})
   add_test(NAME libfuzzer_${t}
@@ -33,4 +34,5 @@ target_link_libraries(fuzz_recording PRIVATE nx_sim_runtime)
 # (docs/fuzzing.md), never by the build.
 add_executable(fuzz_make_corpus ${CMAKE_CURRENT_LIST_DIR}/make_corpus.c)
 target_link_libraries(fuzz_make_corpus PRIVATE nx_sim_runtime)
+target_include_directories(fuzz_make_corpus PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
 nx_host_warnings(fuzz_make_corpus)

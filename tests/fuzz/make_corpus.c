@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_image.h"
 #include "nxsim/record.h"
 #include "nxsim/sim.h"
 
@@ -173,50 +174,22 @@ static unsigned char img[2 * PAGE + 64];
 
 static void put16(size_t off, uint16_t v)
 {
-    img[off] = (unsigned char)v;
-    img[off + 1] = (unsigned char)(v >> 8);
-}
-static void put32(size_t off, uint32_t v)
-{
-    put16(off, (uint16_t)v);
-    put16(off + 2, (uint16_t)(v >> 16));
+    nx_test_elf_put16(img, off, v);
 }
 static void put64(size_t off, uint64_t v)
 {
-    put32(off, (uint32_t)v);
-    put32(off + 4, (uint32_t)(v >> 32));
+    nx_test_elf_put64(img, off, v);
 }
 
-/* An ELF64 RISC-V executable header with `phnum` program headers at 64. */
 static void header(uint64_t entry, uint16_t phnum)
 {
-    memset(img, 0, sizeof img);
-    memcpy(img,
-           "\x7f"
-           "ELF\x02\x01\x01",
-           7);
-    put16(16, 2);   /* ET_EXEC */
-    put16(18, 243); /* EM_RISCV */
-    put32(20, 1);
-    put64(24, entry);
-    put64(32, 64);
-    put16(52, 64);
-    put16(54, 56);
-    put16(56, phnum);
+    nx_test_elf_header(img, sizeof img, entry, phnum);
 }
 
 static void phdr(uint32_t i, uint32_t type, uint32_t flags, uint64_t off, uint64_t va,
                  uint64_t filesz, uint64_t memsz)
 {
-    size_t p = 64u + 56u * i;
-    put32(p, type);
-    put32(p + 4, flags);
-    put64(p + 8, off);
-    put64(p + 16, va);
-    put64(p + 24, va);
-    put64(p + 32, filesz);
-    put64(p + 40, memsz);
-    put64(p + 48, PAGE);
+    nx_test_elf_phdr(img, i, type, flags, off, va, filesz, memsz, PAGE);
 }
 
 /* One R+X segment from offset 0 (the headers and a few instructions, as

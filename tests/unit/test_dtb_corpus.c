@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootinfo_check.h"
 #include "dtb_mutator.h"
 #include "nx_test.h"
 #include "nx/bootinfo.h"
@@ -76,22 +77,6 @@ static void fail_case(const struct origin *o, const char *cond, const char *fmt,
     abort(); /* not reached: fail_msg does not return */
 }
 
-/* The status class each reason must come with (nx/bootinfo.h). */
-static bool all_zero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0u)
-            return false;
-    return true;
-}
-
-/* A range may end exactly at 2^64, never wrap past it. */
-static bool range_ok(uint64_t base, uint64_t size)
-{
-    return size != 0u && (base + size > base || base + size == 0u);
-}
-
 static void check_region_list(const struct origin *o, const char *what, const nx_mem_range_t *r,
                               uint32_t count, uint32_t ignored, uint32_t cap)
 {
@@ -99,15 +84,15 @@ static void check_region_list(const struct origin *o, const char *what, const nx
     CHECK(o, ignored == 0u || count == cap, "%s: %u ignored while only %u kept", what, ignored,
           count);
     for (uint32_t i = 0; i < count; i++)
-        CHECK(o, range_ok(r[i].base, r[i].size), "%s[%u] = 0x%llx+0x%llx", what, i,
+        CHECK(o, nx_test_range_ok(r[i].base, r[i].size), "%s[%u] = 0x%llx+0x%llx", what, i,
               (unsigned long long)r[i].base, (unsigned long long)r[i].size);
 }
 
 static void check_device(const struct origin *o, const char *what, const nx_mmio_region_t *d)
 {
     if (d->present)
-        CHECK(o, range_ok(d->base, d->size), "%s 0x%llx+0x%llx", what, (unsigned long long)d->base,
-              (unsigned long long)d->size);
+        CHECK(o, nx_test_range_ok(d->base, d->size), "%s 0x%llx+0x%llx", what,
+              (unsigned long long)d->base, (unsigned long long)d->size);
     else
         CHECK(o, d->base == 0u && d->size == 0u && d->irq == 0u, "absent %s has values", what);
 }
@@ -136,7 +121,8 @@ static void check_accepted(const struct origin *o, const nx_boot_info_t *bi, con
               "hart %u plic_s_context %d", i, h->plic_s_context);
     }
     for (uint32_t i = bi->hart_count; i < NX_MAX_HARTS; i++)
-        CHECK(o, all_zero(&bi->harts[i], sizeof bi->harts[i]), "unused harts[%u] not zero", i);
+        CHECK(o, nx_test_all_zero(&bi->harts[i], sizeof bi->harts[i]), "unused harts[%u] not zero",
+              i);
     CHECK(o, bi->timebase_hz > 0u, "timebase 0");
 
     CHECK(o, bi->mem_count >= 1u, "accepted without memory");
@@ -180,7 +166,7 @@ static void check_refused(const struct origin *o, nx_status_t st, const nx_boot_
           (int)st, nx_dtb_reason_name(d->reason));
     CHECK(o, nx_dtb_reason_text(d->reason)[0] != '\0', "empty reason text");
     CHECK(o, d->property == NULL || d->property[0] != '\0', "empty property name");
-    CHECK(o, all_zero(bi, sizeof *bi), "boot info not zeroed after a refusal (%s)",
+    CHECK(o, nx_test_all_zero(bi, sizeof *bi), "boot info not zeroed after a refusal (%s)",
           nx_dtb_reason_name(d->reason));
 }
 

@@ -4,6 +4,7 @@
  * port's user copies), and each kind of bad one is refused with its
  * reason and nothing mapped. Images are built in memory, field by field.
  */
+#include "elf_image.h"
 #include "nx_test.h"
 
 #include <string.h>
@@ -20,52 +21,29 @@ static unsigned char img[8 * PAGE];
 
 static void put16(size_t off, uint16_t v)
 {
-    memcpy(img + off, &v, 2);
+    nx_test_elf_put16(img, off, v);
 }
 static void put32(size_t off, uint32_t v)
 {
-    memcpy(img + off, &v, 4);
+    nx_test_elf_put32(img, off, v);
 }
 static void put64(size_t off, uint64_t v)
 {
-    memcpy(img + off, &v, 8);
+    nx_test_elf_put64(img, off, v);
 }
 
 /* Program header i: type, flags, offset, vaddr, filesz, memsz. */
 static void phdr(uint32_t i, uint32_t type, uint32_t flags, uint64_t off, uint64_t va,
                  uint64_t filesz, uint64_t memsz)
 {
-    size_t p = 64u + i * 56u;
-    put32(p, type);
-    put32(p + 4, flags);
-    put64(p + 8, off);
-    put64(p + 16, va);
-    put64(p + 24, va);
-    put64(p + 32, filesz);
-    put64(p + 40, memsz);
-    put64(p + 48, PAGE);
+    nx_test_elf_phdr(img, i, type, flags, off, va, filesz, memsz, PAGE);
 }
 
 /* A good image: text (R+X) at BASE with code bytes, data (R+W) at BASE +
  * 2 pages with 16 bytes of contents and 2 pages of memory. */
 static void good_image(void)
 {
-    memset(img, 0, sizeof img);
-    memcpy(img,
-           "\x7f"
-           "ELF",
-           4);
-    img[4] = 2;     /* 64-bit */
-    img[5] = 1;     /* little endian */
-    img[6] = 1;     /* version */
-    put16(16, 2);   /* ET_EXEC */
-    put16(18, 243); /* EM_RISCV */
-    put32(20, 1);
-    put64(24, BASE + 0x10); /* entry */
-    put64(32, 64);          /* phoff */
-    put16(52, 64);
-    put16(54, 56);
-    put16(56, 3); /* phnum: text, data, a note */
+    nx_test_elf_header(img, sizeof img, BASE + 0x10, 3); /* text, data, a note */
     phdr(0, 1, 5, PAGE, BASE, 32, 32);
     phdr(1, 1, 6, 2 * PAGE, BASE + 2 * PAGE, 16, 2 * PAGE);
     phdr(2, 4, 4, 0, 0, 0, 0);    /* PT_NOTE: ignored */
