@@ -360,6 +360,26 @@ void nx_port_aspace_activate(nx_port_aspace_t *as)
 }
 
 /*
+ * The leaf entry for user page `p` in the tree at `root`, or 0. A walk of
+ * its own, lighter than rv_vm_slot (every user copy walks twice: the
+ * syscall's check, then the copy's): a user space holds only 4 KiB leaves,
+ * so an upper-level leaf (none is ever made) reads as unmapped rather than
+ * a panic. Its tables stay until the space is destroyed, so a leaf another
+ * hart clears meanwhile is only a stale answer (the copy then faults and
+ * fails).
+ */
+static inline rv_pte_t user_leaf(const rv_pte_t *root, uint64_t p)
+{
+    rv_pte_t e = root[rv_vpn(p, 2)];
+    if ((e & RV_PTE_V) == 0u || rv_pte_leaf(e))
+        return 0u;
+    e = rv_table(rv_pte_pa(e))[rv_vpn(p, 1)];
+    if ((e & RV_PTE_V) == 0u || rv_pte_leaf(e))
+        return 0u;
+    return rv_table(rv_pte_pa(e))[rv_vpn(p, 0)];
+}
+
+/*
  * Is every page of [user, user + len) mapped in this hart's active space
  * with V, U and `need`, and without `forbid`? A software walk, so a bad
  * address is an answer, never a fault. len > 0.
@@ -370,9 +390,10 @@ static bool user_range_ok(uintptr_t user, size_t len, rv_pte_t need, rv_pte_t fo
     if (root == 0u || user < RV_USER_BASE || user >= RV_USER_TOP || len > RV_USER_TOP - user)
         return false; /* no space, a kernel address, past the top, or wrapping */
     need |= RV_PTE_V | RV_PTE_U;
+    const rv_pte_t *table = rv_table(root);
     for (uint64_t p = user & ~(PAGE - 1u); p < (uint64_t)user + len; p += PAGE) {
-        const rv_pte_t *e = rv_vm_slot(root, p, NULL);
-        if (e == NULL || (*e & need) != need || (*e & forbid) != 0u)
+        rv_pte_t e = user_leaf(table, p);
+        if ((e & need) != need || (e & forbid) != 0u)
             return false;
     }
     return true;
@@ -401,20 +422,14 @@ static bool copy_raw(void *dst, const void *src, size_t len)
  * Does a frame of user range [user, user + len) (walked just before) hold
  * a byte of kernel memory [k, k + len)? The kernel reaches RAM at its
  * physical addresses, so a VMO page core copies to or from is the frame a
- * task's mapping of it points at. A leaf walk of its own, lighter than
- * rv_vm_slot: the tables of a space stay until it is destroyed, and a leaf
- * another hart clears meanwhile reads as not aliasing (the copy then
- * faults and fails).
+ * task's mapping of it points at. A leaf another hart clears meanwhile
+ * reads as not aliasing (the copy then faults and fails).
  */
 static bool frames_alias(uintptr_t user, size_t len, uintptr_t k)
 {
     const rv_pte_t *root = rv_table(rv_hart_local()->aspace_root);
     for (uint64_t p = user & ~(PAGE - 1u); p < (uint64_t)user + len; p += PAGE) {
-        rv_pte_t e = root[rv_vpn(p, 2)];
-        if ((e & RV_PTE_V) != 0u)
-            e = rv_table(rv_pte_pa(e))[rv_vpn(p, 1)];
-        if ((e & RV_PTE_V) != 0u)
-            e = rv_table(rv_pte_pa(e))[rv_vpn(p, 0)];
+        rv_pte_t e = user_leaf(root, p);
         if ((e & RV_PTE_V) != 0u && rv_pte_pa(e) < k + len && k < rv_pte_pa(e) + PAGE)
             return true;
     }
