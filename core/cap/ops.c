@@ -73,8 +73,10 @@ typedef struct derived {
  * Decode step of the operations that make a handle from another
  * (duplicate, replace): rq->h passes the lookup with rq->need, rq->out is
  * usable and rq->want derives from h's rights. Capability lock held.
+ * Inlined: out of line it cost a duplicate 34 more instructions.
  */
-static nx_status_t decode_derived(nx_task_t *caller, const derive_request_t *rq, derived_t *d)
+__attribute__((always_inline)) static inline nx_status_t
+decode_derived(nx_task_t *caller, const derive_request_t *rq, derived_t *d)
 {
     nx_status_t st = nx_cap_decode_locked(caller, rq->h, NX_OBJ_NONE, rq->need, rq->op, &d->e);
     if (st != NX_OK)

@@ -42,12 +42,14 @@ static nx_status_t decode_batch(nx_task_t *from, const nx_handle_t *handles, uin
                              NX_ERR_INVALID_ARGS);
     if (nx_task_dying(from))
         return nx_cap_refuse(from, op, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
+    /* `dying` is set under the capability lock, held here: checked once
+     * above, so each handle needs only its lookup. */
     for (uint32_t i = 0; i < n; i++) {
         const nx_handle_entry_t *e = NULL;
         nx_status_t st =
-            nx_cap_decode_locked(from, handles[i], NX_OBJ_NONE, NX_RIGHT_TRANSFER, op, &e);
+            nx_handle_lookup_locked(&from->handles, handles[i], NX_OBJ_NONE, NX_RIGHT_TRANSFER, &e);
         if (st != NX_OK)
-            return st;
+            return nx_cap_decode_refused(from, handles[i], st, op);
         if (e->obj != NULL && (e->obj == through || e->obj == to))
             return nx_cap_refuse(from, op, handles[i], NX_AUDIT_SENT_ITSELF, NX_ERR_INVALID_ARGS);
         if (to != NULL && e->obj != NULL && e->obj->ops->holds_caps && would_cycle(e->obj, to))
