@@ -33,7 +33,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fuzz_read_environment();
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t usable = (ARENA_BYTES + page - 1u) / page * page;
     unsigned char *map =

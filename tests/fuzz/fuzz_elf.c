@@ -49,7 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fuzz_read_environment();
     if (nx_sim_harness_begin() != NX_OK) {
         fprintf(stderr, "fuzz_elf: the simulator's harness would not start\n");
         abort();

@@ -78,14 +78,6 @@ static void check_same(const nx_recording_t *a, const nx_recording_t *b)
                    "round trip: event %" PRIu64 " changed", i);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_read_environment();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static nx_recording_t rec, back;

@@ -346,14 +346,6 @@ static void check_same(const nx_scenario_t *sa, const nx_scenario_t *sb)
     }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_read_environment();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static nx_scenario_t s, back; /* 30 KiB each: not on the stack */

@@ -21,18 +21,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* NX_FUZZ_VERBOSE=1 in the environment: each input's verdict on stderr
- * (for reading what a reproduced input does; too slow for fuzzing). */
-static bool fuzz_verbose;
-
-static inline void fuzz_read_environment(void)
+ * (for reading what a reproduced input does; too slow for fuzzing). Read
+ * on first use, so a target needs no LLVMFuzzerInitialize() for it. */
+static inline bool fuzz_verbose(void)
 {
-    const char *v = getenv("NX_FUZZ_VERBOSE");
-    fuzz_verbose = v != NULL && v[0] != '\0' && v[0] != '0';
+    static int verbose = -1;
+    if (verbose < 0) {
+        const char *v = getenv("NX_FUZZ_VERBOSE");
+        verbose = v != NULL && v[0] != '\0' && v[0] != '0';
+    }
+    return verbose != 0;
 }
 
 #define FUZZ_SAY(...)                                                                              \
     do {                                                                                           \
-        if (fuzz_verbose)                                                                          \
+        if (fuzz_verbose())                                                                        \
             fprintf(stderr, __VA_ARGS__);                                                          \
     } while (0)
 
