@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "nx/cap.h"
 #include "nx/pool.h"
 #include "nx/task.h"
 #include "nx/thread.h"
@@ -179,6 +180,15 @@ void nx_test_handle_set_generation(nx_handle_table_t *table, uint32_t slot, uint
     nx_handle_entry_t *e = &table->e[slot & NX_HANDLE_SLOT_MASK];
     if (e->obj == NULL && !e->retired && gen >= 1u && gen <= NX_HANDLE_GEN_MAX)
         e->gen = gen;
+}
+
+bool nx_test_handle_live(nx_task_t *task, nx_handle_t h)
+{
+    const nx_handle_entry_t *e = NULL;
+    nx_cap_lock();
+    nx_status_t st = nx_handle_lookup_locked(&task->handles, h, NX_OBJ_NONE, NX_RIGHT_NONE, &e);
+    nx_cap_unlock();
+    return st == NX_OK;
 }
 
 void nx_test_task_free(nx_task_t *task)

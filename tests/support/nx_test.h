@@ -60,6 +60,9 @@ typedef struct nx_task nx_task_t;
 nx_task_t *nx_test_task_new(void);
 void nx_test_task_free(nx_task_t *task);
 
+/* Is `h` a live handle in `task`'s table (any type, any rights)? */
+bool nx_test_handle_live(nx_task_t *task, nx_handle_t h);
+
 /* The task a task object is, or NULL for another type. */
 nx_task_t *nx_test_task_of(nx_object_t *obj);
 

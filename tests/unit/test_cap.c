@@ -62,11 +62,6 @@ static const nx_handle_entry_t *peek(nx_task_t *t, nx_handle_t h)
     return st == NX_OK ? e : NULL;
 }
 
-static bool live(nx_task_t *t, nx_handle_t h)
-{
-    return peek(t, h) != NULL;
-}
-
 static nx_rights_t rights_of(nx_task_t *t, nx_handle_t h)
 {
     const nx_handle_entry_t *e = peek(t, h);
@@ -173,7 +168,7 @@ static void assert_refused_at(nx_task_t *t, nx_handle_t h, nx_audit_reason_t why
 {
     nx_object_info_t info;
     audit_clear();
-    if (live(t, h))
+    if (nx_test_handle_live(t, h))
         fail_msg("line %d: handle %#x still resolves in task %u", line, h.v, t->id.v);
     nx_status_t st = nx_handle_info(t, h, &info);
     if (st != NX_ERR_BAD_HANDLE)
@@ -292,7 +287,7 @@ static void fixture_build(fixture_t *f)
     assert_int_equal(slot_of(uh), 9);
     f->h[H_DEAD] = ev_new(f->dead);
     nx_task_kill(f->dead);
-    assert_false(live(t, f->h[H_FOREIGN]));
+    assert_false(nx_test_handle_live(t, f->h[H_FOREIGN]));
     audit_clear();
 }
 
@@ -630,7 +625,7 @@ static void stale_after_slot_reuse(void **state)
     for (uint32_t i = 2; i < NX_MAX_HANDLES_PER_TASK; i++) {
         nx_handle_t d = dup(t, filler, NX_RIGHTS_SAME);
         assert_int_equal(slot_of(d), i);
-        assert_false(live(t, old));
+        assert_false(nx_test_handle_live(t, old));
     }
     assert_int_equal(t->handles.free_count, 1);
     assert_refused(t, old, NX_AUDIT_HANDLE_CLOSED);
@@ -648,7 +643,7 @@ static void stale_after_slot_reuse(void **state)
     assert_int_equal(nx_event_signals(fresh_ev), 0);
     ASSERT_ST(nx_sys_handle_close(t, old), NX_ERR_BAD_HANDLE);
     expect_audit(NX_AUDIT_OP_CLOSE, NX_AUDIT_HANDLE_STALE, t, old);
-    assert_true(live(t, fresh));
+    assert_true(nx_test_handle_live(t, fresh));
     ASSERT_ST(nx_sys_object_signal(t, fresh, 0, SIG_BIT), NX_OK);
     assert_int_equal(nx_event_signals(fresh_ev), SIG_BIT);
     nx_test_task_free(t);
@@ -702,7 +697,7 @@ static void generation_wrap_retires_slot(void **state)
     assert_int_equal(t->handles.e[0].gen, NX_HANDLE_GEN_MAX);
     nx_test_handle_set_generation(&t->handles, slot_of(keep), 5);
     assert_int_equal(t->handles.e[slot_of(keep)].gen, gen_of(keep));
-    assert_true(live(t, keep));
+    assert_true(nx_test_handle_live(t, keep));
     nx_test_task_free(t);
 }
 
@@ -810,13 +805,13 @@ static void replace_keeps_tree_position(void **state)
     nx_handle_t mid2;
     ASSERT_ST(nx_sys_handle_replace(t, mid, NX_RIGHTS_SAME, &mid2), NX_OK);
     assert_int_equal(revoke(t, mid2), 1);
-    assert_false(live(u, kid));
-    assert_true(live(t, mid2));
+    assert_false(nx_test_handle_live(u, kid));
+    assert_true(nx_test_handle_live(t, mid2));
     nx_handle_t mid3;
     ASSERT_ST(nx_sys_handle_replace(t, mid2, EV_RIGHTS & ~NX_RIGHT_MANAGE, &mid3), NX_OK);
     assert_int_equal(revoke(t, root), 1);
-    assert_false(live(t, mid3));
-    assert_true(live(t, root));
+    assert_false(nx_test_handle_live(t, mid3));
+    assert_true(nx_test_handle_live(t, root));
     nx_test_task_free(t);
     nx_test_task_free(u);
 }
@@ -855,7 +850,7 @@ static void replace_at_last_generation(void **state)
     assert_refused(t, h, NX_AUDIT_HANDLE_CLOSED);
     /* ...and it kept h's place in the tree. */
     assert_int_equal(revoke(t, root), NX_MAX_HANDLES_PER_TASK - 2u);
-    assert_false(live(t, r));
+    assert_false(nx_test_handle_live(t, r));
     nx_test_task_free(t);
 }
 
@@ -938,8 +933,8 @@ static void install_roots(void **state)
     nx_handle_t d = dup(u, all, NX_RIGHTS_SAME);
     assert_int_equal(revoke(t, ev), 0); /* other roots are not derived from ev */
     assert_int_equal(revoke(u, all), 1);
-    assert_false(live(u, d));
-    assert_true(live(u, none));
+    assert_false(nx_test_handle_live(u, d));
+    assert_true(nx_test_handle_live(u, none));
 
     static const nx_rights_t bad[] = { NX_RIGHTS_ALL + 1u, NX_RIGHTS_SAME, UINT32_MAX };
     for (size_t i = 0; i < COUNT(bad); i++) {
@@ -1093,16 +1088,16 @@ static void transfer_keeps_derivation(void **state)
     nx_handle_t root = ev_new(a), d = dup(a, root, NX_RIGHTS_SAME), out;
     ASSERT_ST(nx_handle_transfer(a, NULL, 0, b, NULL), NX_OK);
     ASSERT_ST(nx_handle_transfer(a, &d, 0, b, &out), NX_OK);
-    assert_true(live(a, d));
+    assert_true(nx_test_handle_live(a, d));
     nx_handle_t in_b = xfer(a, d, b);
     nx_handle_t back = xfer(b, dup(b, in_b, NX_RIGHTS_SAME), a); /* grandchild, back in a */
     nx_handle_t self = xfer(a, back, a);
-    assert_false(live(a, back));
-    assert_true(live(a, self));
+    assert_false(nx_test_handle_live(a, back));
+    assert_true(nx_test_handle_live(a, self));
     expect_no_audit();
     assert_int_equal(revoke(a, root), 2);
-    assert_false(live(b, in_b));
-    assert_false(live(a, self));
+    assert_false(nx_test_handle_live(b, in_b));
+    assert_false(nx_test_handle_live(a, self));
     assert_int_equal(nx_cap_nodes_used(), 1);
     nx_test_task_free(a);
     nx_test_task_free(b);
@@ -1140,7 +1135,7 @@ static void detach_then_attach_elsewhere(void **state)
     assert_int_equal(rights_of(b, out[1]), NX_RIGHT_TRANSFER | NX_RIGHT_SIGNAL);
     /* The tree came along: the root still revokes its duplicate. */
     assert_int_equal(revoke(b, out[0]), 1);
-    assert_false(live(b, out[1]));
+    assert_false(nx_test_handle_live(b, out[1]));
     nx_test_task_free(a);
     nx_test_task_free(b);
 }
@@ -1159,7 +1154,7 @@ static void revoked_in_flight_attaches_invalid(void **state)
     ASSERT_ST(nx_cap_detach(a, hs, 3, caps), NX_OK);
     uint32_t nodes = nx_cap_nodes_used();
     assert_int_equal(revoke(a, root), 2); /* the cap in flight and its child */
-    assert_false(live(a, grandchild));
+    assert_false(nx_test_handle_live(a, grandchild));
     assert_int_equal(nx_cap_nodes_used(), nodes - 1u); /* the cap's node waits for its holder */
     /* b has room for exactly the two live caps. */
     nx_handle_t bf = ev_new(b);
@@ -1168,9 +1163,9 @@ static void revoked_in_flight_attaches_invalid(void **state)
     nx_handle_t out[3];
     nodes = nx_cap_nodes_used();
     ASSERT_ST(nx_cap_attach(b, caps, 3, out), NX_OK);
-    assert_true(live(b, out[0]));
+    assert_true(nx_test_handle_live(b, out[0]));
     assert_int_equal(out[1].v, NX_HANDLE_INVALID.v);
-    assert_true(live(b, out[2]));
+    assert_true(nx_test_handle_live(b, out[2]));
     assert_int_equal(b->handles.free_count, 0);
     assert_int_equal(nx_cap_nodes_used(), nodes - 1u);        /* the revoked one is released */
     assert_int_equal(atomic_load(&obj_of(a, root)->refs), 1); /* only root's */
@@ -1194,7 +1189,7 @@ static void drop_releases(void **state)
     nx_cap_drop(caps, 2);
     assert_int_equal(EVENTS_USED(), 1);       /* lone's event is gone */
     assert_int_equal(nx_cap_nodes_used(), 4); /* root, mid as an interior node, k1, k2 */
-    assert_true(live(a, k1) && live(a, k2));
+    assert_true(nx_test_handle_live(a, k1) && nx_test_handle_live(a, k2));
     assert_int_equal(revoke(a, root), 2);
     assert_int_equal(nx_cap_nodes_used(), 1);
     /* Dropping a cap revoked in flight releases it too. */
@@ -1436,7 +1431,7 @@ static void revoke_exactly_the_subtree(void **state)
         if (c->gone & BIT(i)) {
             assert_refused(t.where[i], t.h[i], NX_AUDIT_HANDLE_CLOSED);
         } else {
-            if (!live(t.where[i], t.h[i]))
+            if (!nx_test_handle_live(t.where[i], t.h[i]))
                 fail_msg("%s: handle %d went but was not derived from %d", c->name, i, c->from);
             assert_int_equal(rights_of(t.where[i], t.h[i]), t.rights[i]);
         }
@@ -1481,7 +1476,7 @@ static void revoke_deep_and_wide(void **state)
     nx_cap_t cap;
     ASSERT_ST(nx_cap_detach(ts[0], &m, 1, &cap), NX_OK);
     assert_int_equal(revoke(ts[0], root), 2);
-    assert_false(live(ts[2], k));
+    assert_false(nx_test_handle_live(ts[2], k));
     nx_handle_t out;
     ASSERT_ST(nx_cap_attach(ts[3], &cap, 1, &out), NX_OK);
     assert_int_equal(out.v, 0);
@@ -1603,7 +1598,7 @@ static void table_clear_closes_all(void **state)
     assert_int_equal(nx_handle_table_count(&a->handles), 0);
     assert_int_equal(nx_handle_table_clear(a), 0);
     assert_int_equal(EVENTS_USED(), 1);
-    assert_true(live(b, k1) && live(b, k2));
+    assert_true(nx_test_handle_live(b, k1) && nx_test_handle_live(b, k2));
     assert_int_equal(nx_cap_nodes_used(), 4); /* root, mid kept as interior, k1, k2 */
     assert_false(a->dying);                   /* clearing is not killing */
     ev_new(a);
@@ -1633,9 +1628,9 @@ static void closed_interior_nodes_are_bounded(void **state)
     assert_int_equal(nx_cap_nodes_used(), 3); /* one child left: mid is gone too */
     close_h(u, k3);
     assert_int_equal(nx_cap_nodes_used(), 2); /* k3 had one child: spliced, g moves up */
-    assert_true(live(u, g));
+    assert_true(nx_test_handle_live(u, g));
     assert_int_equal(revoke(t, root), 1);
-    assert_false(live(u, g));
+    assert_false(nx_test_handle_live(u, g));
     assert_int_equal(nx_cap_nodes_used(), 1);
     nx_test_task_free(t);
     nx_test_task_free(u);

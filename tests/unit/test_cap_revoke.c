@@ -40,15 +40,6 @@ static nx_handle_t dup(nx_task_t *t, nx_handle_t h)
     return out;
 }
 
-static bool live(nx_task_t *t, nx_handle_t h)
-{
-    const nx_handle_entry_t *e = NULL;
-    nx_cap_lock();
-    nx_status_t st = nx_handle_lookup_locked(&t->handles, h, NX_OBJ_NONE, NX_RIGHT_NONE, &e);
-    nx_cap_unlock();
-    return st == NX_OK;
-}
-
 static uint32_t node_of(nx_task_t *t, nx_handle_t h)
 {
     return t->handles.e[h.v & NX_HANDLE_SLOT_MASK].node;
@@ -155,7 +146,7 @@ static void revoke_at_the_bound(bool chain)
     assert_int_equal(w.rv.holds, holds_for(n, chain));
     assert_true(w.rv.holds <= NX_REVOKE_MAX_HOLDS);
     assert_int_equal(nx_cap_nodes_used(), 1);
-    assert_true(live(tasks[0], root));
+    assert_true(nx_test_handle_live(tasks[0], root));
     for (uint32_t i = 1; i < MAX_TASKS; i++)
         assert_int_equal(tasks[i]->handles.free_count + tasks[i]->handles.retired,
                          NX_MAX_HANDLES_PER_TASK);
@@ -210,7 +201,7 @@ static void closes_between_holds(void **state)
     /* The walk takes the newest child first: the oldest are still live. */
     uint32_t closed = 0;
     for (uint32_t i = 0; i < 200; i++)
-        if (live(a, kids[i]) && closed < 50) {
+        if (nx_test_handle_live(a, kids[i]) && closed < 50) {
             ASSERT_ST(nx_sys_handle_close(a, kids[i]), NX_OK);
             closed++;
         }
@@ -237,11 +228,11 @@ static void the_root_closed_between_holds(void **state)
     walk_begin(&w, a, root);
     assert_true(walk_hold(&w));
     ASSERT_ST(nx_sys_handle_close(a, root), NX_OK);
-    assert_false(live(a, root));
+    assert_false(nx_test_handle_live(a, root));
     assert_int_equal(walk_finish(&w), 100);
     /* root gone, so the zombie above it spliced out: only sib's node. */
     assert_int_equal(nx_cap_nodes_used(), 1);
-    assert_true(live(a, sib));
+    assert_true(nx_test_handle_live(a, sib));
     assert_int_equal(EVENTS_USED(), 1);
     ASSERT_ST(nx_sys_handle_close(a, sib), NX_OK);
     assert_int_equal(EVENTS_USED(), 0);
@@ -266,7 +257,7 @@ static void the_root_closed_then_its_children(void **state)
     uint32_t removed = w.rv.count;
     ASSERT_ST(nx_sys_handle_close(a, root), NX_OK);
     for (uint32_t i = 0; i < 100; i++)
-        if (live(a, kids[i]))
+        if (nx_test_handle_live(a, kids[i]))
             ASSERT_ST(nx_sys_handle_close(a, kids[i]), NX_OK);
     assert_int_equal(nx_node_state(w.rv.root), NX_NODE_ZOMBIE); /* still there */
     assert_int_equal(walk_finish(&w), removed);
@@ -424,11 +415,11 @@ static void a_zombie_splices_out_between_holds(void **state)
     walk_t w;
     walk_begin(&w, a, root);
     assert_true(walk_hold(&w));
-    assert_true(live(a, z2));
+    assert_true(nx_test_handle_live(a, z2));
     ASSERT_ST(nx_sys_handle_close(a, z2), NX_OK); /* the zombie gives way to z1 */
-    assert_true(live(a, z1) && live(a, z1kid));
+    assert_true(nx_test_handle_live(a, z1) && nx_test_handle_live(a, z1kid));
     assert_int_equal(walk_finish(&w), 102); /* 100 + z1 + z1kid */
-    assert_false(live(a, z1) || live(a, z1kid));
+    assert_false(nx_test_handle_live(a, z1) || nx_test_handle_live(a, z1kid));
     assert_int_equal(nx_cap_nodes_used(), 1);
     nx_test_task_free(a);
 }

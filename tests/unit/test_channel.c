@@ -24,15 +24,6 @@
 
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
 
-static bool live(nx_task_t *t, nx_handle_t h)
-{
-    const nx_handle_entry_t *e = NULL;
-    nx_cap_lock();
-    nx_status_t st = nx_handle_lookup_locked(&t->handles, h, NX_OBJ_NONE, NX_RIGHT_NONE, &e);
-    nx_cap_unlock();
-    return st == NX_OK;
-}
-
 static nx_object_info_t info_of(nx_task_t *t, nx_handle_t h)
 {
     nx_object_info_t info;
@@ -185,8 +176,8 @@ static void handles_move_with_their_rights(void **state)
     uint32_t nodes = nx_cap_nodes_used();
     ASSERT_ST(send(w, a, "x", 1, ev, 2, 0), NX_OK);
     /* In flight: in no table, and in exactly one message. */
-    assert_false(live(w, ev[0]));
-    assert_false(live(w, ev[1]));
+    assert_false(nx_test_handle_live(w, ev[0]));
+    assert_false(nx_test_handle_live(w, ev[1]));
     assert_int_equal(nx_handle_table_count(&w->handles), 1);
     assert_int_equal(nx_cap_nodes_used(), nodes);
     ASSERT_ST(nx_sys_object_signal(w, ev[0], 0, 0x01000000u), NX_ERR_BAD_HANDLE);
@@ -244,8 +235,9 @@ static void a_refused_write_moves_nothing(void **state)
         assert_true(n > 0);
         assert_int_equal(rec[n - 1].reason, bad[i].why);
         assert_int_equal(rec[n - 1].op, NX_AUDIT_OP_CHANNEL);
-        assert_true(live(w, ev) && live(w, ev2) && live(w, no_transfer) && live(w, a) &&
-                    live(w, b));
+        assert_true(nx_test_handle_live(w, ev) && nx_test_handle_live(w, ev2) &&
+                    nx_test_handle_live(w, no_transfer) && nx_test_handle_live(w, a) &&
+                    nx_test_handle_live(w, b));
         assert_int_equal(signals_of(w, b), NX_CHANNEL_WRITABLE);
     }
     assert_int_equal(nx_test_pool_used("messages"), 0);
@@ -269,7 +261,7 @@ static void bounds_at_and_past(void **state)
         hs[i] = new_event(t);
     ASSERT_ST(send(t, a, "", 0, hs, NX_CHANNEL_MAX_HANDLES + 1, 0), NX_ERR_OUT_OF_RANGE);
     for (uint32_t i = 0; i < NX_CHANNEL_MAX_HANDLES + 1; i++)
-        assert_true(live(t, hs[i]));
+        assert_true(nx_test_handle_live(t, hs[i]));
     ASSERT_ST(send(t, a, "", 0, hs, NX_CHANNEL_MAX_HANDLES, 0), NX_OK);
     static unsigned char buf[NX_CHANNEL_MAX_BYTES];
     nx_handle_t got[NX_CHANNEL_MAX_HANDLES];
@@ -280,7 +272,7 @@ static void bounds_at_and_past(void **state)
     ASSERT_ST(recv(t, b, buf, 0, got, NX_CHANNEL_MAX_HANDLES, &info), NX_OK);
     assert_int_equal(info.handles, NX_CHANNEL_MAX_HANDLES);
     for (uint32_t i = 0; i < NX_CHANNEL_MAX_HANDLES; i++)
-        assert_true(live(t, got[i]));
+        assert_true(nx_test_handle_live(t, got[i]));
     nx_test_task_free(t);
 }
 
@@ -300,7 +292,7 @@ static void backpressure_consumes_nothing(void **state)
     uint32_t msgs = nx_test_pool_used("messages");
     for (int tries = 0; tries < 100; tries++) /* a writer that ignores the status */
         ASSERT_ST(send(t, a, "more", 4, &ev, 1, 0), NX_ERR_SHOULD_WAIT);
-    assert_true(live(t, ev));
+    assert_true(nx_test_handle_live(t, ev));
     assert_int_equal(nx_test_pool_used("messages"), msgs);
     uint32_t first;
     nx_msg_info_t info;
@@ -308,7 +300,7 @@ static void backpressure_consumes_nothing(void **state)
     assert_int_equal(first, 0);
     assert_int_equal(signals_of(t, a), NX_CHANNEL_WRITABLE);
     ASSERT_ST(send(t, a, "more", 4, &ev, 1, 0), NX_OK);
-    assert_false(live(t, ev));
+    assert_false(nx_test_handle_live(t, ev));
     for (uint32_t i = 1; i < NX_CHANNEL_MAX_MSGS; i++) {
         uint32_t v;
         ASSERT_ST(recv(t, b, &v, sizeof v, NULL, 0, &info), NX_OK);
@@ -383,7 +375,7 @@ static void a_closed_peer(void **state)
     nx_msg_info_t info;
     ASSERT_ST(recv(t, b, buf, sizeof buf, NULL, 0, &info), NX_ERR_PEER_CLOSED);
     ASSERT_ST(send(t, b, "x", 1, &ev, 1, 0), NX_ERR_PEER_CLOSED);
-    assert_true(live(t, ev));
+    assert_true(nx_test_handle_live(t, ev));
     assert_int_equal(nx_test_pool_used("messages"), 0);
     nx_test_task_free(t);
 }
@@ -443,7 +435,7 @@ static void revoked_in_flight(void **state)
     ASSERT_ST(recv(t, b, buf, 1, got, 2, &info), NX_OK);
     assert_int_equal(info.handles, 2);
     assert_int_equal(got[0].v, NX_HANDLE_INVALID.v);
-    assert_true(live(t, got[1]));
+    assert_true(nx_test_handle_live(t, got[1]));
     nx_test_task_free(t);
 }
 
@@ -667,7 +659,7 @@ static void a_refused_call_writes_nothing(void **state)
             exchange(t, cases[i].ch, cases[i].bytes, cases[i].hs, cases[i].nh, cases[i].deadline);
         if (st != cases[i].expect)
             fail_msg("%s: %s", cases[i].what, nx_status_name(st));
-        assert_true(live(t, ev));
+        assert_true(nx_test_handle_live(t, ev));
         assert_int_equal(signals_of(t, b), NX_CHANNEL_WRITABLE); /* nothing queued */
         assert_int_equal(nx_msg_used(), 0);
     }
@@ -685,10 +677,10 @@ static void a_refused_call_writes_nothing(void **state)
     for (uint32_t i = 0; i < NX_CHANNEL_MAX_MSGS; i++)
         ASSERT_ST(send_text(t, a, "f"), NX_OK);
     ASSERT_ST(exchange(t, a, 0, one, 1, soon), NX_ERR_SHOULD_WAIT);
-    assert_true(live(t, ev));
+    assert_true(nx_test_handle_live(t, ev));
     ASSERT_ST(nx_sys_handle_close(t, b), NX_OK);
     ASSERT_ST(exchange(t, a, 0, one, 1, soon), NX_ERR_PEER_CLOSED);
-    assert_true(live(t, ev));
+    assert_true(nx_test_handle_live(t, ev));
     ASSERT_ST(nx_sys_handle_close(t, y), NX_OK);
     ASSERT_ST(nx_sys_handle_close(t, write_only), NX_OK);
     nx_test_task_free(t);
@@ -732,7 +724,7 @@ static void a_cycle_of_endpoints_is_refused(void **state)
     nx_audit_record_t rec[NX_AUDIT_CAPACITY];
     uint32_t n = nx_audit_read(rec, NX_AUDIT_CAPACITY);
     assert_int_equal(rec[n - 1].reason, NX_AUDIT_WOULD_CYCLE);
-    assert_true(live(t, b1));
+    assert_true(nx_test_handle_live(t, b1));
     /* Events may still go there; an endpoint may once a1 is back in a table. */
     ASSERT_ST(send(t, a0, "", 0, &ev, 1, 0), NX_OK);
     nx_msg_info_t info;
@@ -746,7 +738,7 @@ static void a_cycle_of_endpoints_is_refused(void **state)
     ASSERT_ST(nx_channel_new(t, &c0, &c1), NX_OK);
     ASSERT_ST(send(t, b0, "", 0, &c1, 1, 0), NX_OK);
     ASSERT_ST(send(t, c0, "", 0, &back, 1, 0), NX_ERR_WOULD_CYCLE);
-    assert_true(live(t, back));
+    assert_true(nx_test_handle_live(t, back));
     /* b1, c1 and ev wait at `back` (a1): closing it releases them all. */
     ASSERT_ST(nx_sys_handle_close(t, back), NX_OK);
     assert_int_equal(nx_test_pool_used("messages"), 0);
