@@ -40,6 +40,23 @@ static nx_handle_t dup(nx_task_t *t, nx_handle_t h)
     return out;
 }
 
+/* `n` duplicates of `h`, each from it, kept in kids[] unless NULL. */
+static void dup_many(nx_task_t *t, nx_handle_t h, uint32_t n, nx_handle_t *kids)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        nx_handle_t d = dup(t, h);
+        if (kids != NULL)
+            kids[i] = d;
+    }
+}
+
+/* Every capability node and event released. */
+static void assert_all_released(void)
+{
+    assert_int_equal(nx_cap_nodes_used(), 0);
+    assert_int_equal(EVENTS_USED(), 0);
+}
+
 static uint32_t node_of(nx_task_t *t, nx_handle_t h)
 {
     return t->handles.e[h.v & NX_HANDLE_SLOT_MASK].node;
@@ -69,6 +86,13 @@ static bool walk_hold(walk_t *w)
     nx_cap_unlock();
     nx_reaper_run(&w->reaper);
     return !w->done;
+}
+
+/* A revoke of `h` begun and one hold in (the tests' trees take more). */
+static void walk_started(walk_t *w, nx_task_t *t, nx_handle_t h)
+{
+    walk_begin(w, t, h);
+    assert_true(walk_hold(w));
 }
 
 static uint32_t walk_finish(walk_t *w)
@@ -193,11 +217,9 @@ static void closes_between_holds(void **state)
     nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a);
     nx_handle_t kids[200];
-    for (uint32_t i = 0; i < 200; i++)
-        kids[i] = dup(a, root);
+    dup_many(a, root, 200, kids);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     /* The walk takes the newest child first: the oldest are still live. */
     uint32_t closed = 0;
     for (uint32_t i = 0; i < 200; i++)
@@ -222,11 +244,9 @@ static void the_root_closed_between_holds(void **state)
     nx_handle_t root = dup(a, top);
     nx_handle_t sib = dup(a, top);                 /* top has two children... */
     ASSERT_ST(nx_sys_handle_close(a, top), NX_OK); /* ...so it stays, a zombie */
-    for (uint32_t i = 0; i < 100; i++)
-        (void)dup(a, root);
+    dup_many(a, root, 100, NULL);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     ASSERT_ST(nx_sys_handle_close(a, root), NX_OK);
     assert_false(nx_test_handle_live(a, root));
     assert_int_equal(walk_finish(&w), 100);
@@ -249,11 +269,9 @@ static void the_root_closed_then_its_children(void **state)
     nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a);
     nx_handle_t kids[100];
-    for (uint32_t i = 0; i < 100; i++)
-        kids[i] = dup(a, root);
+    dup_many(a, root, 100, kids);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     uint32_t removed = w.rv.count;
     ASSERT_ST(nx_sys_handle_close(a, root), NX_OK);
     for (uint32_t i = 0; i < 100; i++)
@@ -261,8 +279,7 @@ static void the_root_closed_then_its_children(void **state)
             ASSERT_ST(nx_sys_handle_close(a, kids[i]), NX_OK);
     assert_int_equal(nx_node_state(w.rv.root), NX_NODE_ZOMBIE); /* still there */
     assert_int_equal(walk_finish(&w), removed);
-    assert_int_equal(nx_cap_nodes_used(), 0);
-    assert_int_equal(EVENTS_USED(), 0);
+    assert_all_released();
     nx_test_task_free(a);
 }
 
@@ -275,15 +292,12 @@ static void the_root_closed_with_one_child(void **state)
     nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a);
     nx_handle_t only = dup(a, root);
-    for (uint32_t i = 0; i < 100; i++)
-        (void)dup(a, only);
+    dup_many(a, only, 100, NULL);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     ASSERT_ST(nx_sys_handle_close(a, root), NX_OK);
     assert_int_equal(walk_finish(&w), 101);
-    assert_int_equal(nx_cap_nodes_used(), 0);
-    assert_int_equal(EVENTS_USED(), 0);
+    assert_all_released();
     nx_test_task_free(a);
 }
 
@@ -295,18 +309,15 @@ static void the_root_dropped_in_flight(void **state)
     (void)state;
     nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a);
-    for (uint32_t i = 0; i < 200; i++)
-        (void)dup(a, root);
+    dup_many(a, root, 200, NULL);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     nx_cap_t cap;
     ASSERT_ST(nx_cap_detach(a, &root, 1, &cap), NX_OK);
     assert_true(walk_hold(&w));
     nx_cap_drop(&cap, 1);
     assert_int_equal(walk_finish(&w), 200);
-    assert_int_equal(nx_cap_nodes_used(), 0);
-    assert_int_equal(EVENTS_USED(), 0);
+    assert_all_released();
     nx_test_task_free(a);
 }
 
@@ -315,17 +326,14 @@ static void the_task_cleared_between_holds(void **state)
     (void)state;
     nx_task_t *a = nx_test_task_new();
     nx_handle_t root = ev_new(a);
-    for (uint32_t i = 0; i < 200; i++)
-        (void)dup(a, root);
+    dup_many(a, root, 200, NULL);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     uint32_t removed = w.rv.count;
     assert_true(removed > 0u && removed < 200u);
     assert_int_equal(nx_handle_table_clear(a), 201u - removed);
     assert_int_equal(walk_finish(&w), removed);
-    assert_int_equal(nx_cap_nodes_used(), 0);
-    assert_int_equal(EVENTS_USED(), 0);
+    assert_all_released();
     nx_test_task_free(a);
 }
 
@@ -337,11 +345,9 @@ static void sent_into_flight_between_holds(void **state)
     nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(a);
     nx_handle_t oldest = dup(a, root);
-    for (uint32_t i = 0; i < 100; i++)
-        (void)dup(a, root);
+    dup_many(a, root, 100, NULL);
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     nx_cap_t cap;
     ASSERT_ST(nx_cap_detach(a, &oldest, 1, &cap), NX_OK);
     assert_int_equal(walk_finish(&w), 101);
@@ -363,8 +369,7 @@ static void holder_lets_go_while_the_walk_stands_on_it(bool attach)
     nx_task_t *a = nx_test_task_new(), *b = nx_test_task_new();
     nx_handle_t root = ev_new(a);
     nx_handle_t mid = dup(a, root);
-    for (uint32_t i = 0; i < 150; i++)
-        (void)dup(a, mid);
+    dup_many(a, mid, 150, NULL);
     nx_cap_t cap;
     ASSERT_ST(nx_cap_detach(a, &mid, 1, &cap), NX_OK);
     walk_t w;
@@ -413,8 +418,7 @@ static void a_zombie_splices_out_between_holds(void **state)
     for (uint32_t i = 0; i < 100; i++)
         (void)dup(a, root); /* newer: the walk takes these first */
     walk_t w;
-    walk_begin(&w, a, root);
-    assert_true(walk_hold(&w));
+    walk_started(&w, a, root);
     assert_true(nx_test_handle_live(a, z2));
     ASSERT_ST(nx_sys_handle_close(a, z2), NX_OK); /* the zombie gives way to z1 */
     assert_true(nx_test_handle_live(a, z1) && nx_test_handle_live(a, z1kid));
