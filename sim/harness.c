@@ -84,6 +84,16 @@ void nx_sim_harness_set_observer(void (*observer)(const nx_trace_event_t *event,
     }
 }
 
+void nx_sim_harness_before_user_copy(void (*fn)(uintptr_t user, size_t len, bool to_user,
+                                                void *ctx),
+                                     void *ctx)
+{
+    if (harness != NULL) {
+        harness->cfg.before_user_copy = fn;
+        harness->cfg.copy_ctx = ctx;
+    }
+}
+
 void nx_sim_harness_advance(uint64_t ns)
 {
     if (harness != NULL)

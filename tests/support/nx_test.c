@@ -13,6 +13,8 @@
 #include "nx/cap.h"
 #include "nx/pool.h"
 #include "nx/task.h"
+#include "nx/user.h"
+#include "nx/port.h"
 #include "nx/thread.h"
 #include "nxsim/harness.h"
 
@@ -182,6 +184,30 @@ void nx_test_handle_set_generation(nx_handle_table_t *table, uint32_t slot, uint
         e->gen = gen;
 }
 
+uintptr_t nx_test_user_base(void)
+{
+    uintptr_t base, top;
+    nx_port_user_range(&base, &top);
+    return base;
+}
+
+nx_task_t *nx_test_user_task_new(void)
+{
+    nx_task_t *t = nx_test_task_new();
+    if (nx_task_user_init(t) != NX_OK ||
+        nx_port_aspace_map(nx_task_aspace(t), NX_TEST_USER_SCRATCH, 2u * NX_PAGE_SIZE,
+                           NX_PROT_READ | NX_PROT_WRITE, NULL, 0) != NX_OK ||
+        nx_port_aspace_map(nx_task_aspace(t), NX_TEST_USER_READ_ONLY, NX_PAGE_SIZE, NX_PROT_READ,
+                           "ro", 2) != NX_OK)
+        fail_msg("a test task's address space could not be made");
+    return t;
+}
+
+void nx_test_run_as(nx_task_t *task)
+{
+    nx_port_aspace_activate(task != NULL ? nx_task_aspace(task) : NULL);
+}
+
 bool nx_test_handle_live(nx_task_t *task, nx_handle_t h)
 {
     const nx_handle_entry_t *e = NULL;
@@ -237,6 +263,9 @@ void nx_test_assert_pools_at_baseline(void)
 int nx_test_core_teardown(void **state)
 {
     (void)state;
+    /* A test that failed as one of its tasks may have left that task's
+     * space active: none is, before the tasks go. */
+    nx_port_aspace_activate(NULL);
     for (size_t i = 0; i < NX_MAX_TASKS; i++)
         if (tracked[i] != NULL)
             nx_test_task_free(tracked[i]);

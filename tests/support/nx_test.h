@@ -60,6 +60,19 @@ typedef struct nx_task nx_task_t;
 nx_task_t *nx_test_task_new(void);
 void nx_test_task_free(nx_task_t *task);
 
+/*
+ * A task with an address space, for system calls through real user memory
+ * of the simulated machine: NX_TEST_USER_SCRATCH, two read-write pages at
+ * the bottom of the user range, and NX_TEST_USER_READ_ONLY, one read-only
+ * page four pages up. nx_test_run_as(task) makes its space this hart's
+ * (NULL: none), as a system call of one of its threads would find it.
+ */
+uintptr_t nx_test_user_base(void);
+#define NX_TEST_USER_SCRATCH   (nx_test_user_base())
+#define NX_TEST_USER_READ_ONLY (nx_test_user_base() + 4u * NX_PAGE_SIZE)
+nx_task_t *nx_test_user_task_new(void);
+void nx_test_run_as(nx_task_t *task);
+
 /* Is `h` a live handle in `task`'s table (any type, any rights)? */
 bool nx_test_handle_live(nx_task_t *task, nx_handle_t h);
 

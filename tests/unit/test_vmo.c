@@ -25,35 +25,21 @@
 
 #define PAGE NX_PAGE_SIZE
 
-/* User addresses of a test task: scratch memory (RW, 2 pages), a
- * read-only page, and where the VMO mappings go. */
-static uintptr_t user_base(void)
-{
-    uintptr_t base, top;
-    nx_port_user_range(&base, &top);
-    return base;
-}
-#define SCRATCH   (user_base())
-#define READ_ONLY (user_base() + 4u * PAGE)
-#define MAP_AT(i) (user_base() + 0x100000u + (uintptr_t)(i)*0x10000u)
-#define UNMAPPED  (user_base() + 0x80000u)
+/* User addresses of a test task (nx_test_user_task_new): scratch memory
+ * (RW, 2 pages), a read-only page, and where the VMO mappings go. */
+#define SCRATCH   NX_TEST_USER_SCRATCH
+#define READ_ONLY NX_TEST_USER_READ_ONLY
+#define MAP_AT(i) (nx_test_user_base() + 0x100000u + (uintptr_t)(i)*0x10000u)
+#define UNMAPPED  (nx_test_user_base() + 0x80000u)
 
-/* A task with an address space: scratch memory and a read-only page. */
 static nx_task_t *user_task(void)
 {
-    nx_task_t *t = nx_test_task_new();
-    ASSERT_ST(nx_task_user_init(t), NX_OK);
-    ASSERT_ST(nx_port_aspace_map(nx_task_aspace(t), SCRATCH, 2u * PAGE,
-                                 NX_PROT_READ | NX_PROT_WRITE, NULL, 0),
-              NX_OK);
-    ASSERT_ST(nx_port_aspace_map(nx_task_aspace(t), READ_ONLY, PAGE, NX_PROT_READ, "ro", 2), NX_OK);
-    return t;
+    return nx_test_user_task_new();
 }
 
-/* Run as `t` (its space active on this hart); NULL: none. */
 static void as(nx_task_t *t)
 {
-    nx_port_aspace_activate(t != NULL ? nx_task_aspace(t) : NULL);
+    nx_test_run_as(t);
 }
 
 static void done(nx_task_t *t)

@@ -12,6 +12,8 @@
 #ifndef NXSIM_HARNESS_H
 #define NXSIM_HARNESS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nx/port.h"
@@ -30,6 +32,12 @@ const char *nx_sim_harness_console(void);
 /* See every kernel trace event from here on (NULL: stop). */
 void nx_sim_harness_set_observer(void (*observer)(const nx_trace_event_t *event, void *ctx),
                                  void *ctx);
+
+/* Call fn at the start of every user copy from here on (NULL: stop); see
+ * nx_sim_config_t.before_user_copy. */
+void nx_sim_harness_before_user_copy(void (*fn)(uintptr_t user, size_t len, bool to_user,
+                                                void *ctx),
+                                     void *ctx);
 
 /* How many mappings the address space `as` holds (tests check that a
  * refused load mapped nothing). */

@@ -137,7 +137,14 @@ typedef struct nx_sim_config {
     void (*observer)(const nx_trace_event_t *event, void *ctx);
     /* Checked after every hart step: true stops the run (NX_SIM_STOP_UNTIL). */
     bool (*until)(void *ctx);
-    void *ctx; /* for observer and until */
+    /* Called at the start of every user copy of a non-empty range
+     * (nx_port_copy_from_user / _to_user), before the copy checks it, on
+     * the copying hart, or NULL. A test's stand-in for another hart
+     * changing the mapping between a system call's check and its copy: it
+     * may unmap (nx_port_aspace_unmap) the very range. */
+    void (*before_user_copy)(uintptr_t user, size_t len, bool to_user, void *ctx);
+    void *copy_ctx; /* for before_user_copy */
+    void *ctx;      /* for tap, observer and until */
 } nx_sim_config_t;
 
 typedef enum nx_sim_stop {
