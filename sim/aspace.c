@@ -324,7 +324,7 @@ static nx_status_t user_copy(void *k, uintptr_t u, size_t len, bool to_user)
     sim_machine_t *m = nx_sim_machine();
     if (len == 0u)
         return NX_OK;
-    if (m->cfg.before_user_copy != NULL)
+    if (__builtin_expect(m->cfg.before_user_copy != NULL, 0))
         m->cfg.before_user_copy(u, len, to_user, m->cfg.copy_ctx);
     unsigned char *kp = k;
     bool alias = false;

@@ -142,10 +142,9 @@ void nx_thread_reap(nx_thread_t *t)
     nx_object_unref(&t->obj);
 }
 
-void nx_thread_exit_if_killed(nx_thread_t *t)
+_Noreturn void nx_thread_exit_killed(void)
 {
-    if (t->task != NULL && nx_task_dying(t->task))
-        nx_sched_exit(NX_EXIT_CODE_KILLED);
+    nx_sched_exit(NX_EXIT_CODE_KILLED);
 }
 
 static const char *fault_name(nx_user_fault_t kind)

@@ -8,6 +8,7 @@
 
 #include "nexus/status.h"
 #include "nexus/types.h"
+#include "nx/task.h"
 #include "nx/thread.h"
 
 /*
@@ -28,8 +29,14 @@ void nx_thread_discard(nx_thread_t *t);
 nx_status_t nx_thread_wait_exit(nx_thread_t *t, uint64_t deadline, int32_t *code);
 
 /* A user thread whose task was killed (its program ended or faulted) ends
- * here, on its way into or out of the kernel, with NX_EXIT_CODE_KILLED. */
-void nx_thread_exit_if_killed(nx_thread_t *t);
+ * here, on its way into or out of the kernel, with NX_EXIT_CODE_KILLED.
+ * Inline: every system call's way back runs it. */
+_Noreturn void nx_thread_exit_killed(void); /* its slow path: the calling thread ends */
+static inline void nx_thread_exit_if_killed(nx_thread_t *t)
+{
+    if (t->task != NULL && nx_task_dying(t->task))
+        nx_thread_exit_killed();
+}
 
 /* The calling user thread ends with `code` (thread_exit, or its function
  * returned). A program's first thread (ends_task) takes its task with it:
