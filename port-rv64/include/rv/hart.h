@@ -38,6 +38,12 @@ typedef struct rv_hart_local {
     /* A user page fault this hart retried (the walk found the page mapped:
      * a stale TLB entry): the same one again is the program's. */
     uint64_t retried_pc, retried_addr;
+    /* The last user leaf this hart walked (aspace.c): a system call checks
+     * each range it will copy, then the copy checks it again, mostly on
+     * the same page. Good while `walked_root` is the active space (an
+     * activation forgets it) and no user leaf was cleared since
+     * (`walked_gen`, aspace.c's count of unmaps). */
+    uint64_t walked_root, walked_gen, walked_page, walked_pte;
 } rv_hart_local_t;
 
 _Static_assert(offsetof(rv_hart_local_t, kstack_top) == RV_HL_KSTACK_TOP, "trap.S offsets");
