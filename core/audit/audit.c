@@ -26,7 +26,8 @@ void nx_audit_reset(void)
     nx_spin_init(&audit.lock);
 }
 
-void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_reason_t reason)
+static void append(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle,
+                   nx_audit_reason_t reason, uint32_t nr, uint32_t rule)
 {
     uint64_t now = nx_port_time_ns();
     nx_spin_lock(&audit.lock);
@@ -42,9 +43,24 @@ void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_
         r->op = (uint16_t)op;
         r->reason = (uint16_t)reason;
         r->seq = audit.seq;
+        r->syscall = (uint16_t)nr;
+        r->rule = (uint16_t)rule;
+        r->reserved = 0;
         audit.count++;
     }
     nx_spin_unlock(&audit.lock);
+}
+
+void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_reason_t reason)
+{
+    append(task, op, handle, reason, NX_AUDIT_NO_SYSCALL, NX_AUDIT_NO_RULE);
+}
+
+void nx_audit_filter(nx_task_id_t task, uint32_t nr, uint32_t rule, nx_audit_reason_t reason)
+{
+    append(task, NX_AUDIT_OP_FILTER, NX_HANDLE_INVALID, reason,
+           nr < NX_AUDIT_NO_SYSCALL ? nr : NX_AUDIT_NO_SYSCALL - 1u,
+           rule < NX_AUDIT_NO_RULE ? rule : NX_AUDIT_NO_RULE);
 }
 
 uint32_t nx_audit_read(nx_audit_record_t *out, uint32_t max)
@@ -119,6 +135,22 @@ const char *nx_audit_reason_name(nx_audit_reason_t reason)
         return "w-and-x";
     case NX_AUDIT_OUT_OF_RANGE:
         return "out-of-range";
+    case NX_AUDIT_FILTER_DENY:
+        return "filter-deny";
+    case NX_AUDIT_FILTER_KILL:
+        return "filter-kill";
+    case NX_AUDIT_FILTER_RATE:
+        return "filter-rate";
+    case NX_AUDIT_FILTER_LOG:
+        return "filter-log";
+    case NX_AUDIT_FILTER_REPORT:
+        return "filter-report";
+    case NX_AUDIT_FILTER_LOOSEN:
+        return "filter-loosen";
+    case NX_AUDIT_FILTER_MALFORMED:
+        return "filter-malformed";
+    case NX_AUDIT_FILTER_STACK_FULL:
+        return "filter-stack-full";
     case NX_AUDIT_REASON_COUNT:
         break;
     }
@@ -158,6 +190,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "channel";
     case NX_AUDIT_OP_WAIT:
         return "wait";
+    case NX_AUDIT_OP_FILTER:
+        return "filter";
     case NX_AUDIT_OP_VMO:
         return "vmo";
     case NX_AUDIT_OP_COUNT:

@@ -11,6 +11,7 @@
 #include "nx/panic.h"
 #include "nx/pool.h"
 #include "nx/sched.h"
+#include "nx/sysfilter.h"
 #include "nx/thread.h"
 #include "nx/timer.h"
 #include "nx/printk.h"
@@ -37,6 +38,7 @@ void nx_core_reset(void)
     nx_event_reset();
     nx_channel_reset();
     nx_vmo_reset();
+    nx_filter_reset();
     nx_irq_reset();
     nx_timer_reset();
     nx_sched_reset();

@@ -13,6 +13,7 @@
 #include "nx/printk.h"
 #include "nx/sched.h"
 #include "nx/syscall.h"
+#include "nx/sysfilter.h"
 #include "nx/task.h"
 #include "nx/timer.h"
 #include "nx/thread_api.h"
@@ -359,6 +360,15 @@ static nx_syscall_ret_t sys_kernel_stat(nx_thread_t *self, const uint64_t a[6])
     return ret(NX_OK, v);
 }
 
+static nx_syscall_ret_t sys_task_filter_attach(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_task_filter_attach(self, h, (uintptr_t)a[1], a[2], a[3]);
+    return ret(st, 0);
+}
+
 static const struct {
     const char *name;
     nx_syscall_fn fn;
@@ -395,6 +405,7 @@ static const struct {
     [NX_SYS_VMO_SEAL] = { "vmo_seal", sys_vmo_seal },
     [NX_SYS_VMO_MAP] = { "vmo_map", sys_vmo_map },
     [NX_SYS_VMO_UNMAP] = { "vmo_unmap", sys_vmo_unmap },
+    [NX_SYS_TASK_FILTER_ATTACH] = { "task_filter_attach", sys_task_filter_attach },
 };
 
 const char *nx_syscall_name(uint32_t nr)
@@ -402,13 +413,47 @@ const char *nx_syscall_name(uint32_t nr)
     return nr < NX_SYS_COUNT && table[nr].name != NULL ? table[nr].name : "unknown";
 }
 
+/* Run call nr: the table's function, or sys_none past the table. */
+static inline nx_syscall_ret_t run(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+{
+    nx_syscall_fn fn = nr < NX_SYS_COUNT ? table[nr].fn : sys_none;
+    nx_syscall_ret_t r = fn(self, a);
+    nx_trace(NX_TRACE_SYSCALL_EXIT, nr, (uint64_t)r.status);
+    return r;
+}
+
+/* A call of a filtered task: its filters decide first (the inline bit
+ * test, else nx_filter_check). Out of line: the unfiltered path keeps its
+ * small frame. */
+static __attribute__((noinline)) nx_syscall_ret_t filtered(nx_thread_t *self, uint32_t nr,
+                                                           const uint64_t a[6])
+{
+    nx_filter_stack_t *filters = &self->task->filter;
+    uint32_t n = atomic_load_explicit(&filters->count, memory_order_acquire);
+    if (!nx_filter_allows_fast(filters, n, nr)) {
+        nx_filter_verdict_t v = nx_filter_check(self, nr, a);
+        if (v.kind == NX_FILTER_KILL) {
+            nx_task_kill(self->task);
+            nx_sched_exit(NX_EXIT_CODE_FILTER_KILLED);
+        }
+        if (v.kind != NX_FILTER_ALLOW) {
+            nx_syscall_ret_t refused = ret(v.status, 0);
+            nx_trace(NX_TRACE_SYSCALL_EXIT, nr, (uint64_t)refused.status);
+            return refused;
+        }
+    }
+    return run(self, nr, a);
+}
+
 nx_syscall_ret_t nx_kernel_syscall(uint32_t nr, const uint64_t a[6])
 {
     nx_thread_t *self = nx_thread_current();
     nx_thread_exit_if_killed(self);
     nx_trace(NX_TRACE_SYSCALL_ENTER, nr, self->id.v);
-    nx_syscall_fn fn = nr < NX_SYS_COUNT ? table[nr].fn : sys_none;
-    nx_syscall_ret_t r = fn(self, a);
-    nx_trace(NX_TRACE_SYSCALL_EXIT, nr, (uint64_t)r.status);
-    return r;
+    /* The filter decides before any call runs, unknown numbers included; a
+     * task without one pays this load and branch. */
+    if (__builtin_expect(
+            atomic_load_explicit(&self->task->filter.count, memory_order_relaxed) != 0u, 0))
+        return filtered(self, nr, a);
+    return run(self, nr, a);
 }

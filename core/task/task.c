@@ -21,7 +21,8 @@ static void task_destroy(nx_object_t *obj)
 {
     nx_task_t *t = (nx_task_t *)obj;
     nx_task_kill(t);
-    nx_task_user_destroy(t); /* its threads are gone: the space is active nowhere */
+    nx_task_user_destroy(t);  /* its threads are gone: the space is active nowhere */
+    nx_filter_release_all(t); /* no thread of it checks a call any more */
     nx_pool_free(&tasks, t);
 }
 
@@ -95,6 +96,7 @@ nx_status_t nx_task_create_handle(nx_task_t *caller, nx_handle_t *out)
         nx_audit(caller->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED);
         return st;
     }
+    nx_filter_inherit(t, caller); /* a task made by a filtered one is filtered as much */
     st = nx_cap_install(caller, &t->obj, NX_DEFAULT_TASK_RIGHTS, out);
     nx_object_unref(&t->obj); /* the handle holds it now, or it goes */
     return st;

@@ -29,6 +29,7 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_CHANNEL = 13, /* channel create, write, read, call */
     NX_AUDIT_OP_WAIT = 14,    /* waiting on object signals (one handle or a wait set) */
     NX_AUDIT_OP_VMO = 15,     /* VMO create, read, write, slice, seal, map, unmap */
+    NX_AUDIT_OP_FILTER = 16,  /* the syscall filter: a call it decided, or an attach */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 
@@ -58,6 +59,14 @@ typedef enum nx_audit_reason {
     NX_AUDIT_SEALED = 21,             /* writing, or mapping writable, a sealed VMO */
     NX_AUDIT_WX = 22,                 /* a mapping both writable and executable */
     NX_AUDIT_OUT_OF_RANGE = 23,       /* an offset or length past an object's bounds */
+    NX_AUDIT_FILTER_DENY = 24,        /* the task's filter refused the call (a DENY rule) */
+    NX_AUDIT_FILTER_KILL = 25,        /* the task's filter ended the task (a KILL rule) */
+    NX_AUDIT_FILTER_RATE = 26,        /* a RATE rule's bucket was empty */
+    NX_AUDIT_FILTER_LOG = 27,         /* a LOG rule let the call run */
+    NX_AUDIT_FILTER_REPORT = 28,      /* a report-mode filter would have refused it */
+    NX_AUDIT_FILTER_LOOSEN = 29,      /* an attach that would remove what enforces */
+    NX_AUDIT_FILTER_MALFORMED = 30,   /* a filter blob the kernel refused */
+    NX_AUDIT_FILTER_STACK_FULL = 31,  /* NX_FILTER_MAX_STACK filters already */
     NX_AUDIT_REASON_COUNT
 } nx_audit_reason_t;
 
@@ -68,6 +77,13 @@ typedef struct nx_audit_record {
     uint16_t op;        /* nx_audit_op_t */
     uint16_t reason;    /* nx_audit_reason_t */
     uint32_t seq;       /* 1, 2, 3...: gaps show dropped records */
+    /* The filter's records (op NX_AUDIT_OP_FILTER) of a call: */
+    uint16_t syscall; /* its number (NX_AUDIT_NO_SYSCALL: not a filter record) */
+    uint16_t rule;    /* the deciding rule's blob index (NX_AUDIT_NO_RULE: the default) */
+    uint32_t reserved;
 } nx_audit_record_t;
+
+#define NX_AUDIT_NO_SYSCALL 0xffffu
+#define NX_AUDIT_NO_RULE    0xffffu
 
 #endif /* NEXUS_AUDIT_H */

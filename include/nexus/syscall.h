@@ -56,6 +56,7 @@ typedef enum nx_syscall_nr {
     NX_SYS_VMO_SEAL = 29,           /* handle */
     NX_SYS_VMO_MAP = 30,            /* handle, vmo offset, address, length, prot */
     NX_SYS_VMO_UNMAP = 31,          /* address, length */
+    NX_SYS_TASK_FILTER_ATTACH = 32, /* task handle, blob, length, flags (nexus/sysfilter.h) */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -452,6 +453,18 @@ static inline nx_status_t nx_vmo_map(nx_vmo_handle_t vmo, uint64_t offset, uintp
 static inline nx_status_t nx_vmo_unmap(uintptr_t addr, uint64_t len)
 {
     return (nx_status_t)nx_syscall(NX_SYS_VMO_UNMAP, addr, len, 0, 0, 0, 0).status;
+}
+
+/* --- the system call filter (nexus/sysfilter.h, docs/sysfilter.md) ----------- */
+
+/* Push the filter the blob (`len` bytes) describes onto `task`'s stack:
+ * the caller's own task, or one its handle has MANAGE on. */
+static inline nx_status_t nx_task_filter_attach(nx_task_handle_t task, const void *blob,
+                                                uint64_t len, uint64_t flags)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_TASK_FILTER_ATTACH, task.h.v, (uint64_t)(uintptr_t)blob,
+                                   len, flags, 0, 0)
+        .status;
 }
 
 /* --- the console ------------------------------------------------------------ */

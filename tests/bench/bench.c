@@ -24,6 +24,9 @@
 #include "nx/cap.h"
 #include "nx/channel.h"
 #include "nx/event.h"
+#include "nx/sysfilter.h"
+#include "nx/thread.h"
+#include "sysfilter_blob.h"
 #include "nx/task.h"
 #include "nx/vmo.h"
 #include "nxsim/harness.h"
@@ -122,6 +125,93 @@ static void sim_op(void)
         exit(1);
     }
     sink += sim_result->digest;
+}
+
+/* --- the syscall filter: nx_filter_check on the harness ---------------------- */
+
+static nx_task_t *filter_task;
+static nx_thread_t filter_thread;
+static uint64_t filter_args[6];
+static uint32_t filter_nr;
+
+/* A task with one filter: `rules` rules for vmo_create, rule i allowing
+ * size i + 1 (the call asks for size `rules`: it walks them all), an
+ * argument-free allow of hart_id, a RATE rule for thread_yield, and a
+ * DENY default. */
+static void filter_setup(uint32_t rules, uint32_t nr)
+{
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+    for (uint32_t i = 0; i < rules; i++)
+        nx_test_filter_match(nx_test_filter_rule(&p, NX_SYS_VMO_CREATE, NX_FILTER_ALLOW, 0), 0,
+                             NX_FILTER_EQ, i + 1u, 0);
+    if (rules < NX_FILTER_MAX_RULES - 1u) {
+        (void)nx_test_filter_rule(&p, NX_SYS_HART_ID, NX_FILTER_ALLOW, 0);
+        (void)nx_test_filter_rule(&p, NX_SYS_THREAD_YIELD, NX_FILTER_RATE,
+                                  nx_test_filter_bucket(&p, UINT64_C(1) << 62, 1, 1000));
+    }
+    static unsigned char blob[NX_FILTER_MAX_BLOB_BYTES];
+    size_t n = nx_test_filter_pack(&p, blob);
+    nx_filter_t *f = NULL;
+    nx_audit_reason_t why;
+    if (nx_sim_harness_begin() != NX_OK || nx_task_create(&filter_task) != NX_OK ||
+        nx_filter_build_kernel(blob, n, &f, &why) != NX_OK) {
+        fprintf(stderr, "nx_bench: cannot set up the filter benchmarks\n");
+        exit(1);
+    }
+    atomic_store(&filter_task->filter.at[0], f);
+    atomic_store(&filter_task->filter.count, 1u);
+    memset(&filter_thread, 0, sizeof filter_thread);
+    filter_thread.task = filter_task;
+    filter_nr = nr;
+    filter_args[0] = nr == NX_SYS_VMO_CREATE ? rules : 0u;
+}
+
+static void filter_setup_fixed(void)
+{
+    filter_setup(1, NX_SYS_HART_ID);
+}
+
+static void filter_setup_1(void)
+{
+    filter_setup(1, NX_SYS_VMO_CREATE);
+}
+
+static void filter_setup_16(void)
+{
+    filter_setup(16, NX_SYS_VMO_CREATE);
+}
+
+static void filter_setup_64(void)
+{
+    filter_setup(NX_FILTER_MAX_RULES, NX_SYS_VMO_CREATE);
+}
+
+static void filter_setup_deny(void)
+{
+    filter_setup(1, NX_SYS_TIME_NOW);
+}
+
+static void filter_setup_rate(void)
+{
+    filter_setup(1, NX_SYS_THREAD_YIELD);
+}
+
+/* What the dispatcher runs: the inline bit test, then the check proper
+ * when that cannot decide. Out of line, so callgrind can count it. */
+__attribute__((noinline)) uint32_t nx_bench_filter_once(void);
+__attribute__((noinline)) uint32_t nx_bench_filter_once(void)
+{
+    nx_filter_stack_t *s = &filter_task->filter;
+    uint32_t n = atomic_load_explicit(&s->count, memory_order_acquire);
+    if (nx_filter_allows_fast(s, n, filter_nr))
+        return NX_FILTER_ALLOW;
+    return nx_filter_check(&filter_thread, filter_nr, filter_args).kind;
+}
+
+static void filter_op(void)
+{
+    sink += nx_bench_filter_once();
 }
 
 /* --- capabilities: on the simulator's harness (the host thread is hart 0) --- */
@@ -520,6 +610,19 @@ static const struct bench benches[] = {
     { "prng_next", prng_setup, prng_op, 10000000, NULL, 1, NULL },
     { "sim_boot_4harts", sim_setup, sim_op, 200, NULL, 1, NULL },
     { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once", 1, NULL },
+    /* The filter's check as the dispatcher makes it, one filter: a decision
+     * with no argument to test (one lookup), the allow path after 1, 16 and
+     * NX_FILTER_MAX_RULES rules that test one argument each, the default's
+     * DENY (with its audit record), a RATE rule's token. */
+    { "filter_check_fixed", filter_setup_fixed, filter_op, 2000000, "nx_bench_filter_once", 1,
+      NULL },
+    { "filter_check_1_rule", filter_setup_1, filter_op, 2000000, "nx_bench_filter_once", 1, NULL },
+    { "filter_check_16_rules", filter_setup_16, filter_op, 1000000, "nx_bench_filter_once", 1,
+      NULL },
+    { "filter_check_64_rules", filter_setup_64, filter_op, 500000, "nx_bench_filter_once", 1,
+      NULL },
+    { "filter_check_deny", filter_setup_deny, filter_op, 1000000, "nx_bench_filter_once", 1, NULL },
+    { "filter_check_rate", filter_setup_rate, filter_op, 1000000, "nx_bench_filter_once", 1, NULL },
     { "handle_get_unref", cap_setup, get_op, 2000000, NULL, 1, NULL },
     { "handle_duplicate_close", cap_setup, dup_close_op, 1000000, NULL, 1, NULL },
     { "handle_transfer_8_and_back", cap_setup, transfer_op, 200000, NULL, 1, NULL },

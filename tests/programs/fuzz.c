@@ -22,9 +22,13 @@
 #define STALE_MAX     8u
 #define SHARED_MAX    16u
 #define MAP_PAGES     8u
-#define BUF_BYTES     (NX_CHANNEL_MAX_BYTES + 64u)
-#define USER_TOP      0x2000000000ull /* the user range ends at 128 GiB on both ports */
-#define STACK_STRIDE  ((64ull << 10) + NX_VMO_PAGE_SIZE)
+/* The worker's own buffer: room for every length a call that succeeds may
+ * write there (gen_size's 4097 in a vmo_read, one more at a misaligned
+ * pointer). A smaller one let a vmo_read run over the worker's own frames
+ * (its return address: a fault at pc 0 on QEMU). */
+#define BUF_BYTES    (NX_VMO_PAGE_SIZE + NX_CHANNEL_MAX_BYTES)
+#define USER_TOP     0x2000000000ull /* the user range ends at 128 GiB on both ports */
+#define STACK_STRIDE ((64ull << 10) + NX_VMO_PAGE_SIZE)
 
 /* Statuses each call documents (docs/abi/syscalls.md, ipc.md, vmo.md,
  * capabilities.md), as a bit per status magnitude. */
@@ -79,6 +83,9 @@ static const uint32_t documented[NX_SYS_COUNT] = {
     [NX_SYS_VMO_MAP] = OK | HANDLE_ERRS | S(NX_ERR_OUT_OF_RANGE) | S(NX_ERR_ALREADY_EXISTS) |
                        S(NX_ERR_SEALED) | S(NX_ERR_NOT_SEALED) | S(NX_ERR_NO_RESOURCES),
     [NX_SYS_VMO_UNMAP] = OK | S(NX_ERR_INVALID_ARGS) | S(NX_ERR_NOT_FOUND),
+    [NX_SYS_TASK_FILTER_ATTACH] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_MALFORMED) |
+                                  S(NX_ERR_VERSION_MISMATCH) | S(NX_ERR_OUT_OF_RANGE) |
+                                  S(NX_ERR_NOT_SUPPORTED) | S(NX_ERR_NO_RESOURCES),
 };
 
 /* Argument kinds, one letter per argument of each call. */
@@ -108,6 +115,7 @@ static const char *const kinds[NX_SYS_COUNT] = {
     [NX_SYS_VMO_SEAL] = "h",
     [NX_SYS_VMO_MAP] = "hovzm",
     [NX_SYS_VMO_UNMAP] = "vz",
+    [NX_SYS_TASK_FILTER_ATTACH] = "hpnx",
 };
 
 typedef struct worker {
@@ -222,10 +230,13 @@ static uint64_t gen_size(worker_t *w, uint64_t bound)
 
 /* Below every live frame of the worker (this function's frame is dead by
  * the time the call is made): free stack on RISC-V, and in the simulator
- * where the kernel's own frames lie during the call. */
+ * where the kernel's own frames lie during the call. Far enough below that
+ * no length a call may write there (at most BUF_BYTES + 1) reaches the
+ * live frames on RISC-V, where the write succeeds: nearer, a vmo_read ran
+ * up into the worker's return address (a fault at pc 0 on QEMU). */
 static __attribute__((noinline)) uint64_t below_the_stack_pointer(worker_t *w)
 {
-    return (uintptr_t)__builtin_frame_address(0) - 64u - below(w, 4096);
+    return (uintptr_t)__builtin_frame_address(0) - 64u - 2u * BUF_BYTES - below(w, 4096);
 }
 
 static uint64_t gen_pointer(worker_t *w, uintptr_t own, bool printing)

@@ -27,6 +27,7 @@ static const struct {
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
     { NX_AUDIT_OP_FAULT, 12, "fault" },        { NX_AUDIT_OP_CHANNEL, 13, "channel" },
     { NX_AUDIT_OP_WAIT, 14, "wait" },          { NX_AUDIT_OP_VMO, 15, "vmo" },
+    { NX_AUDIT_OP_FILTER, 16, "filter" },
 };
 
 static const struct {
@@ -58,6 +59,14 @@ static const struct {
     { NX_AUDIT_SEALED, 21, "sealed" },
     { NX_AUDIT_WX, 22, "w-and-x" },
     { NX_AUDIT_OUT_OF_RANGE, 23, "out-of-range" },
+    { NX_AUDIT_FILTER_DENY, 24, "filter-deny" },
+    { NX_AUDIT_FILTER_KILL, 25, "filter-kill" },
+    { NX_AUDIT_FILTER_RATE, 26, "filter-rate" },
+    { NX_AUDIT_FILTER_LOG, 27, "filter-log" },
+    { NX_AUDIT_FILTER_REPORT, 28, "filter-report" },
+    { NX_AUDIT_FILTER_LOOSEN, 29, "filter-loosen" },
+    { NX_AUDIT_FILTER_MALFORMED, 30, "filter-malformed" },
+    { NX_AUDIT_FILTER_STACK_FULL, 31, "filter-stack-full" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -103,7 +112,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 16);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 17);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }
@@ -112,7 +121,7 @@ static void reason_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(reasons), NX_AUDIT_REASON_COUNT);
-    assert_int_equal(NX_AUDIT_REASON_COUNT, 24);
+    assert_int_equal(NX_AUDIT_REASON_COUNT, 32);
     for (size_t i = 0; i < COUNT(reasons); i++)
         assert_int_equal((int)reasons[i].reason, reasons[i].value);
 }
@@ -121,13 +130,15 @@ static void reason_values_are_pinned(void **state)
 static void record_layout_is_pinned(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof(nx_audit_record_t), 24);
+    assert_int_equal(sizeof(nx_audit_record_t), 32);
     assert_int_equal(offsetof(nx_audit_record_t, time_ns), 0);
     assert_int_equal(offsetof(nx_audit_record_t, task), 8);
     assert_int_equal(offsetof(nx_audit_record_t, handle), 12);
     assert_int_equal(offsetof(nx_audit_record_t, op), 16);
     assert_int_equal(offsetof(nx_audit_record_t, reason), 18);
     assert_int_equal(offsetof(nx_audit_record_t, seq), 20);
+    assert_int_equal(offsetof(nx_audit_record_t, syscall), 24);
+    assert_int_equal(offsetof(nx_audit_record_t, rule), 26);
 }
 
 /* Names are stable (logs are grepped for them), distinct, and never the

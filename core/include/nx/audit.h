@@ -19,6 +19,10 @@
 /* Append a record stamped with nx_port_time_ns(). */
 void nx_audit(nx_task_id_t task, nx_audit_op_t op, nx_handle_t handle, nx_audit_reason_t reason);
 
+/* A filter's record of system call `nr`, decided by rule `rule` (its blob
+ * index, NX_AUDIT_NO_RULE: the default). */
+void nx_audit_filter(nx_task_id_t task, uint32_t nr, uint32_t rule, nx_audit_reason_t reason);
+
 /* Move up to `max` of the oldest records into `out`; returns how many. */
 uint32_t nx_audit_read(nx_audit_record_t *out, uint32_t max);
 

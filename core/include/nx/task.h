@@ -15,6 +15,7 @@
 #include "nx/object.h"
 #include "nx/port.h"
 #include "nx/spinlock.h"
+#include "nx/sysfilter.h"
 #include "nx/user.h"
 #include "nx/vmo.h"
 
@@ -27,6 +28,11 @@ struct nx_task {
     /* Set once, by nx_task_kill under the capability lock (so operations
      * under that lock agree on it); read anywhere with nx_task_dying(). */
     _Atomic bool dying;
+    /* Its system call filters (nx/sysfilter.h): pushed under user_lock,
+     * read by its threads on every call without a lock (the stack's own
+     * publication order), released when the task is destroyed. Near the
+     * top: every system call loads its count. */
+    nx_filter_stack_t filter;
     /* Guarded by the capability lock (docs/locking.md): */
     nx_handle_table_t handles;
     /* Its own lock (a leaf): */

@@ -1,0 +1,152 @@
+/*
+ * nx/sysfilter.h - the system call filter in the kernel (docs/sysfilter.md).
+ *
+ * A filter is a profile (nexus/sysfilter.h) checked, compiled for the
+ * dispatcher and frozen: its rules grouped by system call, and for every
+ * call whose decision does not depend on its arguments the decision
+ * itself, so such a call costs one table lookup. A task carries a stack
+ * of up to NX_FILTER_MAX_STACK filters; a call runs only if every one of
+ * them lets it (the strictest wins), so pushing one can only tighten.
+ * Filters are shared, by reference, with the tasks a task creates, and so
+ * are their rate buckets: making a task buys no more rate.
+ */
+#ifndef NX_SYSFILTER_H
+#define NX_SYSFILTER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nexus/audit.h"
+#include "nexus/status.h"
+#include "nexus/syscall.h"
+#include "nexus/sysfilter.h"
+#include "nexus/types.h"
+#include "nx/spinlock.h"
+
+struct nx_task;
+struct nx_thread;
+
+/* A bucket's state: tokens now and the virtual time they were counted at,
+ * which moves by whole intervals only (from the first token taken), so
+ * refills never drift however long the run. */
+typedef struct nx_filter_bucket_state {
+    nx_filter_bucket_t spec;
+    uint64_t tokens;
+    uint64_t counted_ns; /* valid once started */
+    bool started;        /* a token was taken: the refill clock runs */
+} nx_filter_bucket_state_t;
+
+/* fixed[nr]: the rule that decides nr whatever its arguments, or one of: */
+#define NX_FILTER_BY_DEFAULT 0xfeu /* no rule names nr: the default decides */
+#define NX_FILTER_DEPENDS    0xffu /* its first rule tests arguments: evaluate */
+
+typedef struct nx_filter {
+    _Atomic uint32_t refs; /* stacks holding it */
+    uint32_t index;        /* in the filter pool: its counters' row */
+    /* Frozen once built: */
+    uint8_t mode; /* nx_filter_mode_t */
+    uint8_t bucket_count;
+    uint16_t rule_count;
+    nx_filter_action_t default_action;
+    /* Bit nr: nr's decision is an argument-free ALLOW (no audit, no
+     * token): the dispatcher's one lookup, nx_filter_allows_fast. */
+    uint64_t fast_allow[(NX_SYS_COUNT + 63u) / 64u];
+    uint8_t fixed[NX_SYS_COUNT];
+    uint8_t first[NX_SYS_COUNT]; /* nr's rules: rules[first[nr] .. + count[nr]) */
+    uint8_t count[NX_SYS_COUNT];
+    nx_filter_rule_t rules[NX_FILTER_MAX_RULES]; /* grouped by call, each group in blob order */
+    uint8_t blob_index[NX_FILTER_MAX_RULES];     /* each rule's index in the blob (audit) */
+    /* Guarded by lock (a leaf; several are taken in stack order): */
+    nx_spinlock_t lock;
+    nx_filter_bucket_state_t buckets[NX_FILTER_MAX_BUCKETS];
+} nx_filter_t;
+
+/* A task's filters. Pushed under the task's user_lock; read by its threads
+ * without a lock: a slot is written before `count` is raised (release),
+ * and neither changes again while the task lives (the top may be replaced
+ * only while it enforces nothing, see nx_sys_task_filter_attach). */
+typedef struct nx_filter_stack {
+    nx_filter_t *_Atomic at[NX_FILTER_MAX_STACK];
+    _Atomic uint32_t count;
+} nx_filter_stack_t;
+
+/*
+ * The common case, inline in the dispatcher: does every filter of the
+ * stack (n of them, n >= 1, read after an acquire of its count) allow nr
+ * whatever its arguments, with nothing to audit and no token to take?
+ * One bit per filter, like seccomp's constant-action cache but for every
+ * profile. Such calls are not counted in the coverage (nx_filter_hits):
+ * a counter shared by a task's harts would cost the hot path more than
+ * the check. False: nx_filter_check decides (and counts).
+ */
+static inline bool nx_filter_allows_fast(nx_filter_stack_t *s, uint32_t n, uint32_t nr)
+{
+    if (nr >= NX_SYS_COUNT)
+        return false;
+    uint32_t word = nr / 64u;
+    uint64_t bit = UINT64_C(1) << (nr % 64u);
+    for (uint32_t i = 0; i < n; i++)
+        if ((atomic_load_explicit(&s->at[i], memory_order_relaxed)->fast_allow[word] & bit) == 0u)
+            return false;
+    return true;
+}
+
+/* The dispatcher's verdict on one call. */
+typedef struct nx_filter_verdict {
+    uint8_t kind;   /* ALLOW, DENY or KILL (a RATE refusal is a DENY) */
+    int32_t status; /* DENY: what the caller gets */
+} nx_filter_verdict_t;
+
+/*
+ * Build a filter from the blob at user address `blob` (`len` bytes), each
+ * part copied in once and checked (so the program changing its buffer
+ * meanwhile changes nothing). NX_OK and *out (one reference), or:
+ * NX_ERR_BAD_ADDRESS (not the caller's memory), NX_ERR_MALFORMED (a field
+ * out of its domain, a length that is not the blob's), NX_ERR_VERSION_MISMATCH,
+ * NX_ERR_OUT_OF_RANGE (more rules, matchers or buckets than the bounds),
+ * NX_ERR_NOT_SUPPORTED (learn mode: not yet), NX_ERR_NO_RESOURCES
+ * (NX_MAX_FILTER_PROFILES alive). `reason` gets the audit reason.
+ */
+nx_status_t nx_filter_build(uintptr_t blob, uint64_t len, nx_filter_t **out,
+                            nx_audit_reason_t *reason);
+
+/* The same from kernel memory (tests, the benchmarks, init). */
+nx_status_t nx_filter_build_kernel(const void *blob, size_t len, nx_filter_t **out,
+                                   nx_audit_reason_t *reason);
+
+void nx_filter_ref(nx_filter_t *f);
+void nx_filter_unref(nx_filter_t *f);
+
+/* Filters alive (the pool), for leak checks. */
+uint32_t nx_filter_used(void);
+
+/* How many calls rule `rule` of f decided (NX_FILTER_MAX_RULES: the
+ * default), by blob index, argument-free allows excepted (they take the
+ * dispatcher's fast path): coverage, kept outside the filter's state. */
+uint64_t nx_filter_hits(const nx_filter_t *f, uint32_t rule);
+
+/* `child` (new, no filter yet) gets every filter of `parent`. */
+void nx_filter_inherit(struct nx_task *child, const struct nx_task *parent);
+
+/* Drop every filter of a task being destroyed. */
+void nx_filter_release_all(struct nx_task *task);
+
+/* Decide system call `nr` with arguments a[] for `self` (its task has at
+ * least one filter): audits what it refuses or logs. */
+nx_filter_verdict_t nx_filter_check(struct nx_thread *self, uint32_t nr, const uint64_t a[6]);
+
+/*
+ * System call task_filter_attach(task, blob, len, flags): push the filter
+ * the blob describes onto `task`'s stack. `task` is the caller's own task
+ * (any task handle to it) or one its handle has MANAGE on. A filter is
+ * never removed or replaced (that would loosen what the task may do):
+ * flags NX_FILTER_ATTACH_REPLACE, the one way to ask, is refused.
+ */
+nx_status_t nx_sys_task_filter_attach(struct nx_thread *caller, nx_handle_t task, uintptr_t blob,
+                                      uint64_t len, uint64_t flags);
+
+/* Core reset only. */
+void nx_filter_reset(void);
+
+#endif /* NX_SYSFILTER_H */

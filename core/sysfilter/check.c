@@ -1,0 +1,188 @@
+/*
+ * check.c - deciding one system call against a task's stack of filters.
+ *
+ * Each filter decides on its own: a call whose decision needs no argument
+ * is one lookup (fixed[nr]); otherwise its rules are tried in order, the
+ * first whose matchers all hold deciding. Then the stack's verdict is the
+ * strictest of the enforcing filters' (KILL over DENY over RATE over LOG
+ * over ALLOW); a report-mode filter's refusals are only audited. RATE
+ * buckets are taken from only when every filter lets the call run, all or
+ * none, under the filters' locks in stack order: a refused call takes no
+ * token anywhere.
+ *
+ * Matchers read the raw arguments, never user memory (a pointer is a
+ * number here), so nothing a matcher saw can change before the call runs.
+ * A handle matcher looks the handle up in the caller's table: a value
+ * that names a live handle of type T with rights R now names the same
+ * entry when the call decodes it, or none (then the call is refused as
+ * BAD_HANDLE): handle values are never reused for other rights.
+ */
+#include "filter_internal.h"
+#include "nx/cap.h"
+#include "nx/port.h"
+#include "nx/task.h"
+#include "nx/thread.h"
+
+static bool handle_holds(nx_task_t *task, uint64_t v, uint32_t type, nx_rights_t rights)
+{
+    if (v > UINT32_MAX)
+        return false;
+    const nx_handle_entry_t *e = NULL;
+    nx_cap_lock();
+    nx_status_t st =
+        nx_handle_lookup_locked(&task->handles, (nx_handle_t){ (uint32_t)v }, type, rights, &e);
+    nx_cap_unlock();
+    return st == NX_OK;
+}
+
+static bool matches(const nx_filter_matcher_t *m, const uint64_t a[6], nx_task_t *task)
+{
+    uint64_t v = a[m->arg];
+    switch ((nx_filter_op_t)m->op) {
+    case NX_FILTER_EQ:
+        return v == m->a;
+    case NX_FILTER_NE:
+        return v != m->a;
+    case NX_FILTER_LT:
+        return v < m->a;
+    case NX_FILTER_LE:
+        return v <= m->a;
+    case NX_FILTER_GT:
+        return v > m->a;
+    case NX_FILTER_GE:
+        return v >= m->a;
+    case NX_FILTER_MASK_ALL:
+        return (v & m->a) == m->a;
+    case NX_FILTER_MASK_NONE:
+        return (v & m->a) == 0u;
+    case NX_FILTER_IN_RANGE:
+        return v >= m->a && v <= m->b;
+    case NX_FILTER_TYPE_IS:
+        return handle_holds(task, v, (uint32_t)m->a, NX_RIGHT_NONE);
+    case NX_FILTER_HAS_RIGHTS:
+        return handle_holds(task, v, NX_OBJ_NONE, (nx_rights_t)m->a);
+    case NX_FILTER_OP_COUNT:
+        break;
+    }
+    return false; /* the blob check admits no other op */
+}
+
+/* One filter's decision: the action, and the blob index of the rule that
+ * took it (NX_FILTER_MAX_RULES: the default). */
+typedef struct decision {
+    const nx_filter_action_t *action;
+    uint32_t rule;
+} decision_t;
+
+static decision_t decide(const nx_filter_t *f, uint32_t nr, const uint64_t a[6], nx_task_t *task)
+{
+    decision_t d = { &f->default_action, NX_FILTER_MAX_RULES };
+    if (nr >= NX_SYS_COUNT)
+        return d; /* no rule can name a call that does not exist */
+    uint8_t fixed = f->fixed[nr];
+    if (fixed == NX_FILTER_BY_DEFAULT)
+        return d;
+    if (fixed != NX_FILTER_DEPENDS) {
+        d.action = &f->rules[fixed].action;
+        d.rule = f->blob_index[fixed];
+        return d;
+    }
+    uint32_t end = (uint32_t)f->first[nr] + f->count[nr];
+    for (uint32_t i = f->first[nr]; i < end; i++) {
+        const nx_filter_rule_t *r = &f->rules[i];
+        bool all = true;
+        for (uint32_t m = 0; m < r->matcher_count && all; m++)
+            all = matches(&r->matchers[m], a, task);
+        if (all) {
+            d.action = &r->action;
+            d.rule = f->blob_index[i];
+            return d;
+        }
+    }
+    return d;
+}
+
+/* A filter's record of call nr; the default decided as NX_AUDIT_NO_RULE. */
+static void audit(const nx_task_t *task, uint32_t nr, uint32_t rule, nx_audit_reason_t why)
+{
+    nx_audit_filter(task->id, nr, rule < NX_FILTER_MAX_RULES ? rule : NX_AUDIT_NO_RULE, why);
+}
+
+static nx_audit_reason_t refusal_reason(uint8_t kind)
+{
+    return kind == NX_FILTER_KILL ? NX_AUDIT_FILTER_KILL : NX_AUDIT_FILTER_DENY;
+}
+
+/* Take one token from every enforcing filter that rated the call, or none:
+ * the index in the stack of the first empty bucket, or -1. */
+static int32_t take_tokens(nx_filter_t *const *fs, const decision_t *d, uint32_t n, uint32_t rated)
+{
+    uint64_t now = nx_port_time_ns();
+    int32_t empty = -1;
+    for (uint32_t i = 0; i < n; i++)
+        if ((rated >> i) & 1u)
+            nx_spin_lock(&fs[i]->lock);
+    for (uint32_t i = 0; i < n && empty < 0; i++)
+        if (((rated >> i) & 1u) &&
+            !nx_filter_bucket_take_locked(fs[i], d[i].action->bucket, now, false))
+            empty = (int32_t)i;
+    for (uint32_t i = 0; i < n && empty < 0; i++)
+        if ((rated >> i) & 1u)
+            (void)nx_filter_bucket_take_locked(fs[i], d[i].action->bucket, now, true);
+    for (uint32_t i = n; i-- > 0u;)
+        if ((rated >> i) & 1u)
+            nx_spin_unlock(&fs[i]->lock);
+    return empty;
+}
+
+nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+{
+    nx_task_t *task = self->task;
+    uint32_t n = atomic_load_explicit(&task->filter.count, memory_order_acquire);
+    nx_filter_t *fs[NX_FILTER_MAX_STACK];
+    decision_t d[NX_FILTER_MAX_STACK];
+    uint32_t rated = 0, logged = 0;
+    int32_t refused = -1; /* the stack index whose refusal stands */
+    for (uint32_t i = 0; i < n; i++) {
+        fs[i] = atomic_load_explicit(&task->filter.at[i], memory_order_acquire);
+        d[i] = decide(fs[i], nr, a, task);
+        nx_filter_count_hit(fs[i], d[i].rule);
+        uint8_t kind = d[i].action->kind;
+        if (fs[i]->mode == NX_FILTER_REPORT) {
+            if (kind == NX_FILTER_DENY || kind == NX_FILTER_KILL)
+                audit(task, nr, d[i].rule, NX_AUDIT_FILTER_REPORT);
+            else if (kind == NX_FILTER_LOG)
+                audit(task, nr, d[i].rule, NX_AUDIT_FILTER_LOG);
+            continue;
+        }
+        if (kind == NX_FILTER_KILL && (refused < 0 || d[refused].action->kind != NX_FILTER_KILL))
+            refused = (int32_t)i;
+        else if (kind == NX_FILTER_DENY && refused < 0)
+            refused = (int32_t)i;
+        else if (kind == NX_FILTER_RATE)
+            rated |= 1u << i;
+        else if (kind == NX_FILTER_LOG)
+            logged |= 1u << i;
+    }
+    nx_filter_verdict_t v = { NX_FILTER_ALLOW, NX_OK };
+    if (refused >= 0) {
+        const decision_t *r = &d[refused];
+        audit(task, nr, r->rule, refusal_reason(r->action->kind));
+        v.kind = r->action->kind;
+        v.status = r->action->kind == NX_FILTER_DENY ? r->action->status : NX_ERR_TASK_DEAD;
+        return v;
+    }
+    if (rated != 0u) {
+        int32_t empty = take_tokens(fs, d, n, rated);
+        if (empty >= 0) {
+            audit(task, nr, d[empty].rule, NX_AUDIT_FILTER_RATE);
+            v.kind = NX_FILTER_DENY;
+            v.status = NX_ERR_RATE_LIMITED;
+            return v;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if ((logged >> i) & 1u)
+            audit(task, nr, d[i].rule, NX_AUDIT_FILTER_LOG);
+    return v;
+}

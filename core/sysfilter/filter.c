@@ -1,0 +1,308 @@
+/*
+ * filter.c - building a filter from its blob, and the filters' lifetime
+ * (nx/sysfilter.h).
+ *
+ * The blob is read part by part, each part copied into kernel memory once
+ * and checked there; what the kernel keeps is built from those copies, so
+ * a program rewriting its buffer during the call changes nothing. Every
+ * index the dispatcher uses (the rules of each call, the fixed decisions)
+ * is computed here, never taken from the blob.
+ */
+#include "filter_internal.h"
+#include "nx/mem.h"
+#include "nx/panic.h"
+#include "nx/pool.h"
+#include "nx/port.h"
+#include "nx/task.h"
+
+NX_POOL_DEFINE(filters, nx_filter_t, NX_MAX_FILTER_PROFILES);
+
+/* Coverage: calls each rule (by blob index; the last: the default) of each
+ * filter decided. Outside the filters' own state, as the audit ring is:
+ * counting what a refused call hit is not the call changing anything. */
+static _Atomic uint64_t hits[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_RULES + 1u];
+
+static void hits_clear(uint32_t index)
+{
+    for (uint32_t r = 0; r <= NX_FILTER_MAX_RULES; r++)
+        atomic_store_explicit(&hits[index][r], 0u, memory_order_relaxed);
+}
+
+void nx_filter_reset(void)
+{
+    nx_pool_reset(&filters);
+    for (uint32_t i = 0; i < NX_MAX_FILTER_PROFILES; i++)
+        hits_clear(i);
+}
+
+uint32_t nx_filter_used(void)
+{
+    return nx_pool_used(&filters);
+}
+
+void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule)
+{
+    atomic_fetch_add_explicit(&hits[f->index][blob_rule], 1u, memory_order_relaxed);
+}
+
+uint64_t nx_filter_hits(const nx_filter_t *f, uint32_t rule)
+{
+    if (rule > NX_FILTER_MAX_RULES)
+        return 0;
+    return atomic_load_explicit(&hits[f->index][rule], memory_order_relaxed);
+}
+
+void nx_filter_ref(nx_filter_t *f)
+{
+    atomic_fetch_add_explicit(&f->refs, 1u, memory_order_relaxed);
+}
+
+void nx_filter_unref(nx_filter_t *f)
+{
+    if (atomic_fetch_sub_explicit(&f->refs, 1u, memory_order_acq_rel) != 1u)
+        return;
+    hits_clear(f->index);
+    nx_pool_free(&filters, f);
+}
+
+/* --- checking the parts ------------------------------------------------------ */
+
+static bool action_ok(const nx_filter_action_t *a, uint32_t buckets)
+{
+    if (a->reserved != 0u)
+        return false;
+    switch ((nx_filter_action_kind_t)a->kind) {
+    case NX_FILTER_ALLOW:
+    case NX_FILTER_LOG:
+    case NX_FILTER_KILL:
+        return a->bucket == 0u && a->status == 0;
+    case NX_FILTER_DENY:
+        /* An assigned error: the caller must be able to tell what it got. */
+        return a->bucket == 0u && a->status < 0 && a->status >= NX_STATUS_MIN &&
+               a->status != NX_ERR_INTERNAL;
+    case NX_FILTER_RATE:
+        return a->bucket < buckets && a->status == 0;
+    case NX_FILTER_ACTION_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool matcher_ok(const nx_filter_matcher_t *m)
+{
+    if (m->arg > 5u || m->reserved != 0u || m->reserved2 != 0u)
+        return false;
+    switch ((nx_filter_op_t)m->op) {
+    case NX_FILTER_EQ:
+    case NX_FILTER_NE:
+    case NX_FILTER_LT:
+    case NX_FILTER_LE:
+    case NX_FILTER_GT:
+    case NX_FILTER_GE:
+    case NX_FILTER_MASK_ALL:
+    case NX_FILTER_MASK_NONE:
+        return m->b == 0u;
+    case NX_FILTER_IN_RANGE:
+        return m->a <= m->b;
+    case NX_FILTER_TYPE_IS:
+        return m->a > NX_OBJ_NONE && m->a < NX_OBJ_TYPE_COUNT && m->b == 0u;
+    case NX_FILTER_HAS_RIGHTS:
+        return m->a != 0u && (m->a & ~(uint64_t)NX_RIGHTS_ALL) == 0u && m->b == 0u;
+    case NX_FILTER_OP_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool all_zero(const nx_filter_matcher_t *m)
+{
+    const nx_filter_matcher_t zero = { 0 };
+    return nx_memcmp(m, &zero, sizeof zero) == 0;
+}
+
+/* A rule, copied in: its call, its matchers (the unused ones zero), its action. */
+static nx_status_t rule_check(const nx_filter_rule_t *r, uint32_t buckets)
+{
+    if (r->syscall >= NX_SYS_COUNT)
+        return NX_ERR_OUT_OF_RANGE;
+    if (r->matcher_count > NX_FILTER_MAX_MATCHERS)
+        return NX_ERR_OUT_OF_RANGE;
+    if (r->reserved != 0u || r->reserved2 != 0u || !action_ok(&r->action, buckets))
+        return NX_ERR_MALFORMED;
+    for (uint32_t i = 0; i < NX_FILTER_MAX_MATCHERS; i++)
+        if (i < r->matcher_count ? !matcher_ok(&r->matchers[i]) : !all_zero(&r->matchers[i]))
+            return NX_ERR_MALFORMED;
+    return NX_OK;
+}
+
+static nx_status_t bucket_check(const nx_filter_bucket_t *b)
+{
+    return b->capacity >= 1u && b->refill >= 1u && b->refill <= b->capacity && b->interval_ns >= 1u
+               ? NX_OK
+               : NX_ERR_MALFORMED;
+}
+
+static nx_status_t header_check(const nx_filter_header_t *h, uint64_t len)
+{
+    if (len < sizeof *h || h->magic != NX_FILTER_MAGIC)
+        return NX_ERR_MALFORMED;
+    if (h->version != NX_FILTER_VERSION)
+        return NX_ERR_VERSION_MISMATCH;
+    if (h->rule_count > NX_FILTER_MAX_RULES || h->bucket_count > NX_FILTER_MAX_BUCKETS)
+        return NX_ERR_OUT_OF_RANGE;
+    if (h->mode >= NX_FILTER_MODE_COUNT || h->reserved != 0u || h->reserved2 != 0u ||
+        !action_ok(&h->default_action, h->bucket_count))
+        return NX_ERR_MALFORMED;
+    /* Exactly the parts the header counts: nothing after, nothing missing. */
+    if (len != sizeof *h + (uint64_t)h->bucket_count * sizeof(nx_filter_bucket_t) +
+                   (uint64_t)h->rule_count * sizeof(nx_filter_rule_t))
+        return NX_ERR_MALFORMED;
+    if (h->mode == NX_FILTER_LEARN)
+        return NX_ERR_NOT_SUPPORTED; /* learn mode: a later step of issue 16 */
+    return NX_OK;
+}
+
+/* --- building --------------------------------------------------------------- */
+
+/* Where the parts come from: user memory (each copy checked by the port)
+ * or kernel memory. */
+typedef struct blob_source {
+    uintptr_t at;
+    bool user;
+} blob_source_t;
+
+static nx_status_t read_part(const blob_source_t *src, uint64_t offset, void *dst, size_t n)
+{
+    if (src->user)
+        return nx_port_copy_from_user(dst, src->at + (uintptr_t)offset, n);
+    nx_memcpy(dst, (const void *)(src->at + (uintptr_t)offset), n);
+    return NX_OK;
+}
+
+static nx_audit_reason_t reason_of(nx_status_t st)
+{
+    return st == NX_ERR_BAD_ADDRESS    ? NX_AUDIT_BAD_ADDRESS
+           : st == NX_ERR_OUT_OF_RANGE ? NX_AUDIT_OUT_OF_RANGE
+                                       : NX_AUDIT_FILTER_MALFORMED;
+}
+
+/* The decision of nr that needs no argument, if there is one. */
+static uint8_t fixed_of(const nx_filter_t *f, uint32_t nr)
+{
+    if (f->count[nr] == 0u)
+        return NX_FILTER_BY_DEFAULT;
+    uint32_t first = f->first[nr];
+    return f->rules[first].matcher_count == 0u ? (uint8_t)first : NX_FILTER_DEPENDS;
+}
+
+/* Group the rules by call (each group keeping blob order) and index them. */
+static void index_rules(nx_filter_t *f, const nx_filter_rule_t *blob_rules)
+{
+    uint32_t at = 0;
+    for (uint32_t nr = 0; nr < NX_SYS_COUNT; nr++) {
+        f->first[nr] = (uint8_t)at;
+        f->count[nr] = 0;
+        for (uint32_t i = 0; i < f->rule_count; i++) {
+            if (blob_rules[i].syscall != nr)
+                continue;
+            f->rules[at] = blob_rules[i];
+            f->blob_index[at] = (uint8_t)i;
+            f->count[nr]++;
+            at++;
+        }
+        f->fixed[nr] = fixed_of(f, nr);
+        const nx_filter_action_t *a = f->fixed[nr] == NX_FILTER_BY_DEFAULT ? &f->default_action
+                                      : f->fixed[nr] == NX_FILTER_DEPENDS
+                                          ? NULL
+                                          : &f->rules[f->fixed[nr]].action;
+        if (a != NULL && a->kind == NX_FILTER_ALLOW)
+            f->fast_allow[nr / 64u] |= UINT64_C(1) << (nr % 64u);
+    }
+}
+
+static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **out,
+                         nx_audit_reason_t *reason)
+{
+    nx_filter_header_t h;
+    nx_status_t st = len > NX_FILTER_MAX_BLOB_BYTES ? NX_ERR_OUT_OF_RANGE
+                     : len < sizeof h               ? NX_ERR_MALFORMED
+                                                    : read_part(src, 0, &h, sizeof h);
+    if (st == NX_OK)
+        st = header_check(&h, len);
+    /* The rules as the blob orders them, checked, before anything is made. */
+    static nx_filter_rule_t staged[NX_MAX_HARTS][NX_FILTER_MAX_RULES];
+    nx_filter_rule_t *rules = staged[nx_port_this_hart()];
+    nx_filter_bucket_t buckets[NX_FILTER_MAX_BUCKETS];
+    uint64_t off = sizeof h;
+    for (uint32_t i = 0; st == NX_OK && i < h.bucket_count; i++, off += sizeof buckets[0]) {
+        st = read_part(src, off, &buckets[i], sizeof buckets[0]);
+        if (st == NX_OK)
+            st = bucket_check(&buckets[i]);
+    }
+    for (uint32_t i = 0; st == NX_OK && i < h.rule_count; i++, off += sizeof rules[0]) {
+        st = read_part(src, off, &rules[i], sizeof rules[0]);
+        if (st == NX_OK)
+            st = rule_check(&rules[i], h.bucket_count);
+    }
+    nx_filter_t *f = NULL;
+    if (st == NX_OK && (f = nx_pool_alloc(&filters)) == NULL) {
+        *reason = NX_AUDIT_POOL_EXHAUSTED;
+        return NX_ERR_NO_RESOURCES;
+    }
+    if (st != NX_OK) {
+        *reason = reason_of(st);
+        return st;
+    }
+    atomic_init(&f->refs, 1u);
+    f->index = (uint32_t)(((uintptr_t)f - (uintptr_t)filters.items) / sizeof *f);
+    f->mode = h.mode;
+    f->bucket_count = h.bucket_count;
+    f->rule_count = h.rule_count;
+    f->default_action = h.default_action;
+    index_rules(f, rules);
+    nx_spin_init(&f->lock);
+    for (uint32_t i = 0; i < h.bucket_count; i++) {
+        f->buckets[i].spec = buckets[i];
+        f->buckets[i].tokens = buckets[i].capacity; /* starts full */
+        f->buckets[i].counted_ns = 0;
+    }
+    *out = f;
+    return NX_OK;
+}
+
+nx_status_t nx_filter_build(uintptr_t blob, uint64_t len, nx_filter_t **out,
+                            nx_audit_reason_t *reason)
+{
+    const blob_source_t src = { blob, true };
+    return build(&src, len, out, reason);
+}
+
+nx_status_t nx_filter_build_kernel(const void *blob, size_t len, nx_filter_t **out,
+                                   nx_audit_reason_t *reason)
+{
+    const blob_source_t src = { (uintptr_t)blob, false };
+    return build(&src, len, out, reason);
+}
+
+/* --- a task's stack ---------------------------------------------------------- */
+
+void nx_filter_inherit(nx_task_t *child, const nx_task_t *parent)
+{
+    uint32_t n = atomic_load_explicit(&parent->filter.count, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++) {
+        nx_filter_t *f = atomic_load_explicit(&parent->filter.at[i], memory_order_acquire);
+        nx_filter_ref(f);
+        atomic_store_explicit(&child->filter.at[i], f, memory_order_relaxed);
+    }
+    atomic_store_explicit(&child->filter.count, n, memory_order_release);
+}
+
+void nx_filter_release_all(nx_task_t *task)
+{
+    uint32_t n = atomic_exchange_explicit(&task->filter.count, 0u, memory_order_acq_rel);
+    for (uint32_t i = 0; i < n; i++) {
+        nx_filter_t *f = atomic_exchange_explicit(&task->filter.at[i], NULL, memory_order_acq_rel);
+        if (f != NULL)
+            nx_filter_unref(f);
+    }
+}
