@@ -7,6 +7,7 @@
  */
 #include "nexus/sched.h"
 #include "nexus/syscall.h"
+#include "nexus/sysfilter.h"
 #include "nx/boot.h"
 #include "nx/init.h"
 #include "nx/kernel.h"

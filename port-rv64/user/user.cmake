@@ -39,7 +39,8 @@ foreach(p ${nx_user_programs})
   endif()
   set_target_properties(user_${p} PROPERTIES SUFFIX ".elf"
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/user LINK_DEPENDS ${script})
-  target_include_directories(user_${p} PRIVATE ${CMAKE_SOURCE_DIR}/include)
+  target_include_directories(user_${p} PRIVATE ${CMAKE_SOURCE_DIR}/include
+                             ${CMAKE_SOURCE_DIR}/tests/support)
   target_compile_options(user_${p} PRIVATE $<$<COMPILE_LANGUAGE:C>:${NX_WARNINGS}> -O2)
   target_link_libraries(user_${p} PRIVATE nx_freestanding nx_user_runtime ${NX_RV64_LIBGCC})
   target_link_options(user_${p} PRIVATE -T ${script} -Wl,-z,max-page-size=4096

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "nexus/syscall.h"
+#include "nexus/sysfilter.h"
 #include "nx/kernel.h"
 #include "nxsim/sim.h"
 
@@ -114,8 +115,14 @@ static void qemu_bundle_markers_match_bundle_def(void **state)
         if (!selftest && !exit_line)
             continue;
         assert_true(seen < COUNT);
-        char want[96];
+        char want[96], part[96];
         passing_line(seen, want, sizeof want);
+        /* A program may report its parts first: "SELFTEST: <name> <part> ok". */
+        snprintf(part, sizeof part, "SELFTEST: %s ", bundle[seen].name);
+        size_t len = strlen(line);
+        if (selftest && strcmp(line, want) != 0 && strncmp(line, part, strlen(part)) == 0 &&
+            len > 3u && strcmp(line + len - 3u, " ok") == 0)
+            continue;
         assert_string_equal(line, want);
         seen++;
     }
