@@ -5,8 +5,8 @@
  * allowing the rest; kernel_stat is refused, time_now, hart_id, a channel
  * still work. rate: a RATE rule on thread_yield (3 tokens, 1 per 20 ms):
  * three yields run, the fourth is RATE_LIMITED (unless the host stalled
- * past the interval), and a yield two intervals later runs. tighten: REPLACE (a loosening) is refused, a stricter filter
- * stacks on top and both hold, and the stack's bound refuses a fifth. */
+ * past the interval), and a yield two intervals later runs. tighten: REPLACE (a loosening) is
+ * refused, a stricter filter stacks on top and both hold, and the stack's bound refuses a fifth. */
 #include "nexus/start.h"
 #include "selftest.h"
 #include "sysfilter_blob.h"
