@@ -74,7 +74,9 @@ typedef struct decision {
     uint32_t rule;
 } decision_t;
 
-static decision_t decide(const nx_filter_t *f, uint32_t nr, const uint64_t a[6], nx_task_t *task)
+/* Inlined into both paths below: out of line, its frame cost more than its work. */
+static inline __attribute__((always_inline)) decision_t decide(const nx_filter_t *f, uint32_t nr,
+                                                               const uint64_t a[6], nx_task_t *task)
 {
     decision_t d = { &f->default_action, NX_FILTER_MAX_RULES };
     if (nr >= NX_SYS_COUNT)
@@ -85,6 +87,23 @@ static decision_t decide(const nx_filter_t *f, uint32_t nr, const uint64_t a[6],
     if (fixed != NX_FILTER_DEPENDS) {
         d.action = &f->rules[fixed].action;
         d.rule = f->blob_index[fixed];
+        return d;
+    }
+    if (f->eq_arg[nr] != NX_FILTER_NO_INDEX) {
+        /* A list of values: the first rule naming this one decides. */
+        uint64_t v = a[f->eq_arg[nr]];
+        uint32_t lo = f->eq_first[nr], hi = lo + f->eq_count[nr];
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2u;
+            if (f->eq_value[mid] < v)
+                lo = mid + 1u;
+            else
+                hi = mid;
+        }
+        if (lo < (uint32_t)f->eq_first[nr] + f->eq_count[nr] && f->eq_value[lo] == v) {
+            d.action = &f->rules[f->eq_rule[lo]].action;
+            d.rule = f->blob_index[f->eq_rule[lo]];
+        }
         return d;
     }
     uint32_t end = (uint32_t)f->first[nr] + f->count[nr];
@@ -135,10 +154,32 @@ static int32_t take_tokens(nx_filter_t *const *fs, const decision_t *d, uint32_t
     return empty;
 }
 
-nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+/* One enforcing filter whose decision needs nothing but itself: the
+ * common case (a service with its one profile), without the stack's
+ * bookkeeping. False: the general path decides (and nothing was done). */
+static inline bool decide_alone(nx_task_t *task, nx_filter_t *f, uint32_t nr, const uint64_t a[6],
+                                nx_filter_verdict_t *v)
 {
-    nx_task_t *task = self->task;
-    uint32_t n = atomic_load_explicit(&task->filter.count, memory_order_acquire);
+    if (f->mode != NX_FILTER_ENFORCE)
+        return false;
+    decision_t d = decide(f, nr, a, task);
+    uint8_t kind = d.action->kind;
+    if (kind == NX_FILTER_RATE || kind == NX_FILTER_LOG || kind == NX_FILTER_KILL)
+        return false; /* tokens, audits, the end: the general path */
+    nx_filter_count_hit(f, d.rule);
+    v->kind = kind;
+    v->status = NX_OK;
+    if (kind == NX_FILTER_DENY) {
+        audit(task, nr, d.rule, NX_AUDIT_FILTER_DENY);
+        v->status = d.action->status;
+    }
+    return true;
+}
+
+/* The general path: every filter of the stack, then the verdict. */
+static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task, uint32_t n,
+                                                                 uint32_t nr, const uint64_t a[6])
+{
     nx_filter_t *fs[NX_FILTER_MAX_STACK];
     decision_t d[NX_FILTER_MAX_STACK];
     uint32_t rated = 0, logged = 0;
@@ -185,4 +226,16 @@ nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64
         if ((logged >> i) & 1u)
             audit(task, nr, d[i].rule, NX_AUDIT_FILTER_LOG);
     return v;
+}
+
+nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+{
+    nx_task_t *task = self->task;
+    uint32_t n = atomic_load_explicit(&task->filter.count, memory_order_acquire);
+    nx_filter_verdict_t alone;
+    if (n == 1u &&
+        decide_alone(task, atomic_load_explicit(&task->filter.at[0], memory_order_acquire), nr, a,
+                     &alone))
+        return alone;
+    return check_stack(task, n, nr, a);
 }

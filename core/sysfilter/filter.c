@@ -195,10 +195,46 @@ static uint8_t fixed_of(const nx_filter_t *f, uint32_t nr)
     return f->rules[first].matcher_count == 0u ? (uint8_t)first : NX_FILTER_DEPENDS;
 }
 
+/* Index nr's rules for a binary search when they all test one argument
+ * for equality (see nx_filter_t.eq_*); *at: the next free value slot. */
+static void index_equalities(nx_filter_t *f, uint32_t nr, uint32_t *at)
+{
+    f->eq_arg[nr] = NX_FILTER_NO_INDEX;
+    uint32_t first = f->first[nr], n = f->count[nr];
+    if (n < NX_FILTER_EQ_INDEX_MIN)
+        return;
+    for (uint32_t i = first; i < first + n; i++)
+        if (f->rules[i].matcher_count != 1u || f->rules[i].matchers[0].op != NX_FILTER_EQ ||
+            f->rules[i].matchers[0].arg != f->rules[first].matchers[0].arg)
+            return;
+    /* Insertion sort of the values, keeping each one's first rule (the
+     * one that decides): at most NX_FILTER_MAX_RULES, at build time. */
+    uint32_t base = *at, count = 0;
+    for (uint32_t i = first; i < first + n; i++) {
+        uint64_t v = f->rules[i].matchers[0].a;
+        uint32_t j = count;
+        while (j > 0u && f->eq_value[base + j - 1u] > v)
+            j--;
+        if (j > 0u && f->eq_value[base + j - 1u] == v)
+            continue; /* an earlier rule has it */
+        for (uint32_t k = count; k > j; k--) {
+            f->eq_value[base + k] = f->eq_value[base + k - 1u];
+            f->eq_rule[base + k] = f->eq_rule[base + k - 1u];
+        }
+        f->eq_value[base + j] = v;
+        f->eq_rule[base + j] = (uint8_t)i;
+        count++;
+    }
+    f->eq_arg[nr] = f->rules[first].matchers[0].arg;
+    f->eq_first[nr] = (uint8_t)base;
+    f->eq_count[nr] = (uint8_t)count;
+    *at = base + count;
+}
+
 /* Group the rules by call (each group keeping blob order) and index them. */
 static void index_rules(nx_filter_t *f, const nx_filter_rule_t *blob_rules)
 {
-    uint32_t at = 0;
+    uint32_t at = 0, eq_at = 0;
     for (uint32_t nr = 0; nr < NX_SYS_COUNT; nr++) {
         f->first[nr] = (uint8_t)at;
         f->count[nr] = 0;
@@ -211,6 +247,7 @@ static void index_rules(nx_filter_t *f, const nx_filter_rule_t *blob_rules)
             at++;
         }
         f->fixed[nr] = fixed_of(f, nr);
+        index_equalities(f, nr, &eq_at);
         const nx_filter_action_t *a = f->fixed[nr] == NX_FILTER_BY_DEFAULT ? &f->default_action
                                       : f->fixed[nr] == NX_FILTER_DEPENDS
                                           ? NULL

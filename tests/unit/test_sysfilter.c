@@ -208,6 +208,48 @@ static void first_rule_that_holds_decides(void **state)
     nx_test_task_free(t);
 }
 
+/* A list of values (every rule of a call tests one argument for
+ * equality) is searched, not scanned: the same decisions, the first rule
+ * naming a value still winning, anything else the default's. */
+static void a_value_list_decides_as_its_rules(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+    static const uint64_t values[] = { 900, 5, 77, UINT64_MAX, 0, 4096, 77, 31 };
+    for (uint32_t i = 0; i < 8; i++)
+        nx_test_filter_match(nx_test_filter_rule(&p, NX_SYS_VMO_CREATE,
+                                                 i == 6 ? NX_FILTER_DENY : NX_FILTER_ALLOW,
+                                                 NX_ERR_ACCESS_DENIED),
+                             0, NX_FILTER_EQ, values[i], 0);
+    /* A second call mixing ops stays a scan. */
+    for (uint32_t i = 0; i < 5; i++)
+        nx_test_filter_match(nx_test_filter_rule(&p, NX_SYS_VMO_READ, NX_FILTER_ALLOW, 0), 1,
+                             i == 4 ? NX_FILTER_GT : NX_FILTER_EQ, i, 0);
+    nx_filter_t *f = built(&p);
+    push(t, f);
+    assert_int_equal(f->eq_arg[NX_SYS_VMO_CREATE], 0);
+    assert_int_equal(f->eq_count[NX_SYS_VMO_CREATE], 7); /* 77 twice: one entry */
+    assert_int_equal(f->eq_arg[NX_SYS_VMO_READ], NX_FILTER_NO_INDEX);
+    for (uint32_t i = 0; i < 8; i++)
+        assert_true(allowed(t, NX_SYS_VMO_CREATE, values[i])); /* 77: the first rule, ALLOW */
+    static const uint64_t others[] = {
+        1, 4, 6, 30, 32, 76, 78, 899, 901, 4095, 4097, UINT64_MAX - 1
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        nx_filter_verdict_t v = check(t, NX_SYS_VMO_CREATE, others[i], 0);
+        assert_int_equal(v.kind, NX_FILTER_DENY);
+        ASSERT_ST(v.status, NX_ERR_DENIED_BY_FILTER);
+    }
+    assert_int_equal(nx_filter_hits(f, 2), 2); /* 77, asked twice: its first rule both times */
+    assert_int_equal(nx_filter_hits(f, 6), 0);
+    assert_int_equal(check(t, NX_SYS_VMO_READ, 0, 4).kind, NX_FILTER_DENY); /* no EQ, not GT 4 */
+    assert_true(check(t, NX_SYS_VMO_READ, 0, 3).kind == NX_FILTER_ALLOW);
+    assert_true(check(t, NX_SYS_VMO_READ, 0, 9).kind == NX_FILTER_ALLOW); /* the GT rule */
+    nx_test_task_free(t);
+}
+
 static void drain_audit(void)
 {
     nx_audit_record_t out[NX_AUDIT_CAPACITY];
@@ -679,6 +721,7 @@ int main(void)
         CORE_TEST(range_and_mask_ops),
         CORE_TEST(handle_ops_read_the_callers_table),
         CORE_TEST(first_rule_that_holds_decides),
+        CORE_TEST(a_value_list_decides_as_its_rules),
         CORE_TEST(a_stack_takes_the_strictest),
         CORE_TEST(buckets_are_exact_over_long_runs),
         CORE_TEST(an_idle_bucket_holds_its_capacity),

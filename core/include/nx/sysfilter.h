@@ -38,8 +38,10 @@ typedef struct nx_filter_bucket_state {
 } nx_filter_bucket_state_t;
 
 /* fixed[nr]: the rule that decides nr whatever its arguments, or one of: */
-#define NX_FILTER_BY_DEFAULT 0xfeu /* no rule names nr: the default decides */
-#define NX_FILTER_DEPENDS    0xffu /* its first rule tests arguments: evaluate */
+#define NX_FILTER_BY_DEFAULT   0xfeu /* no rule names nr: the default decides */
+#define NX_FILTER_DEPENDS      0xffu /* its first rule tests arguments: evaluate */
+#define NX_FILTER_NO_INDEX     0xffu /* eq_arg[nr]: its rules are scanned */
+#define NX_FILTER_EQ_INDEX_MIN 4u    /* fewer rules scan faster than a search */
 
 typedef struct nx_filter {
     _Atomic uint32_t refs; /* stacks holding it */
@@ -57,6 +59,15 @@ typedef struct nx_filter {
     uint8_t count[NX_SYS_COUNT];
     nx_filter_rule_t rules[NX_FILTER_MAX_RULES]; /* grouped by call, each group in blob order */
     uint8_t blob_index[NX_FILTER_MAX_RULES];     /* each rule's index in the blob (audit) */
+    /* A call whose rules all test one argument for equality (an allow or
+     * deny list of values), from NX_FILTER_EQ_INDEX_MIN rules on, is
+     * decided by a binary search of their values, sorted, each with the
+     * first rule that names it: eq_value[eq_first[nr] .. + eq_count[nr]). */
+    uint8_t eq_arg[NX_SYS_COUNT]; /* the argument, or NX_FILTER_NO_INDEX */
+    uint8_t eq_first[NX_SYS_COUNT];
+    uint8_t eq_count[NX_SYS_COUNT];
+    uint64_t eq_value[NX_FILTER_MAX_RULES];
+    uint8_t eq_rule[NX_FILTER_MAX_RULES]; /* position in rules[] */
     /* Guarded by lock (a leaf; several are taken in stack order): */
     nx_spinlock_t lock;
     nx_filter_bucket_state_t buckets[NX_FILTER_MAX_BUCKETS];
