@@ -369,6 +369,15 @@ static nx_syscall_ret_t sys_task_filter_attach(nx_thread_t *self, const uint64_t
     return ret(st, 0);
 }
 
+static nx_syscall_ret_t sys_task_filter_learned(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    nx_status_t st = nx_sys_task_filter_learned(self, h, (uintptr_t)a[1], a[2], (uintptr_t)a[3]);
+    return ret(st, 0);
+}
+
 static const struct {
     const char *name;
     nx_syscall_fn fn;
@@ -406,6 +415,7 @@ static const struct {
     [NX_SYS_VMO_MAP] = { "vmo_map", sys_vmo_map },
     [NX_SYS_VMO_UNMAP] = { "vmo_unmap", sys_vmo_unmap },
     [NX_SYS_TASK_FILTER_ATTACH] = { "task_filter_attach", sys_task_filter_attach },
+    [NX_SYS_TASK_FILTER_LEARNED] = { "task_filter_learned", sys_task_filter_learned },
 };
 
 const char *nx_syscall_name(uint32_t nr)
@@ -423,14 +433,16 @@ static inline nx_syscall_ret_t run(nx_thread_t *self, uint32_t nr, const uint64_
 }
 
 /* A call of a filtered task: its filters decide first (the inline bit
- * test, else nx_filter_check). Out of line: the unfiltered path keeps its
+ * test, else nx_filter_check), thread_exit excepted. Out of line: the unfiltered path keeps its
  * small frame. */
 static __attribute__((noinline)) nx_syscall_ret_t filtered(nx_thread_t *self, uint32_t nr,
                                                            const uint64_t a[6])
 {
     nx_filter_stack_t *filters = &self->task->filter;
     uint32_t n = atomic_load_explicit(&filters->count, memory_order_acquire);
-    if (!nx_filter_allows_fast(filters, n, nr)) {
+    /* Ending is never filtered: a refused thread_exit would only leave the
+     * thread running, which no profile means (a learned one never saw it). */
+    if (nr != NX_SYS_THREAD_EXIT && !nx_filter_allows_fast(filters, n, nr)) {
         nx_filter_verdict_t v = nx_filter_check(self, nr, a);
         if (v.kind == NX_FILTER_KILL) {
             nx_task_kill(self->task);

@@ -14,8 +14,8 @@
 #include "nx/task.h"
 #include "nx/thread.h"
 
-static nx_status_t refuse(const nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
-                          nx_status_t st)
+nx_status_t nx_filter_refuse(const nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
+                             nx_status_t st)
 {
     nx_audit(caller->id, NX_AUDIT_OP_FILTER, h, why);
     return st;
@@ -41,9 +41,9 @@ nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintpt
 {
     nx_task_t *me = caller->task;
     if (flags == NX_FILTER_ATTACH_REPLACE)
-        return refuse(me, h, NX_AUDIT_FILTER_LOOSEN, NX_ERR_ACCESS_DENIED);
+        return nx_filter_refuse(me, h, NX_AUDIT_FILTER_LOOSEN, NX_ERR_ACCESS_DENIED);
     if (flags != 0u)
-        return refuse(me, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_filter_refuse(me, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     nx_object_t *obj = NULL;
     nx_rights_t rights = NX_RIGHT_NONE;
     nx_status_t st =
@@ -74,7 +74,7 @@ nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintpt
             nx_filter_unref(f); /* raced: only a racing attacher sees it come and go */
     }
     if (st != NX_OK)
-        (void)refuse(me, h, why, st);
+        (void)nx_filter_refuse(me, h, why, st);
     nx_object_unref(obj);
     return st;
 }

@@ -176,6 +176,9 @@ static inline bool decide_alone(nx_task_t *task, nx_filter_t *f, uint32_t nr, co
     return true;
 }
 
+/* What a learning filter decides. */
+static const nx_filter_action_t allow_all = { NX_FILTER_ALLOW, 0, 0, 0 };
+
 /* The general path: every filter of the stack, then the verdict. */
 static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task, uint32_t n,
                                                                  uint32_t nr, const uint64_t a[6])
@@ -186,6 +189,14 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     int32_t refused = -1; /* the stack index whose refusal stands */
     for (uint32_t i = 0; i < n; i++) {
         fs[i] = atomic_load_explicit(&task->filter.at[i], memory_order_acquire);
+        d[i].action = &allow_all;
+        d[i].rule = NX_FILTER_MAX_RULES;
+        if (fs[i]->mode == NX_FILTER_LEARN) { /* allows everything, and records it */
+            nx_spin_lock(&fs[i]->lock);
+            nx_filter_learn_locked(fs[i], nr, a);
+            nx_spin_unlock(&fs[i]->lock);
+            continue;
+        }
         d[i] = decide(fs[i], nr, a, task);
         nx_filter_count_hit(fs[i], d[i].rule);
         uint8_t kind = d[i].action->kind;

@@ -31,6 +31,7 @@ static void hits_clear(uint32_t index)
 void nx_filter_reset(void)
 {
     nx_pool_reset(&filters);
+    nx_filter_learn_reset();
     for (uint32_t i = 0; i < NX_MAX_FILTER_PROFILES; i++)
         hits_clear(i);
 }
@@ -62,6 +63,8 @@ void nx_filter_unref(nx_filter_t *f)
     if (atomic_fetch_sub_explicit(&f->refs, 1u, memory_order_acq_rel) != 1u)
         return;
     hits_clear(f->index);
+    if (f->learn != NULL)
+        nx_filter_learner_give(f->learn);
     nx_pool_free(&filters, f);
 }
 
@@ -157,8 +160,6 @@ static nx_status_t header_check(const nx_filter_header_t *h, uint64_t len)
     if (len != sizeof *h + (uint64_t)h->bucket_count * sizeof(nx_filter_bucket_t) +
                    (uint64_t)h->rule_count * sizeof(nx_filter_rule_t))
         return NX_ERR_MALFORMED;
-    if (h->mode == NX_FILTER_LEARN)
-        return NX_ERR_NOT_SUPPORTED; /* learn mode: a later step of issue 16 */
     return NX_OK;
 }
 
@@ -281,15 +282,23 @@ static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **o
         if (st == NX_OK)
             st = rule_check(&rules[i], h.bucket_count);
     }
-    nx_filter_t *f = NULL;
-    if (st == NX_OK && (f = nx_pool_alloc(&filters)) == NULL) {
-        *reason = NX_AUDIT_POOL_EXHAUSTED;
-        return NX_ERR_NO_RESOURCES;
-    }
     if (st != NX_OK) {
         *reason = reason_of(st);
         return st;
     }
+    nx_filter_learn_t *learn = NULL;
+    if (h.mode == NX_FILTER_LEARN && (learn = nx_filter_learner_take()) == NULL) {
+        *reason = NX_AUDIT_POOL_EXHAUSTED; /* NX_MAX_FILTER_LEARNERS learning */
+        return NX_ERR_NO_RESOURCES;
+    }
+    nx_filter_t *f = nx_pool_alloc(&filters);
+    if (f == NULL) {
+        if (learn != NULL)
+            nx_filter_learner_give(learn);
+        *reason = NX_AUDIT_POOL_EXHAUSTED;
+        return NX_ERR_NO_RESOURCES;
+    }
+    f->learn = learn;
     atomic_init(&f->refs, 1u);
     f->index = (uint32_t)(((uintptr_t)f - (uintptr_t)filters.items) / sizeof *f);
     f->mode = h.mode;
@@ -297,6 +306,9 @@ static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **o
     f->rule_count = h.rule_count;
     f->default_action = h.default_action;
     index_rules(f, rules);
+    if (learn != NULL) /* every call is recorded: none takes the fast path */
+        for (uint32_t w = 0; w < (NX_SYS_COUNT + 63u) / 64u; w++)
+            f->fast_allow[w] = 0;
     nx_spin_init(&f->lock);
     for (uint32_t i = 0; i < h.bucket_count; i++) {
         f->buckets[i].spec = buckets[i];

@@ -8,6 +8,7 @@
 #include "nexus/rights.h"
 #include "nx/audit.h"
 #include "nx/sysfilter.h"
+#include "nx/task.h"
 
 /* Count one decision of f by the rule at blob index `blob_rule`
  * (NX_FILTER_MAX_RULES: the default). */
@@ -17,5 +18,36 @@ void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule);
  * token given changes the bucket: a refusal leaves it as it was. Caller
  * holds f's lock. */
 bool nx_filter_bucket_take_locked(nx_filter_t *f, uint32_t b, uint64_t now, bool take);
+
+/* What a learning filter saw (learn.c): per call, how often, and per
+ * argument up to NX_FILTER_LEARN_VALUES distinct values (past that, only
+ * that it overflowed). Kept outside the filter pool, as the coverage is:
+ * recording a call is not the call changing the kernel. Guarded by the
+ * filter's lock. */
+typedef struct nx_filter_learn_arg {
+    uint8_t n;       /* values kept */
+    bool overflowed; /* more than NX_FILTER_LEARN_VALUES were seen */
+    uint64_t v[NX_FILTER_LEARN_VALUES];
+} nx_filter_learn_arg_t;
+
+typedef struct nx_filter_learn {
+    uint64_t calls;
+    uint64_t unknown;
+    uint32_t seen[NX_SYS_COUNT];
+    nx_filter_learn_arg_t arg[NX_SYS_COUNT][6];
+} nx_filter_learn_t;
+
+/* A learner for a new learning filter, or NULL (NX_MAX_FILTER_LEARNERS
+ * in use); and giving it back. */
+nx_filter_learn_t *nx_filter_learner_take(void);
+void nx_filter_learner_give(nx_filter_learn_t *l);
+void nx_filter_learn_reset(void);
+
+/* Record call nr with arguments a[] in f's learner (f's lock held). */
+void nx_filter_learn_locked(nx_filter_t *f, uint32_t nr, const uint64_t a[6]);
+
+/* A refusal of operation `op` by `caller`, audited; returns st. */
+nx_status_t nx_filter_refuse(const nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
+                             nx_status_t st);
 
 #endif /* NX_FILTER_INTERNAL_H */

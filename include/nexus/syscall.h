@@ -20,6 +20,7 @@
 #include "nexus/rights.h"
 #include "nexus/sched.h"
 #include "nexus/status.h"
+#include "nexus/sysfilter.h"
 #include "nexus/types.h"
 #include "nexus/vmo.h"
 
@@ -30,33 +31,34 @@ typedef enum nx_syscall_nr {
     NX_SYS_THREAD_CREATE = 3, /* entry, arg, qos, affinity -> handle */
     NX_SYS_THREAD_EXIT = 4,   /* code; does not return */
     NX_SYS_THREAD_YIELD = 5,
-    NX_SYS_THREAD_SLEEP_UNTIL = 6,  /* deadline ns, slack ns */
-    NX_SYS_THREAD_JOIN = 7,         /* handle, deadline ns -> exit code */
-    NX_SYS_THREAD_SET_QOS = 8,      /* handle, qos, authority handle */
-    NX_SYS_THREAD_SET_AFFINITY = 9, /* handle, mask, authority handle */
-    NX_SYS_HANDLE_DUPLICATE = 10,   /* handle, rights -> handle */
-    NX_SYS_HANDLE_REPLACE = 11,     /* handle, rights -> handle */
-    NX_SYS_HANDLE_CLOSE = 12,       /* handle */
-    NX_SYS_HANDLE_REVOKE = 13,      /* handle -> capabilities revoked */
-    NX_SYS_EVENT_CREATE = 14,       /* -> handle */
-    NX_SYS_OBJECT_SIGNAL = 15,      /* handle, clear, set */
-    NX_SYS_DEBUG_WRITE = 16,        /* pointer, length: bytes to the kernel console */
-    NX_SYS_KERNEL_STAT = 17,        /* nx_kernel_stat_t, hart -> the counter */
-    NX_SYS_CHANNEL_CREATE = 18,     /* -> handle | handle << 32 */
-    NX_SYS_CHANNEL_WRITE = 19,      /* handle, bytes, nbytes, handles, nhandles, txid */
-    NX_SYS_CHANNEL_READ = 20,       /* handle, bytes, cap, handles, cap, nx_msg_info_t * */
-    NX_SYS_OBJECT_WAIT_ONE = 21,    /* handle, signals, deadline ns -> signals observed */
-    NX_SYS_OBJECT_WAIT_MANY = 22,   /* nx_wait_item_t *, count, deadline ns -> first index */
-    NX_SYS_CHANNEL_CALL = 23,       /* handle, nx_channel_call_args_t *, deadline, info * */
-    NX_SYS_VMO_CREATE = 24,         /* size -> handle */
-    NX_SYS_VMO_READ = 25,           /* handle, offset, buffer, length */
-    NX_SYS_VMO_WRITE = 26,          /* handle, offset, buffer, length */
-    NX_SYS_VMO_GET_SIZE = 27,       /* handle -> size */
-    NX_SYS_VMO_CREATE_SLICE = 28,   /* handle, offset, size -> handle */
-    NX_SYS_VMO_SEAL = 29,           /* handle */
-    NX_SYS_VMO_MAP = 30,            /* handle, vmo offset, address, length, prot */
-    NX_SYS_VMO_UNMAP = 31,          /* address, length */
-    NX_SYS_TASK_FILTER_ATTACH = 32, /* task handle, blob, length, flags (nexus/sysfilter.h) */
+    NX_SYS_THREAD_SLEEP_UNTIL = 6,   /* deadline ns, slack ns */
+    NX_SYS_THREAD_JOIN = 7,          /* handle, deadline ns -> exit code */
+    NX_SYS_THREAD_SET_QOS = 8,       /* handle, qos, authority handle */
+    NX_SYS_THREAD_SET_AFFINITY = 9,  /* handle, mask, authority handle */
+    NX_SYS_HANDLE_DUPLICATE = 10,    /* handle, rights -> handle */
+    NX_SYS_HANDLE_REPLACE = 11,      /* handle, rights -> handle */
+    NX_SYS_HANDLE_CLOSE = 12,        /* handle */
+    NX_SYS_HANDLE_REVOKE = 13,       /* handle -> capabilities revoked */
+    NX_SYS_EVENT_CREATE = 14,        /* -> handle */
+    NX_SYS_OBJECT_SIGNAL = 15,       /* handle, clear, set */
+    NX_SYS_DEBUG_WRITE = 16,         /* pointer, length: bytes to the kernel console */
+    NX_SYS_KERNEL_STAT = 17,         /* nx_kernel_stat_t, hart -> the counter */
+    NX_SYS_CHANNEL_CREATE = 18,      /* -> handle | handle << 32 */
+    NX_SYS_CHANNEL_WRITE = 19,       /* handle, bytes, nbytes, handles, nhandles, txid */
+    NX_SYS_CHANNEL_READ = 20,        /* handle, bytes, cap, handles, cap, nx_msg_info_t * */
+    NX_SYS_OBJECT_WAIT_ONE = 21,     /* handle, signals, deadline ns -> signals observed */
+    NX_SYS_OBJECT_WAIT_MANY = 22,    /* nx_wait_item_t *, count, deadline ns -> first index */
+    NX_SYS_CHANNEL_CALL = 23,        /* handle, nx_channel_call_args_t *, deadline, info * */
+    NX_SYS_VMO_CREATE = 24,          /* size -> handle */
+    NX_SYS_VMO_READ = 25,            /* handle, offset, buffer, length */
+    NX_SYS_VMO_WRITE = 26,           /* handle, offset, buffer, length */
+    NX_SYS_VMO_GET_SIZE = 27,        /* handle -> size */
+    NX_SYS_VMO_CREATE_SLICE = 28,    /* handle, offset, size -> handle */
+    NX_SYS_VMO_SEAL = 29,            /* handle */
+    NX_SYS_VMO_MAP = 30,             /* handle, vmo offset, address, length, prot */
+    NX_SYS_VMO_UNMAP = 31,           /* address, length */
+    NX_SYS_TASK_FILTER_ATTACH = 32,  /* task handle, blob, length, flags (nexus/sysfilter.h) */
+    NX_SYS_TASK_FILTER_LEARNED = 33, /* task handle, buffer, room, nx_filter_learned_info_t * */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -459,6 +461,17 @@ static inline nx_status_t nx_vmo_unmap(uintptr_t addr, uint64_t len)
 
 /* Push the filter the blob (`len` bytes) describes onto `task`'s stack:
  * the caller's own task, or one its handle has MANAGE on. */
+/* Write what `task`'s learning filter saw as an enforcing profile (one
+ * rule per call seen, deny by default) into buf (cap bytes); *info says
+ * what it holds. */
+static inline nx_status_t nx_task_filter_learned(nx_task_handle_t task, void *buf, uint64_t cap,
+                                                 nx_filter_learned_info_t *info)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_TASK_FILTER_LEARNED, task.h.v, (uint64_t)(uintptr_t)buf,
+                                   cap, (uint64_t)(uintptr_t)info, 0, 0)
+        .status;
+}
+
 static inline nx_status_t nx_task_filter_attach(nx_task_handle_t task, const void *blob,
                                                 uint64_t len, uint64_t flags)
 {

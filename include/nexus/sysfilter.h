@@ -31,11 +31,25 @@
 #define NX_FILTER_MAX_STACK    4u  /* profiles stacked on one task */
 #define NX_MAX_FILTER_PROFILES 64u /* profiles alive at once, in the kernel */
 
+/* Learn mode: what a learning filter keeps, and how many may learn at once. */
+#define NX_FILTER_LEARN_VALUES 4u /* distinct values kept per argument of a call */
+#define NX_MAX_FILTER_LEARNERS 4u /* learn-mode filters alive at once */
+
+/* What task_filter_learned says of the profile it wrote. */
+typedef struct nx_filter_learned_info {
+    uint64_t calls;      /* calls the learning filter saw */
+    uint64_t unknown;    /* of those, numbers past the table (the profile's default denies them) */
+    uint64_t blob_bytes; /* the profile's length (also when the buffer was too small) */
+    uint32_t syscalls;   /* distinct calls seen: one rule each */
+    uint32_t overflowed; /* arguments that took more than NX_FILTER_LEARN_VALUES values */
+} nx_filter_learned_info_t;
+
 /* What a profile does with the calls its rules decide. */
 typedef enum nx_filter_mode {
     NX_FILTER_ENFORCE = 0, /* every action is carried out */
     NX_FILTER_REPORT = 1,  /* nothing is refused; what would be is audited */
-    NX_FILTER_LEARN = 2,   /* everything is allowed; what is seen is recorded */
+    NX_FILTER_LEARN = 2,   /* everything is allowed; what is seen is recorded
+                            * (task_filter_learned exports it as a profile) */
     NX_FILTER_MODE_COUNT
 } nx_filter_mode_t;
 

@@ -86,6 +86,8 @@ static const uint32_t documented[NX_SYS_COUNT] = {
     [NX_SYS_TASK_FILTER_ATTACH] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_MALFORMED) |
                                   S(NX_ERR_VERSION_MISMATCH) | S(NX_ERR_OUT_OF_RANGE) |
                                   S(NX_ERR_NOT_SUPPORTED) | S(NX_ERR_NO_RESOURCES),
+    [NX_SYS_TASK_FILTER_LEARNED] =
+        OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_NOT_FOUND) | S(NX_ERR_BUFFER_TOO_SMALL),
 };
 
 /* Argument kinds, one letter per argument of each call. */
@@ -116,6 +118,7 @@ static const char *const kinds[NX_SYS_COUNT] = {
     [NX_SYS_VMO_MAP] = "hovzm",
     [NX_SYS_VMO_UNMAP] = "vz",
     [NX_SYS_TASK_FILTER_ATTACH] = "hpnx",
+    [NX_SYS_TASK_FILTER_LEARNED] = "hpnp",
 };
 
 typedef struct worker {

@@ -47,7 +47,8 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_VMO_MAP, 30);
     assert_int_equal(NX_SYS_VMO_UNMAP, 31);
     assert_int_equal(NX_SYS_TASK_FILTER_ATTACH, 32);
-    assert_int_equal(NX_SYS_COUNT, 33);
+    assert_int_equal(NX_SYS_TASK_FILTER_LEARNED, 33);
+    assert_int_equal(NX_SYS_COUNT, 34);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

@@ -432,8 +432,6 @@ static void every_malformed_field_is_refused(void **state)
         { "version", offsetof(nx_filter_header_t, version), 2, 2, NX_ERR_VERSION_MISMATCH },
         { "mode past the last", offsetof(nx_filter_header_t, mode), NX_FILTER_MODE_COUNT, 1,
           NX_ERR_MALFORMED },
-        { "learn mode (not yet)", offsetof(nx_filter_header_t, mode), NX_FILTER_LEARN, 1,
-          NX_ERR_NOT_SUPPORTED },
         { "header reserved", offsetof(nx_filter_header_t, reserved), 1, 2, NX_ERR_MALFORMED },
         { "default kind", offsetof(nx_filter_header_t, default_action.kind), NX_FILTER_ACTION_COUNT,
           1, NX_ERR_MALFORMED },
@@ -617,6 +615,44 @@ static void attaching_tightens_only(void **state)
     assert_int_equal(nx_filter_used(), 0);
 }
 
+/* Learners are bounded; a learned profile needs a learning filter; the
+ * export's answer goes only to the caller's memory. */
+static void learning_has_bounds(void **state)
+{
+    (void)state;
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_LEARN, NX_FILTER_ALLOW, 0);
+    nx_filter_t *f[NX_MAX_FILTER_LEARNERS];
+    for (uint32_t i = 0; i < NX_MAX_FILTER_LEARNERS; i++)
+        f[i] = built(&p);
+    static unsigned char blob[NX_FILTER_MAX_BLOB_BYTES];
+    size_t n = nx_test_filter_pack(&p, blob);
+    nx_filter_t *more = NULL;
+    nx_audit_reason_t why = NX_AUDIT_OK;
+    ASSERT_ST(nx_filter_build_kernel(blob, n, &more, &why), NX_ERR_NO_RESOURCES);
+    assert_int_equal(nx_filter_used(), NX_MAX_FILTER_LEARNERS);
+    nx_filter_unref(f[0]);
+    f[0] = built(&p); /* its learner came back */
+    for (uint32_t i = 0; i < NX_MAX_FILTER_LEARNERS; i++)
+        nx_filter_unref(f[i]);
+    /* No learning filter; a bad info pointer. */
+    nx_task_t *me = nx_test_user_task_new();
+    nx_test_run_as(me);
+    nx_thread_t self = thread_of(me);
+    nx_handle_t mine = task_handle(me, me, NX_START_SELF_TASK_RIGHTS);
+    ASSERT_ST(nx_sys_task_filter_learned(&self, mine, NX_TEST_USER_SCRATCH, 4096,
+                                         NX_TEST_USER_SCRATCH + 4096u),
+              NX_ERR_NOT_FOUND);
+    ASSERT_ST(nx_sys_task_filter_learned(&self, mine, NX_TEST_USER_SCRATCH, 4096, 0),
+              NX_ERR_BAD_ADDRESS);
+    ASSERT_ST(
+        nx_sys_task_filter_learned(&self, mine, NX_TEST_USER_SCRATCH, 4096, NX_TEST_USER_READ_ONLY),
+        NX_ERR_BAD_ADDRESS);
+    nx_test_run_as(NULL);
+    nx_test_task_free(me);
+    assert_int_equal(nx_filter_used(), 0);
+}
+
 /* A task a filtered task makes is filtered as much, sharing the filters
  * (and their buckets); they go when the last task holding them does. */
 static void a_created_task_inherits(void **state)
@@ -672,6 +708,83 @@ NX_SIM_PROGRAM(filter_everything)
                 first_not_denied = nr;
         }
     }
+}
+
+/* --- learn, then enforce ------------------------------------------------------ */
+
+static nx_status_t learn_status[4];
+static nx_filter_learned_info_t learned_info;
+static uint32_t workload_refused, extra_status_ok;
+static nx_status_t extra_status;
+
+/* A service's work: its clock, a channel it makes and uses, an event, a
+ * sleep. Handles differ every run; its buffers and sizes do not. */
+static uint32_t workload(void)
+{
+    uint32_t refused = 0;
+    char msg[8] = { 'w', 'o', 'r', 'k', 'l', 'o', 'a', 'd' }, got[8];
+    nx_msg_info_t info;
+    nx_channel_handle_t a, b;
+    nx_event_handle_t ev;
+    refused += nx_time_now() == 0u;
+    refused += nx_channel_create(&a, &b) != NX_OK;
+    refused += nx_channel_write(a, msg, sizeof msg, NULL, 0, 0) != NX_OK;
+    refused += nx_channel_read(b, got, sizeof got, NULL, 0, &info) != NX_OK;
+    refused += nx_event_create(&ev) != NX_OK;
+    refused += nx_handle_close(ev) != NX_OK;
+    refused += nx_handle_close(a) != NX_OK;
+    refused += nx_handle_close(b) != NX_OK;
+    return refused;
+}
+
+NX_SIM_PROGRAM(filter_learns)
+{
+    (void)arg;
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_LEARN, NX_FILTER_ALLOW, 0);
+    unsigned char blob[NX_FILTER_MAX_BLOB_BYTES];
+    size_t n = nx_test_filter_pack(&p, blob);
+    learn_status[0] = nx_task_filter_attach(NX_START_SELF_TASK, blob, n, 0);
+    /* Learning: the workload twice (two sets of handles), and sleeps to
+     * five deadlines (more values than a learner keeps: overflowed). */
+    workload_refused = workload() + workload();
+    uint64_t now = nx_time_now();
+    for (uint32_t i = 1; i <= 5u; i++)
+        (void)nx_sleep_until(now + i * 1000u, 0);
+    nx_filter_learned_info_t info;
+    learn_status[1] = nx_task_filter_learned(NX_START_SELF_TASK, blob, 16, &info);
+    learn_status[2] = nx_task_filter_learned(NX_START_SELF_TASK, blob, sizeof blob, &info);
+    learned_info = info;
+    /* Enforcing what was learned: the workload again passes; an extra
+     * call (a VMO) is denied. */
+    learn_status[3] = nx_task_filter_attach(NX_START_SELF_TASK, blob, info.blob_bytes, 0);
+    workload_refused += workload();
+    nx_vmo_handle_t v;
+    extra_status = nx_vmo_create(4096, &v);
+    extra_status_ok = 1;
+}
+
+static void a_learned_profile_enforces_the_workload(void **state)
+{
+    (void)state;
+    workload_refused = 99;
+    extra_status_ok = 0;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 43);
+    assert_int_equal(nx_sim_add_program(&cfg, "filter_learns", 0, NX_QOS_NORMAL, 0), NX_OK);
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    ASSERT_ST(learn_status[0], NX_OK);
+    ASSERT_ST(learn_status[1], NX_ERR_BUFFER_TOO_SMALL);
+    ASSERT_ST(learn_status[2], NX_OK);
+    ASSERT_ST(learn_status[3], NX_OK);
+    assert_int_equal(workload_refused, 0);
+    assert_int_equal(extra_status_ok, 1);
+    ASSERT_ST(extra_status, NX_ERR_DENIED_BY_FILTER);
+    /* time_now, channel_create/write/read, event_create, handle_close,
+     * thread_sleep_until, task_filter_learned: one rule each. */
+    assert_int_equal(learned_info.syscalls, 8);
+    assert_true(learned_info.overflowed >= 1u); /* the five deadlines */
+    assert_int_equal(learned_info.unknown, 0);
+    assert_true(learned_info.calls >= 2u * 8u + 5u + 1u);
 }
 
 static void every_syscall_goes_through_the_filter(void **state)
@@ -730,8 +843,10 @@ int main(void)
         CORE_TEST(a_mutated_corpus_gets_clean_answers),
         CORE_TEST(attaching_tightens_only),
         CORE_TEST(a_created_task_inherits),
+        CORE_TEST(learning_has_bounds),
         cmocka_unit_test(every_syscall_goes_through_the_filter),
         cmocka_unit_test(a_kill_rule_ends_the_task),
+        cmocka_unit_test(a_learned_profile_enforces_the_workload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,7 @@ typedef struct nx_filter {
     /* Guarded by lock (a leaf; several are taken in stack order): */
     nx_spinlock_t lock;
     nx_filter_bucket_state_t buckets[NX_FILTER_MAX_BUCKETS];
+    struct nx_filter_learn *learn; /* learn mode: what it saw (set at build) */
 } nx_filter_t;
 
 /* A task's filters. Pushed under the task's user_lock; read by its threads
@@ -156,6 +157,18 @@ nx_filter_verdict_t nx_filter_check(struct nx_thread *self, uint32_t nr, const u
  */
 nx_status_t nx_sys_task_filter_attach(struct nx_thread *caller, nx_handle_t task, uintptr_t blob,
                                       uint64_t len, uint64_t flags);
+
+/*
+ * System call task_filter_learned(task, buf, cap, info): the top learning
+ * filter of `task` (its own, or MANAGE on it) written as an enforcing
+ * profile into buf: deny by default (NX_ERR_DENIED_BY_FILTER), one ALLOW
+ * rule per call it saw, testing for equality each argument (up to
+ * NX_FILTER_MAX_MATCHERS) that only ever had one value. *info says what
+ * it holds (also on NX_ERR_BUFFER_TOO_SMALL). NX_ERR_NOT_FOUND: no
+ * learning filter.
+ */
+nx_status_t nx_sys_task_filter_learned(struct nx_thread *caller, nx_handle_t task, uintptr_t buf,
+                                       uint64_t cap, uintptr_t info);
 
 /* Core reset only. */
 void nx_filter_reset(void);
