@@ -36,6 +36,22 @@ static nx_status_t room_on(nx_task_t *t, nx_audit_reason_t *why)
     return NX_OK;
 }
 
+nx_status_t nx_filter_target(nx_task_t *me, nx_handle_t h, nx_task_t **out)
+{
+    nx_object_t *obj = NULL;
+    nx_rights_t rights = NX_RIGHT_NONE;
+    nx_status_t st =
+        nx_cap_get_rights(me, h, NX_OBJ_TASK, NX_RIGHT_NONE, NX_AUDIT_OP_FILTER, &obj, &rights);
+    if (st != NX_OK)
+        return st; /* audited by the lookup */
+    if ((nx_task_t *)obj != me && (rights & NX_RIGHT_MANAGE) == 0u) {
+        nx_object_unref(obj);
+        return nx_filter_refuse(me, h, NX_AUDIT_MISSING_RIGHT, NX_ERR_ACCESS_DENIED);
+    }
+    *out = (nx_task_t *)obj;
+    return NX_OK;
+}
+
 nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintptr_t blob,
                                       uint64_t len, uint64_t flags)
 {
@@ -44,20 +60,12 @@ nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintpt
         return nx_filter_refuse(me, h, NX_AUDIT_FILTER_LOOSEN, NX_ERR_ACCESS_DENIED);
     if (flags != 0u)
         return nx_filter_refuse(me, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
-    nx_object_t *obj = NULL;
-    nx_rights_t rights = NX_RIGHT_NONE;
-    nx_status_t st =
-        nx_cap_get_rights(me, h, NX_OBJ_TASK, NX_RIGHT_NONE, NX_AUDIT_OP_FILTER, &obj, &rights);
+    nx_task_t *target = NULL;
+    nx_status_t st = nx_filter_target(me, h, &target);
     if (st != NX_OK)
-        return st; /* audited by the lookup */
-    nx_task_t *target = (nx_task_t *)obj;
+        return st;
     nx_audit_reason_t why = NX_AUDIT_OK;
-    if (target != me && (rights & NX_RIGHT_MANAGE) == 0u) {
-        why = NX_AUDIT_MISSING_RIGHT;
-        st = NX_ERR_ACCESS_DENIED;
-    } else {
-        st = room_on(target, &why);
-    }
+    st = room_on(target, &why);
     nx_filter_t *f = NULL;
     if (st == NX_OK)
         st = nx_filter_build(blob, len, &f, &why);
@@ -75,6 +83,6 @@ nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintpt
     }
     if (st != NX_OK)
         (void)nx_filter_refuse(me, h, why, st);
-    nx_object_unref(obj);
+    nx_object_unref(&target->obj);
     return st;
 }

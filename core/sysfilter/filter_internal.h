@@ -46,6 +46,11 @@ void nx_filter_learn_reset(void);
 /* Record call nr with arguments a[] in f's learner (f's lock held). */
 void nx_filter_learn_locked(nx_filter_t *f, uint32_t nr, const uint64_t a[6]);
 
+/* The task handle `h` of a filter operation names: the caller's own task
+ * (any handle to it), or one the handle has MANAGE on. NX_OK and *out
+ * (a reference to drop with nx_object_unref), or the refusal, audited. */
+nx_status_t nx_filter_target(nx_task_t *me, nx_handle_t h, nx_task_t **out);
+
 /* A refusal of operation `op` by `caller`, audited; returns st. */
 nx_status_t nx_filter_refuse(const nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
                              nx_status_t st);

@@ -143,26 +143,19 @@ nx_status_t nx_sys_task_filter_learned(nx_thread_t *caller, nx_handle_t h, uintp
     if (nx_port_user_check(info_out, sizeof(nx_filter_learned_info_t), true) != NX_OK ||
         info_out == 0u)
         return nx_filter_refuse(me, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
-    nx_object_t *obj = NULL;
-    nx_rights_t rights = NX_RIGHT_NONE;
-    nx_status_t st =
-        nx_cap_get_rights(me, h, NX_OBJ_TASK, NX_RIGHT_NONE, NX_AUDIT_OP_FILTER, &obj, &rights);
+    nx_task_t *target = NULL;
+    nx_status_t st = nx_filter_target(me, h, &target);
     if (st != NX_OK)
         return st;
-    nx_task_t *target = (nx_task_t *)obj;
     nx_filter_t *f = NULL;
-    if (target != me && (rights & NX_RIGHT_MANAGE) == 0u) {
-        st = nx_filter_refuse(me, h, NX_AUDIT_MISSING_RIGHT, NX_ERR_ACCESS_DENIED);
-    } else {
-        uint32_t n = atomic_load_explicit(&target->filter.count, memory_order_acquire);
-        for (uint32_t i = n; i-- > 0u && f == NULL;) {
-            nx_filter_t *g = atomic_load_explicit(&target->filter.at[i], memory_order_acquire);
-            if (g->mode == NX_FILTER_LEARN)
-                f = g;
-        }
-        if (f == NULL)
-            st = nx_filter_refuse(me, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
+    uint32_t n = atomic_load_explicit(&target->filter.count, memory_order_acquire);
+    for (uint32_t i = n; i-- > 0u && f == NULL;) {
+        nx_filter_t *g = atomic_load_explicit(&target->filter.at[i], memory_order_acquire);
+        if (g->mode == NX_FILTER_LEARN)
+            f = g;
     }
+    if (f == NULL)
+        st = nx_filter_refuse(me, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_FOUND);
     if (st == NX_OK) {
         /* Staged in kernel memory (one export per hart at a time: a
          * system call's kernel part is not preempted), copied out once. */
@@ -171,15 +164,15 @@ nx_status_t nx_sys_task_filter_learned(nx_thread_t *caller, nx_handle_t h, uintp
         unsigned char *out = staged[nx_port_this_hart()];
         nx_filter_learned_info_t info;
         nx_spin_lock(&f->lock);
-        size_t n = export_locked(f, out, &info);
+        size_t len = export_locked(f, out, &info);
         nx_spin_unlock(&f->lock);
-        if (n > cap)
+        if (len > cap)
             st = NX_ERR_BUFFER_TOO_SMALL;
-        else if (nx_port_copy_to_user(buf, out, n) != NX_OK)
+        else if (nx_port_copy_to_user(buf, out, len) != NX_OK)
             st = nx_filter_refuse(me, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
         if (st != NX_ERR_BAD_ADDRESS && nx_port_copy_to_user(info_out, &info, sizeof info) != NX_OK)
             st = nx_filter_refuse(me, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     }
-    nx_object_unref(obj);
+    nx_object_unref(&target->obj);
     return st;
 }
