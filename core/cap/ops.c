@@ -336,3 +336,11 @@ uint32_t nx_handle_table_clear(nx_task_t *task)
     nx_reaper_run(&reaper);
     return closed;
 }
+
+nx_status_t nx_cap_room(nx_task_t *task, uint32_t n)
+{
+    nx_cap_lock();
+    bool room = task->handles.free_count >= n && nx_cap_nodes_used() + n <= NX_MAX_CAP_NODES;
+    nx_cap_unlock();
+    return room ? NX_OK : NX_ERR_NO_RESOURCES;
+}

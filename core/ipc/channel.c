@@ -119,6 +119,12 @@ nx_status_t nx_channel_new(nx_task_t *caller, nx_handle_t *out0, nx_handle_t *ou
      * dying caller from making (and at once destroying) a channel. */
     if (nx_task_dying(caller))
         return nx_channel_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TASK_DEAD, NX_ERR_TASK_DEAD);
+    /* Room for both handles first: with room for one, the first was
+     * installed and closed again, a refusal that moved the table's
+     * generations (found by the fuzzer under a filter). */
+    if (nx_cap_room(caller, 2) != NX_OK)
+        return nx_channel_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_TABLE_FULL,
+                                 NX_ERR_NO_RESOURCES);
     nx_channel_pair_t *pair = nx_pool_alloc(&channels);
     if (pair == NULL)
         return nx_channel_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,

@@ -211,6 +211,13 @@ nx_status_t nx_sys_thread_create(nx_thread_t *caller, uintptr_t entry, uintptr_t
         nx_audit(task->id, NX_AUDIT_OP_SCHED, NX_HANDLE_INVALID, NX_AUDIT_NOT_AUTHORITY);
         return NX_ERR_ACCESS_DENIED;
     }
+    /* Room for its handle, before anything is made (found by the fuzzer
+     * under a filter that kept handles open: the new thread's stack was
+     * mapped, then the install failed). */
+    if (nx_cap_room(task, 1) != NX_OK) {
+        nx_audit(task->id, NX_AUDIT_OP_SCHED, NX_HANDLE_INVALID, NX_AUDIT_TABLE_FULL);
+        return NX_ERR_NO_RESOURCES;
+    }
     nx_thread_t *t;
     nx_status_t st =
         nx_thread_new(task, entry, arg, (nx_qos_t)qos, (nx_affinity_t)affinity & online, &t);

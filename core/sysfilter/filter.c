@@ -22,6 +22,15 @@ NX_POOL_DEFINE(filters, nx_filter_t, NX_MAX_FILTER_PROFILES);
  * counting what a refused call hit is not the call changing anything. */
 static _Atomic uint64_t hits[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_RULES + 1u];
 
+/* Each filter's buckets (nx_filter_bucket), by its pool index; guarded by
+ * the filter's lock. */
+static nx_filter_bucket_state_t bucket_state[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_BUCKETS];
+
+nx_filter_bucket_state_t *nx_filter_bucket(const nx_filter_t *f, uint32_t b)
+{
+    return &bucket_state[f->index][b];
+}
+
 static void hits_clear(uint32_t index)
 {
     for (uint32_t r = 0; r <= NX_FILTER_MAX_RULES; r++)
@@ -311,9 +320,11 @@ static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **o
             f->fast_allow[w] = 0;
     nx_spin_init(&f->lock);
     for (uint32_t i = 0; i < h.bucket_count; i++) {
-        f->buckets[i].spec = buckets[i];
-        f->buckets[i].tokens = buckets[i].capacity; /* starts full */
-        f->buckets[i].counted_ns = 0;
+        nx_filter_bucket_state_t *b = nx_filter_bucket(f, i);
+        b->spec = buckets[i];
+        b->tokens = buckets[i].capacity; /* starts full */
+        b->counted_ns = 0;
+        b->started = false;
     }
     *out = f;
     return NX_OK;

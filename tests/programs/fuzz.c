@@ -12,6 +12,7 @@
  * (0: a fixed seed and count, what the boot bundle runs). */
 #include "nexus/start.h"
 #include "selftest.h"
+#include "sysfilter_blob.h"
 
 #define NAME "fuzz"
 
@@ -45,6 +46,9 @@
      S(NX_ERR_PEER_CLOSED) | S(NX_ERR_NO_RESOURCES))
 #define VMO_IO_ERRS                                                                                \
     (HANDLE_ERRS | S(NX_ERR_OUT_OF_RANGE) | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_SEALED))
+
+/* This run's task has a syscall filter (see filter_self). */
+static bool filtered;
 
 static const uint32_t documented[NX_SYS_COUNT] = {
     [NX_SYS_NONE] = S(NX_ERR_NOT_SUPPORTED),
@@ -534,6 +538,8 @@ static void one_call(worker_t *w)
     r = nx_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 #endif
     uint32_t allowed = nr < NX_SYS_COUNT ? documented[nr] : S(NX_ERR_NOT_SUPPORTED);
+    if (filtered)
+        allowed |= S(NX_ERR_DENIED_BY_FILTER) | S(NX_ERR_RATE_LIMITED);
     if (r.status > 0 || r.status < NX_STATUS_MIN || (allowed & S(r.status)) == 0u)
         report(w, "a status the call does not document", nr, a, r.status);
     track(w, nr, a, r);
@@ -583,6 +589,49 @@ static void worker_main(uintptr_t index)
     __atomic_fetch_sub(&running, 1u, __ATOMIC_SEQ_CST);
 }
 
+/* A third of the seeds run under a syscall filter of their own (docs/
+ * sysfilter.md): a few calls denied when an argument's low bit is set,
+ * some rate limited, some logged, the rest allowed; so every call may also
+ * be DENIED_BY_FILTER or RATE_LIMITED, and a call the filter refuses must
+ * change nothing but the audit ring, as any refusal. */
+static nx_test_filter_t profile;
+
+static bool never_filtered(uint32_t nr)
+{
+    /* What the harness itself needs: making workers, reporting, waiting. */
+    return nr == NX_SYS_THREAD_CREATE || nr == NX_SYS_DEBUG_WRITE || nr == NX_SYS_TIME_NOW ||
+           nr == NX_SYS_THREAD_SLEEP_UNTIL || nr == NX_SYS_KERNEL_STAT || nr == NX_SYS_HART_ID;
+}
+
+static nx_status_t filter_self(void)
+{
+    nx_test_filter_init(&profile, NX_FILTER_ENFORCE, NX_FILTER_ALLOW, 0);
+    uint8_t bucket = nx_test_filter_bucket(&profile, 50, 5, 1000000);
+    uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 7u;
+    for (uint32_t k = 0; k < 8u; k++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t nr = 1u + (uint32_t)((rng >> 33) % (NX_SYS_COUNT - 1u));
+        if (never_filtered(nr))
+            continue;
+        nx_filter_rule_t *r;
+        switch (k % 3u) {
+        case 0:
+            r = nx_test_filter_rule(&profile, nr, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+            nx_test_filter_match(r, (uint32_t)(rng >> 20) % 6u, NX_FILTER_MASK_ALL, 1, 0);
+            break;
+        case 1:
+            (void)nx_test_filter_rule(&profile, nr, NX_FILTER_RATE, bucket);
+            break;
+        default:
+            (void)nx_test_filter_rule(&profile, nr, NX_FILTER_LOG, 0);
+            break;
+        }
+    }
+    unsigned char blob[NX_FILTER_MAX_BLOB_BYTES]; /* the program's memory: its stack */
+    size_t n = nx_test_filter_pack(&profile, blob);
+    return nx_task_filter_attach(NX_START_SELF_TASK, blob, n, 0);
+}
+
 static int32_t run(uintptr_t arg)
 {
     seed = arg != 0u ? (uint32_t)arg : DEFAULT_SEED;
@@ -593,6 +642,12 @@ static int32_t run(uintptr_t arg)
         shared[i] = 0;
     for (uint32_t i = 0; i < sizeof blanks; i++)
         blanks[i] = '\n';
+    filtered = seed % 3u == 0u;
+    if (filtered) {
+        nx_status_t st = filter_self();
+        if (st != NX_OK)
+            return verdict(NAME, "its filter", (uint64_t)-st);
+    }
     uint32_t online = online_harts(), hart = 0;
     running = WORKERS;
     for (uint32_t i = 0; i < WORKERS; i++) {

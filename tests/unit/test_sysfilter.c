@@ -390,7 +390,8 @@ static void rate_tokens_are_all_or_none(void **state)
     push(t, fw);
     push(t, built(&narrow));
     assert_int_equal(grants(t, 5), 2);
-    assert_int_equal(fw->buckets[0].tokens, 8); /* the refusals took none of the wide one's */
+    assert_int_equal(nx_filter_bucket(fw, 0)->tokens,
+                     8); /* the refusals took none of the wide one's */
     nx_test_task_free(t);
 }
 

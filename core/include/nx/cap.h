@@ -122,6 +122,16 @@ nx_status_t nx_cap_get_rights(nx_task_t *task, nx_handle_t h, uint32_t type, nx_
                               uint32_t op, nx_object_t **out, nx_rights_t *rights);
 
 /*
+ * Could `task` take `n` new root handles now: a free slot each and a
+ * capability node each? NX_OK or NX_ERR_NO_RESOURCES. For the calls that
+ * make an object and then its handles: asked first, so a full table is a
+ * refusal that changes nothing (not an object made, half-installed and
+ * undone). Only another thread of the task racing it can still make the
+ * install fail.
+ */
+nx_status_t nx_cap_room(nx_task_t *task, uint32_t n);
+
+/*
  * Give `task` a new root handle to `obj` (just created by the caller, who
  * keeps its own reference). Returns NX_OK, NX_ERR_TASK_DEAD (task dying),
  * NX_ERR_NO_RESOURCES (table or capability pool full), NX_ERR_INVALID_ARGS

@@ -68,9 +68,10 @@ typedef struct nx_filter {
     uint8_t eq_count[NX_SYS_COUNT];
     uint64_t eq_value[NX_FILTER_MAX_RULES];
     uint8_t eq_rule[NX_FILTER_MAX_RULES]; /* position in rules[] */
-    /* Guarded by lock (a leaf; several are taken in stack order): */
+    /* Guarded by lock (a leaf; several are taken in stack order): its
+     * buckets' state (kept outside the filter, see nx_filter_bucket) and
+     * its learner. */
     nx_spinlock_t lock;
-    nx_filter_bucket_state_t buckets[NX_FILTER_MAX_BUCKETS];
     struct nx_filter_learn *learn; /* learn mode: what it saw (set at build) */
 } nx_filter_t;
 
@@ -129,6 +130,13 @@ nx_status_t nx_filter_build_kernel(const void *blob, size_t len, nx_filter_t **o
 
 void nx_filter_ref(nx_filter_t *f);
 void nx_filter_unref(nx_filter_t *f);
+
+/* Bucket b of f. A bucket counts the calls the filter let through, those
+ * the call itself then refuses too (a rate limit on attempts: a service
+ * hammering bad calls is limited as well); so, like the audit ring and
+ * the coverage, its state is accounting kept outside the filter's own
+ * (the state a refused call must leave as it was). */
+nx_filter_bucket_state_t *nx_filter_bucket(const nx_filter_t *f, uint32_t b);
 
 /* Filters alive (the pool), for leak checks. */
 uint32_t nx_filter_used(void);
