@@ -11,7 +11,11 @@
 
 bool nx_filter_bucket_take_locked(nx_filter_t *f, uint32_t b, uint64_t now, bool take)
 {
-    nx_filter_bucket_state_t *s = nx_filter_bucket(f, b);
+    return nx_filter_tokens_take(nx_filter_bucket(f, b), now, take);
+}
+
+bool nx_filter_tokens_take(nx_filter_bucket_state_t *s, uint64_t now, bool take)
+{
     uint64_t tokens = s->tokens, counted = s->counted_ns;
     if (!s->started) {
         counted = now;

@@ -121,10 +121,13 @@ static inline __attribute__((always_inline)) decision_t decide(const nx_filter_t
     return d;
 }
 
-/* A filter's record of call nr; the default decided as NX_AUDIT_NO_RULE. */
-static void audit(const nx_task_t *task, uint32_t nr, uint32_t rule, nx_audit_reason_t why)
+/* Filter f's record of call nr (the default decided: NX_AUDIT_NO_RULE),
+ * within f's audit budget; a KILL is always recorded. */
+static void audit(const nx_task_t *task, const nx_filter_t *f, uint32_t nr, uint32_t rule,
+                  nx_audit_reason_t why)
 {
-    nx_audit_filter(task->id, nr, rule < NX_FILTER_MAX_RULES ? rule : NX_AUDIT_NO_RULE, why);
+    if (why == NX_AUDIT_FILTER_KILL || nx_filter_audit_budget(f))
+        nx_audit_filter(task->id, nr, rule < NX_FILTER_MAX_RULES ? rule : NX_AUDIT_NO_RULE, why);
 }
 
 static nx_audit_reason_t refusal_reason(uint8_t kind)
@@ -170,7 +173,7 @@ static inline bool decide_alone(nx_task_t *task, nx_filter_t *f, uint32_t nr, co
     v->kind = kind;
     v->status = NX_OK;
     if (kind == NX_FILTER_DENY) {
-        audit(task, nr, d.rule, NX_AUDIT_FILTER_DENY);
+        audit(task, f, nr, d.rule, NX_AUDIT_FILTER_DENY);
         v->status = d.action->status;
     }
     return true;
@@ -202,9 +205,9 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
         uint8_t kind = d[i].action->kind;
         if (fs[i]->mode == NX_FILTER_REPORT) {
             if (kind == NX_FILTER_DENY || kind == NX_FILTER_KILL)
-                audit(task, nr, d[i].rule, NX_AUDIT_FILTER_REPORT);
+                audit(task, fs[i], nr, d[i].rule, NX_AUDIT_FILTER_REPORT);
             else if (kind == NX_FILTER_LOG)
-                audit(task, nr, d[i].rule, NX_AUDIT_FILTER_LOG);
+                audit(task, fs[i], nr, d[i].rule, NX_AUDIT_FILTER_LOG);
             continue;
         }
         if (kind == NX_FILTER_KILL && (refused < 0 || d[refused].action->kind != NX_FILTER_KILL))
@@ -219,7 +222,7 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     nx_filter_verdict_t v = { NX_FILTER_ALLOW, NX_OK };
     if (refused >= 0) {
         const decision_t *r = &d[refused];
-        audit(task, nr, r->rule, refusal_reason(r->action->kind));
+        audit(task, fs[refused], nr, r->rule, refusal_reason(r->action->kind));
         v.kind = r->action->kind;
         v.status = r->action->kind == NX_FILTER_DENY ? r->action->status : NX_ERR_TASK_DEAD;
         return v;
@@ -227,7 +230,7 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     if (rated != 0u) {
         int32_t empty = take_tokens(fs, d, n, rated);
         if (empty >= 0) {
-            audit(task, nr, d[empty].rule, NX_AUDIT_FILTER_RATE);
+            audit(task, fs[empty], nr, d[empty].rule, NX_AUDIT_FILTER_RATE);
             v.kind = NX_FILTER_DENY;
             v.status = NX_ERR_RATE_LIMITED;
             return v;
@@ -235,7 +238,7 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     }
     for (uint32_t i = 0; i < n; i++)
         if ((logged >> i) & 1u)
-            audit(task, nr, d[i].rule, NX_AUDIT_FILTER_LOG);
+            audit(task, fs[i], nr, d[i].rule, NX_AUDIT_FILTER_LOG);
     return v;
 }
 

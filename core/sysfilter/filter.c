@@ -31,6 +31,27 @@ nx_filter_bucket_state_t *nx_filter_bucket(const nx_filter_t *f, uint32_t b)
     return &bucket_state[f->index][b];
 }
 
+/* Each filter's audit budget and the records it held back (accounting
+ * too); the budget is guarded by the filter's lock. */
+static nx_filter_bucket_state_t audit_budget[NX_MAX_FILTER_PROFILES];
+static _Atomic uint64_t audits_suppressed[NX_MAX_FILTER_PROFILES];
+
+bool nx_filter_audit_budget(const nx_filter_t *f)
+{
+    nx_filter_t *mut = (nx_filter_t *)(uintptr_t)f; /* the lock, not the frozen part */
+    nx_spin_lock(&mut->lock);
+    bool ok = nx_filter_tokens_take(&audit_budget[f->index], nx_port_time_ns(), true);
+    nx_spin_unlock(&mut->lock);
+    if (!ok)
+        atomic_fetch_add_explicit(&audits_suppressed[f->index], 1u, memory_order_relaxed);
+    return ok;
+}
+
+uint64_t nx_filter_audits_suppressed(const nx_filter_t *f)
+{
+    return atomic_load_explicit(&audits_suppressed[f->index], memory_order_relaxed);
+}
+
 static void hits_clear(uint32_t index)
 {
     for (uint32_t r = 0; r <= NX_FILTER_MAX_RULES; r++)
@@ -319,6 +340,13 @@ static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **o
         for (uint32_t w = 0; w < (NX_SYS_COUNT + 63u) / 64u; w++)
             f->fast_allow[w] = 0;
     nx_spin_init(&f->lock);
+    audit_budget[f->index] =
+        (nx_filter_bucket_state_t){ { NX_FILTER_AUDIT_BURST, NX_FILTER_AUDIT_BURST,
+                                      NX_FILTER_AUDIT_INTERVAL_NS },
+                                    NX_FILTER_AUDIT_BURST,
+                                    0,
+                                    false };
+    atomic_store_explicit(&audits_suppressed[f->index], 0u, memory_order_relaxed);
     for (uint32_t i = 0; i < h.bucket_count; i++) {
         nx_filter_bucket_state_t *b = nx_filter_bucket(f, i);
         b->spec = buckets[i];

@@ -19,6 +19,13 @@ void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule);
  * holds f's lock. */
 bool nx_filter_bucket_take_locked(nx_filter_t *f, uint32_t b, uint64_t now, bool take);
 
+/* The same for any bucket state (the audit budget's too). */
+bool nx_filter_tokens_take(nx_filter_bucket_state_t *s, uint64_t now, bool take);
+
+/* May f write one more audit record now (its budget: NX_FILTER_AUDIT_BURST
+ * per NX_FILTER_AUDIT_INTERVAL_NS)? Counts the ones it may not. */
+bool nx_filter_audit_budget(const nx_filter_t *f);
+
 /* What a learning filter saw (learn.c): per call, how often, and per
  * argument up to NX_FILTER_LEARN_VALUES distinct values (past that, only
  * that it overflowed). Kept outside the filter pool, as the coverage is:

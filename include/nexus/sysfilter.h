@@ -31,6 +31,14 @@
 #define NX_FILTER_MAX_STACK    4u  /* profiles stacked on one task */
 #define NX_MAX_FILTER_PROFILES 64u /* profiles alive at once, in the kernel */
 
+/* Each filter writes at most NX_FILTER_AUDIT_BURST audit records of the
+ * calls it decided per NX_FILTER_AUDIT_INTERVAL_NS (a token bucket): a
+ * program hammering a denied call cannot flood the audit ring. The rest
+ * are counted (nx_filter_audits_suppressed), and the coverage per rule
+ * stays exact. A KILL is always recorded. */
+#define NX_FILTER_AUDIT_BURST       32u
+#define NX_FILTER_AUDIT_INTERVAL_NS 1000000000ull
+
 /* Learn mode: what a learning filter keeps, and how many may learn at once. */
 #define NX_FILTER_LEARN_VALUES 4u /* distinct values kept per argument of a call */
 #define NX_MAX_FILTER_LEARNERS 4u /* learn-mode filters alive at once */

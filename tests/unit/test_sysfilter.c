@@ -306,6 +306,29 @@ static void a_stack_takes_the_strictest(void **state)
     nx_test_task_free(t);
 }
 
+/* A flood of denials writes at most NX_FILTER_AUDIT_BURST records per
+ * interval, counts the rest, and keeps the coverage exact. */
+static void denial_records_are_rate_limited(void **state)
+{
+    (void)state;
+    nx_task_t *t = nx_test_task_new();
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+    nx_filter_t *f = built(&p);
+    push(t, f);
+    drain_audit();
+    for (uint32_t i = 0; i < 100; i++)
+        assert_int_equal(check(t, NX_SYS_HART_ID, 0, 0).kind, NX_FILTER_DENY);
+    assert_int_equal(audited(NX_AUDIT_FILTER_DENY, NX_SYS_HART_ID), NX_FILTER_AUDIT_BURST);
+    assert_int_equal(nx_filter_audits_suppressed(f), 100u - NX_FILTER_AUDIT_BURST);
+    assert_int_equal(nx_filter_hits(f, NX_FILTER_MAX_RULES), 100);
+    nx_sim_harness_advance(NX_FILTER_AUDIT_INTERVAL_NS);
+    for (uint32_t i = 0; i < 10; i++)
+        (void)check(t, NX_SYS_HART_ID, 0, 0);
+    assert_int_equal(audited(NX_AUDIT_FILTER_DENY, NX_SYS_HART_ID), 10);
+    nx_test_task_free(t);
+}
+
 /* --- rate buckets ----------------------------------------------------------------- */
 
 static uint64_t grants(nx_task_t *t, uint32_t tries)
@@ -837,6 +860,7 @@ int main(void)
         CORE_TEST(first_rule_that_holds_decides),
         CORE_TEST(a_value_list_decides_as_its_rules),
         CORE_TEST(a_stack_takes_the_strictest),
+        CORE_TEST(denial_records_are_rate_limited),
         CORE_TEST(buckets_are_exact_over_long_runs),
         CORE_TEST(an_idle_bucket_holds_its_capacity),
         CORE_TEST(rate_tokens_are_all_or_none),

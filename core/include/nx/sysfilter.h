@@ -138,6 +138,9 @@ void nx_filter_unref(nx_filter_t *f);
  * (the state a refused call must leave as it was). */
 nx_filter_bucket_state_t *nx_filter_bucket(const nx_filter_t *f, uint32_t b);
 
+/* The audit records f did not write (over its budget). */
+uint64_t nx_filter_audits_suppressed(const nx_filter_t *f);
+
 /* Filters alive (the pool), for leak checks. */
 uint32_t nx_filter_used(void);
 
