@@ -38,33 +38,13 @@ static bool handle_holds(nx_task_t *task, uint64_t v, uint32_t type, nx_rights_t
 static bool matches(const nx_filter_matcher_t *m, const uint64_t a[6], nx_task_t *task)
 {
     uint64_t v = a[m->arg];
-    switch ((nx_filter_op_t)m->op) {
-    case NX_FILTER_EQ:
-        return v == m->a;
-    case NX_FILTER_NE:
-        return v != m->a;
-    case NX_FILTER_LT:
-        return v < m->a;
-    case NX_FILTER_LE:
-        return v <= m->a;
-    case NX_FILTER_GT:
-        return v > m->a;
-    case NX_FILTER_GE:
-        return v >= m->a;
-    case NX_FILTER_MASK_ALL:
-        return (v & m->a) == m->a;
-    case NX_FILTER_MASK_NONE:
-        return (v & m->a) == 0u;
-    case NX_FILTER_IN_RANGE:
-        return v >= m->a && v <= m->b;
-    case NX_FILTER_TYPE_IS:
+    int value = nx_filter_value_test(m->op, v, m->a, m->b);
+    if (value >= 0)
+        return value != 0;
+    if (m->op == NX_FILTER_TYPE_IS)
         return handle_holds(task, v, (uint32_t)m->a, NX_RIGHT_NONE);
-    case NX_FILTER_HAS_RIGHTS:
-        return handle_holds(task, v, NX_OBJ_NONE, (nx_rights_t)m->a);
-    case NX_FILTER_OP_COUNT:
-        break;
-    }
-    return false; /* the blob check admits no other op */
+    return handle_holds(task, v, NX_OBJ_NONE, (nx_rights_t)m->a); /* HAS_RIGHTS: the blob
+                                                                   * check admits no other */
 }
 
 /* One filter's decision: the action, and the blob index of the rule that

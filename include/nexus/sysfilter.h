@@ -103,6 +103,36 @@ typedef enum nx_filter_op {
     NX_FILTER_OP_COUNT
 } nx_filter_op_t;
 
+/* What a value test (EQ..IN_RANGE) says of argument v: 1 it holds, 0 it
+ * does not, -1 op is not a value test (TYPE_IS, HAS_RIGHTS need the
+ * caller's handle table). The one definition the kernel and the host
+ * tools (nexus-sysfilter explain) both use. */
+static inline int nx_filter_value_test(uint8_t op, uint64_t v, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case NX_FILTER_EQ:
+        return v == a;
+    case NX_FILTER_NE:
+        return v != a;
+    case NX_FILTER_LT:
+        return v < a;
+    case NX_FILTER_LE:
+        return v <= a;
+    case NX_FILTER_GT:
+        return v > a;
+    case NX_FILTER_GE:
+        return v >= a;
+    case NX_FILTER_MASK_ALL:
+        return (v & a) == a;
+    case NX_FILTER_MASK_NONE:
+        return (v & a) == 0u;
+    case NX_FILTER_IN_RANGE:
+        return v >= a && v <= b;
+    default:
+        return -1;
+    }
+}
+
 typedef struct nx_filter_action {
     uint8_t kind;   /* nx_filter_action_kind_t */
     uint8_t bucket; /* RATE: the bucket's index; otherwise 0 */

@@ -513,33 +513,10 @@ size_t nx_profile_pack(const nx_profile_t *p, void *out)
 
 static bool holds(const nx_filter_matcher_t *m, const uint64_t a[6], bool handles_hold)
 {
-    uint64_t v = a[m->arg];
-    switch ((nx_filter_op_t)m->op) {
-    case NX_FILTER_EQ:
-        return v == m->a;
-    case NX_FILTER_NE:
-        return v != m->a;
-    case NX_FILTER_LT:
-        return v < m->a;
-    case NX_FILTER_LE:
-        return v <= m->a;
-    case NX_FILTER_GT:
-        return v > m->a;
-    case NX_FILTER_GE:
-        return v >= m->a;
-    case NX_FILTER_MASK_ALL:
-        return (v & m->a) == m->a;
-    case NX_FILTER_MASK_NONE:
-        return (v & m->a) == 0u;
-    case NX_FILTER_IN_RANGE:
-        return v >= m->a && v <= m->b;
-    case NX_FILTER_TYPE_IS:
-    case NX_FILTER_HAS_RIGHTS:
-        return handles_hold && v <= UINT32_MAX;
-    case NX_FILTER_OP_COUNT:
-        break;
-    }
-    return false;
+    int value = nx_filter_value_test(m->op, a[m->arg], m->a, m->b);
+    if (value >= 0)
+        return value != 0;
+    return handles_hold && a[m->arg] <= UINT32_MAX; /* type and rights: assumed */
 }
 
 int32_t nx_profile_explain(const nx_profile_t *p, uint32_t nr, const uint64_t a[6],
