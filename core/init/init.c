@@ -109,11 +109,19 @@ static void abandon(uint32_t i)
 
 /* The policy service's MANAGE handles to its fellows' tasks, and their
  * first threads: the started ones, in order. */
+static uint32_t named(const char *name);
+
 static nx_status_t grant_policy(uint32_t i)
 {
     uint32_t n = 0;
-    for (uint32_t j = 0; j < init.count; j++) {
-        if (j == i || init.threads[j] == NULL)
+    /* The program it names comes first (NX_START_MANAGED_TASK(0)). */
+    uint32_t first = init.programs[i].wiring.peer != NULL ? named(init.programs[i].wiring.peer)
+                                                          : NX_MAX_BOOT_PROGRAMS;
+    if (init.programs[i].wiring.peer != NULL && first == NX_MAX_BOOT_PROGRAMS)
+        return NX_ERR_NOT_FOUND; /* it names a program that is not started */
+    for (uint32_t k = 0; k <= init.count; k++) {
+        uint32_t j = k == 0u ? first : k - 1u;
+        if (j >= init.count || j == i || init.threads[j] == NULL || (k != 0u && j == first))
             continue;
         nx_status_t st = install_at(init.tasks[i], &init.tasks[j]->obj, NX_DEFAULT_TASK_RIGHTS,
                                     nx_task_to_handle(NX_START_MANAGED_TASK(n)));
@@ -134,6 +142,15 @@ static bool same_name(const char *a, const char *b)
         b++;
     }
     return *a == *b;
+}
+
+/* The started program called `name`, or NX_MAX_BOOT_PROGRAMS. */
+static uint32_t named(const char *name)
+{
+    for (uint32_t j = 0; j < init.count; j++)
+        if (init.threads[j] != NULL && same_name(init.programs[j].run.name, name))
+            return j;
+    return NX_MAX_BOOT_PROGRAMS;
 }
 
 /* The started program called `name` that names program i as its peer. */
@@ -167,7 +184,9 @@ static nx_status_t connect_peers(uint32_t i, uint32_t j)
 static void connect_all_peers(void)
 {
     for (uint32_t i = 0; i < init.count; i++) {
-        if (init.threads[i] == NULL || init.programs[i].wiring.peer == NULL)
+        /* A policy service's `peer` is the task it manages first, no channel. */
+        if (init.threads[i] == NULL || init.programs[i].wiring.peer == NULL ||
+            init.programs[i].wiring.policy)
             continue;
         uint32_t j = peer_of(i);
         if (j == NX_MAX_BOOT_PROGRAMS)

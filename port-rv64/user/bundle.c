@@ -28,6 +28,7 @@
 
 #define NX_BUNDLE(name, qos, expect, peer)                                                         \
     extern const unsigned char nx_image_##name[], nx_image_##name##_end[];
+#define NX_BUNDLE_POLICY(name, qos, expect, target) NX_BUNDLE(name, qos, expect, target)
 #include "bundle.def"
 NX_RV64_BUNDLE(NX_BUNDLE)
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0, NULL)
@@ -35,6 +36,7 @@ NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0, NULL)
 NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0, NULL)
 NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0, NULL)
 #undef NX_BUNDLE
+#undef NX_BUNDLE_POLICY
 
 static const struct {
     const char *name;
@@ -43,22 +45,27 @@ static const struct {
     int32_t expect_exit;
     bool expect_refused;
     const char *peer;
-    bool bench; /* runs only with nexus.bench, and then alone: bench_syscall
-                   (Interactive) first, bench_yield (Normal) after it,
-                   bench_ipc (Idle) last */
+    bool bench;  /* runs only with nexus.bench, and then alone: bench_syscall
+                    (Interactive) first, bench_yield (Normal) after it,
+                    bench_ipc (Idle) last */
+    bool policy; /* a policy service; `peer`: the task it manages first */
 } bundle[] = {
 #define NX_BUNDLE(name, qos, expect, peer)                                                         \
-    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, peer, false },
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, peer, false, false },
+#define NX_BUNDLE_POLICY(name, qos, expect, target)                                                \
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, target, false, true },
 #include "bundle.def"
     NX_RV64_BUNDLE(NX_BUNDLE)
 #undef NX_BUNDLE
+#undef NX_BUNDLE_POLICY
         { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, NULL,
-          false },
+          false, false },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
-      false, NULL, true },
+      false, NULL, true, false },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false, NULL,
-      true },
-    { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true },
+      true, false },
+    { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true,
+      false },
 };
 
 uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
@@ -73,7 +80,7 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
                      .image = bundle[i].start,
                      .image_size = (size_t)(bundle[i].end - bundle[i].start),
                      .qos = (uint32_t)bundle[i].qos },
-            .wiring = { .peer = bundle[i].peer },
+            .wiring = { .policy = bundle[i].policy, .peer = bundle[i].peer },
             .expect = { .exit_code = bundle[i].expect_exit, .refused = bundle[i].expect_refused },
         };
         n++;

@@ -5,10 +5,13 @@
 
 static volatile uint32_t came_back;
 
+/* Asleep far longer than the program lives: the kill ends the sleep, and
+ * with it the thread. (It slept 20 ms once: a host stall of the faulting
+ * thread that long on a loaded QEMU let it wake first.) */
 static void sibling(uintptr_t arg)
 {
     (void)arg;
-    (void)nx_sleep_until(nx_time_now() + 20 * MS, 0);
+    (void)nx_sleep_until(nx_time_now() + 10000 * MS, 0);
     came_back = 1;
     (void)nx_print("SELFTEST: fault FAILED: a killed task's thread ran on\n");
 }

@@ -21,10 +21,13 @@ static const struct {
     nx_qos_t qos;
     int32_t expect;
     const char *peer;
+    bool policy;
 } bundle[] = {
-#define NX_BUNDLE(name, qos, expect, peer) { #name, qos, expect, peer },
+#define NX_BUNDLE(name, qos, expect, peer)          { #name, qos, expect, peer, false },
+#define NX_BUNDLE_POLICY(name, qos, expect, target) { #name, qos, expect, target, true },
 #include "../programs/bundle.def"
 #undef NX_BUNDLE
+#undef NX_BUNDLE_POLICY
 };
 
 #define COUNT (sizeof bundle / sizeof bundle[0])
@@ -56,6 +59,7 @@ static void run_bundle(uint32_t harts, uint64_t seed)
         assert_int_equal(nx_sim_add_program(&cfg, bundle[i].name, 0, bundle[i].qos, 0), NX_OK);
         cfg.programs[cfg.program_count - 1u].expect_exit = bundle[i].expect;
         cfg.programs[cfg.program_count - 1u].peer = bundle[i].peer;
+        cfg.programs[cfg.program_count - 1u].policy = bundle[i].policy;
     }
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);

@@ -18,11 +18,13 @@
 /* The handles init adds to a program's start set (nexus/start.h). */
 typedef struct nx_init_wiring {
     /* The policy service: it also gets MANAGE handles to every other
-     * started program's task. */
+     * started program's task (NX_START_MANAGED_TASK(n), in start order;
+     * the one `peer` names first). */
     bool policy;
     /* The program (by name) it shares a channel with from its start
-     * (NX_START_PEER_CHANNEL), naming it back; NULL: none. Not for the
-     * policy service. */
+     * (NX_START_PEER_CHANNEL), naming it back; NULL: none. For the policy
+     * service instead: the program whose task it manages first
+     * (NX_START_MANAGED_TASK(0)), which need not name it back. */
     const char *peer;
 } nx_init_wiring_t;
 
