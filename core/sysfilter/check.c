@@ -35,7 +35,8 @@ static bool handle_holds(nx_task_t *task, uint64_t v, uint32_t type, nx_rights_t
     return st == NX_OK;
 }
 
-static bool matches(const nx_filter_matcher_t *m, const uint64_t a[6], nx_task_t *task)
+static inline __attribute__((always_inline)) bool matches(const nx_filter_matcher_t *m,
+                                                          const uint64_t a[6], nx_task_t *task)
 {
     uint64_t v = a[m->arg];
     int value = nx_filter_value_test(m->op, v, m->a, m->b);

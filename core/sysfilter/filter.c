@@ -20,7 +20,7 @@ NX_POOL_DEFINE(filters, nx_filter_t, NX_MAX_FILTER_PROFILES);
 /* Coverage: calls each rule (by blob index; the last: the default) of each
  * filter decided. Outside the filters' own state, as the audit ring is:
  * counting what a refused call hit is not the call changing anything. */
-static _Atomic uint64_t hits[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_RULES + 1u];
+_Atomic uint64_t nx_filter_hit_counts[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_RULES + 1u];
 
 /* Each filter's buckets (nx_filter_bucket), by its pool index; guarded by
  * the filter's lock. */
@@ -55,7 +55,7 @@ uint64_t nx_filter_audits_suppressed(const nx_filter_t *f)
 static void hits_clear(uint32_t index)
 {
     for (uint32_t r = 0; r <= NX_FILTER_MAX_RULES; r++)
-        atomic_store_explicit(&hits[index][r], 0u, memory_order_relaxed);
+        atomic_store_explicit(&nx_filter_hit_counts[index][r], 0u, memory_order_relaxed);
 }
 
 void nx_filter_reset(void)
@@ -71,16 +71,11 @@ uint32_t nx_filter_used(void)
     return nx_pool_used(&filters);
 }
 
-void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule)
-{
-    atomic_fetch_add_explicit(&hits[f->index][blob_rule], 1u, memory_order_relaxed);
-}
-
 uint64_t nx_filter_hits(const nx_filter_t *f, uint32_t rule)
 {
     if (rule > NX_FILTER_MAX_RULES)
         return 0;
-    return atomic_load_explicit(&hits[f->index][rule], memory_order_relaxed);
+    return atomic_load_explicit(&nx_filter_hit_counts[f->index][rule], memory_order_relaxed);
 }
 
 void nx_filter_ref(nx_filter_t *f)

@@ -10,9 +10,16 @@
 #include "nx/sysfilter.h"
 #include "nx/task.h"
 
+/* The coverage (nx_filter_hits), by filter and blob index (the last: the
+ * default). */
+extern _Atomic uint64_t nx_filter_hit_counts[NX_MAX_FILTER_PROFILES][NX_FILTER_MAX_RULES + 1u];
+
 /* Count one decision of f by the rule at blob index `blob_rule`
- * (NX_FILTER_MAX_RULES: the default). */
-void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule);
+ * (NX_FILTER_MAX_RULES: the default). Inline: every checked call counts. */
+static inline void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule)
+{
+    atomic_fetch_add_explicit(&nx_filter_hit_counts[f->index][blob_rule], 1u, memory_order_relaxed);
+}
 
 /* May bucket `b` of f give a token at `now`? With `take`, it does. Only a
  * token given changes the bucket: a refusal leaves it as it was. Caller
