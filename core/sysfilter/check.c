@@ -104,7 +104,7 @@ static inline __attribute__((always_inline)) decision_t decide(const nx_filter_t
 
 /* Filter f's record of call nr (the default decided: NX_AUDIT_NO_RULE),
  * within f's audit budget; a KILL is always recorded. */
-static void audit(const nx_task_t *task, const nx_filter_t *f, uint32_t nr, uint32_t rule,
+static void audit(const nx_task_t *task, nx_filter_t *f, uint32_t nr, uint32_t rule,
                   nx_audit_reason_t why)
 {
     if (why == NX_AUDIT_FILTER_KILL || nx_filter_audit_budget(f))
@@ -138,24 +138,39 @@ static int32_t take_tokens(nx_filter_t *const *fs, const decision_t *d, uint32_t
     return empty;
 }
 
-/* One enforcing filter whose decision needs nothing but itself: the
- * common case (a service with its one profile), without the stack's
- * bookkeeping. False: the general path decides (and nothing was done). */
+/* One enforcing filter: the common case (a service with its one
+ * profile), decided and carried out without the stack's bookkeeping.
+ * False (before anything is decided): the general path decides. */
 static inline bool decide_alone(nx_task_t *task, nx_filter_t *f, uint32_t nr, const uint64_t a[6],
                                 nx_filter_verdict_t *v)
 {
     if (f->mode != NX_FILTER_ENFORCE)
         return false;
     decision_t d = decide(f, nr, a, task);
-    uint8_t kind = d.action->kind;
-    if (kind == NX_FILTER_RATE || kind == NX_FILTER_LOG || kind == NX_FILTER_KILL)
-        return false; /* tokens, audits, the end: the general path */
     nx_filter_count_hit(f, d.rule);
-    v->kind = kind;
+    v->kind = d.action->kind;
     v->status = NX_OK;
-    if (kind == NX_FILTER_DENY) {
-        audit(task, f, nr, d.rule, NX_AUDIT_FILTER_DENY);
-        v->status = d.action->status;
+    switch ((nx_filter_action_kind_t)d.action->kind) {
+    case NX_FILTER_ALLOW:
+        break;
+    case NX_FILTER_LOG:
+        audit(task, f, nr, d.rule, NX_AUDIT_FILTER_LOG);
+        v->kind = NX_FILTER_ALLOW;
+        break;
+    case NX_FILTER_RATE:
+        v->kind = NX_FILTER_ALLOW;
+        if (take_tokens(&f, &d, 1, 1u) >= 0) {
+            audit(task, f, nr, d.rule, NX_AUDIT_FILTER_RATE);
+            v->kind = NX_FILTER_DENY;
+            v->status = NX_ERR_RATE_LIMITED;
+        }
+        break;
+    case NX_FILTER_DENY:
+    case NX_FILTER_KILL:
+    case NX_FILTER_ACTION_COUNT:
+        audit(task, f, nr, d.rule, refusal_reason(d.action->kind));
+        v->status = d.action->kind == NX_FILTER_DENY ? d.action->status : NX_ERR_TASK_DEAD;
+        break;
     }
     return true;
 }

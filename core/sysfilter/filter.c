@@ -36,12 +36,11 @@ nx_filter_bucket_state_t *nx_filter_bucket(const nx_filter_t *f, uint32_t b)
 static nx_filter_bucket_state_t audit_budget[NX_MAX_FILTER_PROFILES];
 static _Atomic uint64_t audits_suppressed[NX_MAX_FILTER_PROFILES];
 
-bool nx_filter_audit_budget(const nx_filter_t *f)
+bool nx_filter_audit_budget(nx_filter_t *f)
 {
-    nx_filter_t *mut = (nx_filter_t *)(uintptr_t)f; /* the lock, not the frozen part */
-    nx_spin_lock(&mut->lock);
+    nx_spin_lock(&f->lock);
     bool ok = nx_filter_tokens_take(&audit_budget[f->index], nx_port_time_ns(), true);
-    nx_spin_unlock(&mut->lock);
+    nx_spin_unlock(&f->lock);
     if (!ok)
         atomic_fetch_add_explicit(&audits_suppressed[f->index], 1u, memory_order_relaxed);
     return ok;

@@ -31,7 +31,7 @@ bool nx_filter_tokens_take(nx_filter_bucket_state_t *s, uint64_t now, bool take)
 
 /* May f write one more audit record now (its budget: NX_FILTER_AUDIT_BURST
  * per NX_FILTER_AUDIT_INTERVAL_NS)? Counts the ones it may not. */
-bool nx_filter_audit_budget(const nx_filter_t *f);
+bool nx_filter_audit_budget(nx_filter_t *f);
 
 /* What a learning filter saw (learn.c): per call, how often, and per
  * argument up to NX_FILTER_LEARN_VALUES distinct values (past that, only

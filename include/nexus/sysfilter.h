@@ -18,6 +18,7 @@
 #ifndef NEXUS_SYSFILTER_H
 #define NEXUS_SYSFILTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* "NXSF", read as a little-endian word. */
@@ -182,6 +183,26 @@ _Static_assert(sizeof(nx_filter_matcher_t) == 24, "blob layout");
 _Static_assert(sizeof(nx_filter_rule_t) == 16 + 24 * NX_FILTER_MAX_MATCHERS, "blob layout");
 _Static_assert(sizeof(nx_filter_bucket_t) == 24, "blob layout");
 _Static_assert(sizeof(nx_filter_header_t) == 24, "blob layout");
+
+/* A blob from its parts: header, then header->bucket_count buckets, then
+ * header->rule_count rules, into out (NX_FILTER_MAX_BLOB_BYTES of room);
+ * returns its length. The one packer the tests, the programs and the
+ * host tool use (byte copies: no libc in a freestanding program). */
+static inline size_t nx_filter_blob_pack(const nx_filter_header_t *h,
+                                         const nx_filter_bucket_t *buckets,
+                                         const nx_filter_rule_t *rules, void *out)
+{
+    const unsigned char *parts[3] = { (const unsigned char *)h, (const unsigned char *)buckets,
+                                      (const unsigned char *)rules };
+    const size_t sizes[3] = { sizeof *h, h->bucket_count * sizeof *buckets,
+                              h->rule_count * sizeof *rules };
+    unsigned char *o = (unsigned char *)out;
+    size_t n = 0;
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < sizes[p]; i++)
+            o[n++] = parts[p][i];
+    return n;
+}
 
 /* The largest blob: every rule and bucket a profile may have. */
 #define NX_FILTER_MAX_BLOB_BYTES                                                                   \

@@ -83,17 +83,7 @@ static inline size_t nx_test_filter_size(const nx_test_filter_t *f)
 /* Pack it into out (NX_FILTER_MAX_BLOB_BYTES of room); returns the length. */
 static inline size_t nx_test_filter_pack(const nx_test_filter_t *f, void *out)
 {
-    unsigned char *o = (unsigned char *)out;
-    const unsigned char *parts[3] = { (const unsigned char *)&f->h,
-                                      (const unsigned char *)f->buckets,
-                                      (const unsigned char *)f->rules };
-    const size_t sizes[3] = { sizeof f->h, f->h.bucket_count * sizeof f->buckets[0],
-                              f->h.rule_count * sizeof f->rules[0] };
-    size_t n = 0;
-    for (int p = 0; p < 3; p++)
-        for (size_t i = 0; i < sizes[p]; i++)
-            o[n++] = parts[p][i];
-    return n;
+    return nx_filter_blob_pack(&f->h, f->buckets, f->rules, out);
 }
 
 #endif /* NX_TEST_SYSFILTER_BLOB_H */

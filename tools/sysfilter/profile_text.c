@@ -500,15 +500,7 @@ bool nx_profile_parse(const char *text, size_t len, nx_profile_t *out, nx_profil
 
 size_t nx_profile_pack(const nx_profile_t *p, void *out)
 {
-    unsigned char *o = out;
-    size_t n = 0;
-    memcpy(o + n, &p->header, sizeof p->header);
-    n += sizeof p->header;
-    memcpy(o + n, p->buckets, p->header.bucket_count * sizeof p->buckets[0]);
-    n += p->header.bucket_count * sizeof p->buckets[0];
-    memcpy(o + n, p->rules, p->header.rule_count * sizeof p->rules[0]);
-    n += p->header.rule_count * sizeof p->rules[0];
-    return n;
+    return nx_filter_blob_pack(&p->header, p->buckets, p->rules, out);
 }
 
 static bool holds(const nx_filter_matcher_t *m, const uint64_t a[6], bool handles_hold)
