@@ -35,17 +35,27 @@ static bool handle_holds(nx_task_t *task, uint64_t v, uint32_t type, nx_rights_t
     return st == NX_OK;
 }
 
-static inline __attribute__((always_inline)) bool matches(const nx_filter_matcher_t *m,
-                                                          const uint64_t a[6], nx_task_t *task)
+static inline __attribute__((always_inline)) bool holds(const nx_filter_test_t *t,
+                                                        const uint64_t a[6], nx_task_t *task)
 {
-    uint64_t v = a[m->arg];
-    int value = nx_filter_value_test(m->op, v, m->a, m->b);
-    if (value >= 0)
-        return value != 0;
-    if (m->op == NX_FILTER_TYPE_IS)
-        return handle_holds(task, v, (uint32_t)m->a, NX_RIGHT_NONE);
-    return handle_holds(task, v, NX_OBJ_NONE, (nx_rights_t)m->a); /* HAS_RIGHTS: the blob
-                                                                   * check admits no other */
+    if (t->kind == NX_FILTER_TEST_VALUE)
+        return nx_filter_test_value(t, a);
+    if (t->kind == NX_FILTER_TEST_TYPE)
+        return handle_holds(task, a[t->arg], (uint32_t)t->lo, NX_RIGHT_NONE);
+    return handle_holds(task, a[t->arg], NX_OBJ_NONE, (nx_rights_t)t->lo);
+}
+
+/* The slot of value v in nr's value list, or NULL (the default decides).
+ * The run ends in a free slot, at most eq_probes + 1 slots on (checked in
+ * tests, not here: the bound costs the hot path a compare per slot). */
+static inline __attribute__((always_inline)) const nx_filter_eq_slot_t *
+eq_lookup(const nx_filter_t *f, uint32_t nr, uint64_t v)
+{
+    for (const nx_filter_eq_slot_t *s = &f->eq_slot[nx_filter_eq_hash(nr, v)];
+         s->nr != NX_FILTER_EQ_EMPTY; s++)
+        if (s->value == v && s->nr == nr)
+            return s;
+    return NULL;
 }
 
 /* One filter's decision: the action, and the blob index of the rule that
@@ -67,35 +77,27 @@ static inline __attribute__((always_inline)) decision_t decide(const nx_filter_t
         return d;
     if (fixed != NX_FILTER_DEPENDS) {
         d.action = &f->rules[fixed].action;
-        d.rule = f->blob_index[fixed];
+        d.rule = f->rules[fixed].blob_rule;
         return d;
     }
     if (f->eq_arg[nr] != NX_FILTER_NO_INDEX) {
         /* A list of values: the first rule naming this one decides. */
-        uint64_t v = a[f->eq_arg[nr]];
-        uint32_t lo = f->eq_first[nr], hi = lo + f->eq_count[nr];
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2u;
-            if (f->eq_value[mid] < v)
-                lo = mid + 1u;
-            else
-                hi = mid;
-        }
-        if (lo < (uint32_t)f->eq_first[nr] + f->eq_count[nr] && f->eq_value[lo] == v) {
-            d.action = &f->rules[f->eq_rule[lo]].action;
-            d.rule = f->blob_index[f->eq_rule[lo]];
+        const nx_filter_eq_slot_t *s = eq_lookup(f, nr, a[f->eq_arg[nr]]);
+        if (s != NULL) {
+            d.action = &f->rules[s->rule].action;
+            d.rule = s->blob_rule;
         }
         return d;
     }
     uint32_t end = (uint32_t)f->first[nr] + f->count[nr];
     for (uint32_t i = f->first[nr]; i < end; i++) {
-        const nx_filter_rule_t *r = &f->rules[i];
+        const nx_filter_krule_t *r = &f->rules[i];
         bool all = true;
-        for (uint32_t m = 0; m < r->matcher_count && all; m++)
-            all = matches(&r->matchers[m], a, task);
+        for (uint32_t m = 0; m < r->test_count && all; m++)
+            all = holds(&r->tests[m], a, task);
         if (all) {
             d.action = &r->action;
-            d.rule = f->blob_index[i];
+            d.rule = r->blob_rule;
             return d;
         }
     }
@@ -238,14 +240,69 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     return v;
 }
 
-nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+/* Everything but the quick case below. */
+static __attribute__((noinline)) nx_filter_verdict_t check_slow(nx_task_t *task, uint32_t n,
+                                                                uint32_t nr, const uint64_t a[6])
 {
-    nx_task_t *task = self->task;
-    uint32_t n = atomic_load_explicit(&task->filter.count, memory_order_acquire);
     nx_filter_verdict_t alone;
     if (n == 1u &&
         decide_alone(task, atomic_load_explicit(&task->filter.at[0], memory_order_acquire), nr, a,
                      &alone))
         return alone;
     return check_stack(task, n, nr, a);
+}
+
+/* The first of nr's rules whose value tests all hold (values_only[nr]),
+ * or NULL. */
+static inline __attribute__((always_inline)) const nx_filter_krule_t *
+first_by_values(const nx_filter_t *f, uint32_t nr, const uint64_t a[6])
+{
+    const nx_filter_krule_t *r = &f->rules[f->first[nr]];
+    for (const nx_filter_krule_t *end = r + f->count[nr]; r < end; r++) {
+        bool all = true;
+        for (uint32_t m = 0; m < r->test_count && all; m++)
+            all = nx_filter_test_value(&r->tests[m], a);
+        if (all)
+            return r;
+    }
+    return NULL;
+}
+
+/* nr's value-only rules (values_only[nr]) scanned: an ALLOW is counted
+ * and done, anything else is the full decision's. Out of line, as a tail
+ * call: its registers would cost the value list's path a frame. */
+static __attribute__((noinline)) nx_filter_verdict_t
+check_values(nx_task_t *task, const nx_filter_t *f, uint32_t nr, const uint64_t a[6])
+{
+    const nx_filter_krule_t *r = first_by_values(f, nr, a);
+    if (r == NULL || r->action.kind != NX_FILTER_ALLOW)
+        return check_slow(task, 1, nr, a);
+    nx_filter_count_hit(f, r->blob_rule);
+    return (nx_filter_verdict_t){ NX_FILTER_ALLOW, NX_OK };
+}
+
+/*
+ * The quick case, with no frame of its own: one enforcing filter whose
+ * value list, or value-only rules, for nr select an ALLOW rule (nothing
+ * to audit, no token). The same rule the full decision finds (decide),
+ * counted the same; anything else goes there.
+ */
+nx_filter_verdict_t nx_filter_check(nx_thread_t *self, uint32_t nr, const uint64_t a[6])
+{
+    nx_task_t *task = self->task;
+    uint32_t n = atomic_load_explicit(&task->filter.count, memory_order_acquire);
+    if (n == 1u && nr < NX_SYS_COUNT) {
+        const nx_filter_t *f = atomic_load_explicit(&task->filter.at[0], memory_order_acquire);
+        uint8_t arg = f->eq_arg[nr];
+        if (arg != NX_FILTER_NO_INDEX) {
+            const nx_filter_eq_slot_t *s = eq_lookup(f, nr, a[arg]);
+            if (s != NULL && s->quick) {
+                nx_filter_count_hit(f, s->blob_rule);
+                return (nx_filter_verdict_t){ NX_FILTER_ALLOW, NX_OK };
+            }
+        } else if (f->values_only[nr]) {
+            return check_values(task, f, nr, a);
+        }
+    }
+    return check_slow(task, n, nr, a);
 }

@@ -211,68 +211,155 @@ static nx_audit_reason_t reason_of(nx_status_t st)
                                        : NX_AUDIT_FILTER_MALFORMED;
 }
 
+nx_filter_test_t nx_filter_compile_matcher(const nx_filter_matcher_t *m)
+{
+    nx_filter_test_t t = { m->arg, NX_FILTER_TEST_VALUE, false, UINT64_MAX, m->a, 0 };
+    switch ((nx_filter_op_t)m->op) {
+    case NX_FILTER_EQ: /* [a, a] */
+        break;
+    case NX_FILTER_NE: /* not [a, a] */
+        t.invert = true;
+        break;
+    case NX_FILTER_LT: /* not [a, max] */
+        t.span = UINT64_MAX - m->a;
+        t.invert = true;
+        break;
+    case NX_FILTER_LE: /* [0, a] */
+        t.lo = 0;
+        t.span = m->a;
+        break;
+    case NX_FILTER_GT: /* not [0, a] */
+        t.lo = 0;
+        t.span = m->a;
+        t.invert = true;
+        break;
+    case NX_FILTER_GE: /* [a, max] */
+        t.span = UINT64_MAX - m->a;
+        break;
+    case NX_FILTER_MASK_ALL: /* arg & a in [a, a] */
+        t.mask = m->a;
+        break;
+    case NX_FILTER_MASK_NONE: /* arg & a in [0, 0] */
+        t.mask = m->a;
+        t.lo = 0;
+        break;
+    case NX_FILTER_IN_RANGE: /* [a, b], empty when b < a: not [0, max] */
+        if (m->b >= m->a) {
+            t.span = m->b - m->a;
+        } else {
+            t.lo = 0;
+            t.span = UINT64_MAX;
+            t.invert = true;
+        }
+        break;
+    case NX_FILTER_TYPE_IS:
+        t.kind = NX_FILTER_TEST_TYPE;
+        break;
+    case NX_FILTER_HAS_RIGHTS:
+    case NX_FILTER_OP_COUNT: /* not admitted by matcher_ok */
+        t.kind = NX_FILTER_TEST_RIGHTS;
+        break;
+    }
+    return t;
+}
+
+static nx_filter_krule_t compile_rule(const nx_filter_rule_t *r)
+{
+    nx_filter_krule_t k;
+    nx_memset(&k, 0, sizeof k);
+    k.action = r->action;
+    k.test_count = r->matcher_count;
+    for (uint32_t i = 0; i < r->matcher_count; i++)
+        k.tests[i] = nx_filter_compile_matcher(&r->matchers[i]);
+    return k;
+}
+
 /* The decision of nr that needs no argument, if there is one. */
 static uint8_t fixed_of(const nx_filter_t *f, uint32_t nr)
 {
     if (f->count[nr] == 0u)
         return NX_FILTER_BY_DEFAULT;
     uint32_t first = f->first[nr];
-    return f->rules[first].matcher_count == 0u ? (uint8_t)first : NX_FILTER_DEPENDS;
+    return f->rules[first].test_count == 0u ? (uint8_t)first : NX_FILTER_DEPENDS;
 }
 
-/* Index nr's rules for a binary search when they all test one argument
- * for equality (see nx_filter_t.eq_*); *at: the next free value slot. */
-static void index_equalities(nx_filter_t *f, uint32_t nr, uint32_t *at)
+/* Is t "argument t->arg equals t->lo" (EQ, or an op that means it)? */
+static bool is_equality(const nx_filter_test_t *t)
+{
+    return t->kind == NX_FILTER_TEST_VALUE && t->mask == UINT64_MAX && t->span == 0u && !t->invert;
+}
+
+/* Put nr's rules in the value-list hash table when they all test one
+ * argument for equality (see nx_filter_t.eq_*): each value once, with the
+ * first rule naming it, the one that decides. At most
+ * NX_FILTER_MAX_RULES values in NX_FILTER_EQ_SLOTS slots: a free slot is
+ * always found, at build time. */
+static void index_equalities(nx_filter_t *f, uint32_t nr)
 {
     f->eq_arg[nr] = NX_FILTER_NO_INDEX;
     uint32_t first = f->first[nr], n = f->count[nr];
     if (n < NX_FILTER_EQ_INDEX_MIN)
         return;
     for (uint32_t i = first; i < first + n; i++)
-        if (f->rules[i].matcher_count != 1u || f->rules[i].matchers[0].op != NX_FILTER_EQ ||
-            f->rules[i].matchers[0].arg != f->rules[first].matchers[0].arg)
+        if (f->rules[i].test_count != 1u || !is_equality(&f->rules[i].tests[0]) ||
+            f->rules[i].tests[0].arg != f->rules[first].tests[0].arg)
             return;
-    /* Insertion sort of the values, keeping each one's first rule (the
-     * one that decides): at most NX_FILTER_MAX_RULES, at build time. */
-    uint32_t base = *at, count = 0;
     for (uint32_t i = first; i < first + n; i++) {
-        uint64_t v = f->rules[i].matchers[0].a;
-        uint32_t j = count;
-        while (j > 0u && f->eq_value[base + j - 1u] > v)
-            j--;
-        if (j > 0u && f->eq_value[base + j - 1u] == v)
-            continue; /* an earlier rule has it */
-        for (uint32_t k = count; k > j; k--) {
-            f->eq_value[base + k] = f->eq_value[base + k - 1u];
-            f->eq_rule[base + k] = f->eq_rule[base + k - 1u];
+        uint64_t v = f->rules[i].tests[0].lo;
+        uint32_t at = nx_filter_eq_hash(nr, v), probes = 1;
+        nx_filter_eq_slot_t *s = &f->eq_slot[at];
+        while (s->nr != NX_FILTER_EQ_EMPTY && !(s->nr == nr && s->value == v)) {
+            at++; /* below NX_FILTER_EQ_SLOTS + n: n values at most */
+            s = &f->eq_slot[at];
+            probes++;
         }
-        f->eq_value[base + j] = v;
-        f->eq_rule[base + j] = (uint8_t)i;
-        count++;
+        if (s->nr == nr)
+            continue; /* an earlier rule has it */
+        s->value = v;
+        s->nr = (uint8_t)nr;
+        s->rule = (uint8_t)i;
+        s->blob_rule = f->rules[i].blob_rule;
+        s->quick = f->mode == NX_FILTER_ENFORCE && f->rules[i].action.kind == NX_FILTER_ALLOW;
+        if (probes > f->eq_probes)
+            f->eq_probes = (uint8_t)probes;
     }
-    f->eq_arg[nr] = f->rules[first].matchers[0].arg;
-    f->eq_first[nr] = (uint8_t)base;
-    f->eq_count[nr] = (uint8_t)count;
-    *at = base + count;
+    f->eq_arg[nr] = f->rules[first].tests[0].arg;
+}
+
+/* May the quick case scan nr's rules (nx_filter_t.values_only)? */
+static bool values_only(const nx_filter_t *f, uint32_t nr)
+{
+    if (f->mode != NX_FILTER_ENFORCE || f->fixed[nr] != NX_FILTER_DEPENDS ||
+        f->eq_arg[nr] != NX_FILTER_NO_INDEX)
+        return false;
+    for (uint32_t i = f->first[nr]; i < (uint32_t)f->first[nr] + f->count[nr]; i++)
+        for (uint32_t m = 0; m < f->rules[i].test_count; m++)
+            if (f->rules[i].tests[m].kind != NX_FILTER_TEST_VALUE)
+                return false;
+    return true;
 }
 
 /* Group the rules by call (each group keeping blob order) and index them. */
 static void index_rules(nx_filter_t *f, const nx_filter_rule_t *blob_rules)
 {
-    uint32_t at = 0, eq_at = 0;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < NX_FILTER_EQ_SLOTS + NX_FILTER_MAX_RULES + 1u; i++)
+        f->eq_slot[i].nr = NX_FILTER_EQ_EMPTY;
+    f->eq_probes = 0;
     for (uint32_t nr = 0; nr < NX_SYS_COUNT; nr++) {
         f->first[nr] = (uint8_t)at;
         f->count[nr] = 0;
         for (uint32_t i = 0; i < f->rule_count; i++) {
             if (blob_rules[i].syscall != nr)
                 continue;
-            f->rules[at] = blob_rules[i];
-            f->blob_index[at] = (uint8_t)i;
+            f->rules[at] = compile_rule(&blob_rules[i]);
+            f->rules[at].blob_rule = (uint8_t)i;
             f->count[nr]++;
             at++;
         }
         f->fixed[nr] = fixed_of(f, nr);
-        index_equalities(f, nr, &eq_at);
+        index_equalities(f, nr);
+        f->values_only[nr] = values_only(f, nr);
         const nx_filter_action_t *a = f->fixed[nr] == NX_FILTER_BY_DEFAULT ? &f->default_action
                                       : f->fixed[nr] == NX_FILTER_DEPENDS
                                           ? NULL
@@ -325,6 +412,7 @@ static nx_status_t build(const blob_source_t *src, uint64_t len, nx_filter_t **o
     f->learn = learn;
     atomic_init(&f->refs, 1u);
     f->index = (uint32_t)(((uintptr_t)f - (uintptr_t)filters.items) / sizeof *f);
+    f->hits = nx_filter_hit_counts[f->index];
     f->mode = h.mode;
     f->bucket_count = h.bucket_count;
     f->rule_count = h.rule_count;

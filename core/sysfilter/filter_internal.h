@@ -18,7 +18,7 @@ extern _Atomic uint64_t nx_filter_hit_counts[NX_MAX_FILTER_PROFILES][NX_FILTER_M
  * (NX_FILTER_MAX_RULES: the default). Inline: every checked call counts. */
 static inline void nx_filter_count_hit(const nx_filter_t *f, uint32_t blob_rule)
 {
-    atomic_fetch_add_explicit(&nx_filter_hit_counts[f->index][blob_rule], 1u, memory_order_relaxed);
+    atomic_fetch_add_explicit(&f->hits[blob_rule], 1u, memory_order_relaxed);
 }
 
 /* May bucket `b` of f give a token at `now`? With `take`, it does. Only a

@@ -135,16 +135,17 @@ static uint64_t filter_args[6];
 static uint32_t filter_nr;
 
 /* A task with one filter: `rules` rules for vmo_create, rule i allowing
- * size i + 1 (the call asks for size `rules`: it walks them all), an
+ * size `op` i + 1 (the call asks for size `rules`: with EQ, a value list;
+ * with LE, a scan to the last rule), an
  * argument-free allow of hart_id, a RATE rule for thread_yield, and a
  * DENY default. */
-static void filter_setup(uint32_t rules, uint32_t nr)
+static void filter_setup_op(uint32_t rules, uint32_t nr, nx_filter_op_t op)
 {
     nx_test_filter_t p;
     nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
     for (uint32_t i = 0; i < rules; i++)
-        nx_test_filter_match(nx_test_filter_rule(&p, NX_SYS_VMO_CREATE, NX_FILTER_ALLOW, 0), 0,
-                             NX_FILTER_EQ, i + 1u, 0);
+        nx_test_filter_match(nx_test_filter_rule(&p, NX_SYS_VMO_CREATE, NX_FILTER_ALLOW, 0), 0, op,
+                             i + 1u, 0);
     if (rules < NX_FILTER_MAX_RULES - 1u) {
         (void)nx_test_filter_rule(&p, NX_SYS_HART_ID, NX_FILTER_ALLOW, 0);
         (void)nx_test_filter_rule(&p, NX_SYS_THREAD_YIELD, NX_FILTER_RATE,
@@ -165,6 +166,16 @@ static void filter_setup(uint32_t rules, uint32_t nr)
     filter_thread.task = filter_task;
     filter_nr = nr;
     filter_args[0] = nr == NX_SYS_VMO_CREATE ? rules : 0u;
+}
+
+static void filter_setup(uint32_t rules, uint32_t nr)
+{
+    filter_setup_op(rules, nr, NX_FILTER_EQ);
+}
+
+static void filter_setup_4_ranges(void)
+{
+    filter_setup_op(4, NX_SYS_VMO_CREATE, NX_FILTER_LE);
 }
 
 static void filter_setup_fixed(void)
@@ -612,14 +623,17 @@ static const struct bench benches[] = {
     { "handle_lookup_check", lookup_setup, lookup_op, 10000000, "nx_bench_lookup_once", 1, NULL },
     /* The filter's check as the dispatcher makes it, one filter: a decision
      * with no argument to test (one lookup), the allow path after 1, 16 and
-     * NX_FILTER_MAX_RULES rules that test one argument each, the default's
-     * DENY (with its audit record), a RATE rule's token. */
+     * NX_FILTER_MAX_RULES rules that test one argument each (a value
+     * list), after 4 rules of bounds (a scan), the default's DENY (with
+     * its audit record), a RATE rule's token. */
     { "filter_check_fixed", filter_setup_fixed, filter_op, 2000000, "nx_bench_filter_once", 1,
       NULL },
     { "filter_check_1_rule", filter_setup_1, filter_op, 2000000, "nx_bench_filter_once", 1, NULL },
     { "filter_check_16_rules", filter_setup_16, filter_op, 1000000, "nx_bench_filter_once", 1,
       NULL },
     { "filter_check_64_rules", filter_setup_64, filter_op, 500000, "nx_bench_filter_once", 1,
+      NULL },
+    { "filter_check_4_ranges", filter_setup_4_ranges, filter_op, 1000000, "nx_bench_filter_once", 1,
       NULL },
     { "filter_check_deny", filter_setup_deny, filter_op, 1000000, "nx_bench_filter_once", 1, NULL },
     { "filter_check_rate", filter_setup_rate, filter_op, 1000000, "nx_bench_filter_once", 1, NULL },

@@ -230,7 +230,10 @@ static void a_value_list_decides_as_its_rules(void **state)
     nx_filter_t *f = built(&p);
     push(t, f);
     assert_int_equal(f->eq_arg[NX_SYS_VMO_CREATE], 0);
-    assert_int_equal(f->eq_count[NX_SYS_VMO_CREATE], 7); /* 77 twice: one entry */
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < NX_FILTER_EQ_SLOTS; i++)
+        held += f->eq_slot[i].nr == NX_SYS_VMO_CREATE ? 1u : 0u;
+    assert_int_equal(held, 7); /* 77 twice: one entry */
     assert_int_equal(f->eq_arg[NX_SYS_VMO_READ], NX_FILTER_NO_INDEX);
     for (uint32_t i = 0; i < 8; i++)
         assert_true(allowed(t, NX_SYS_VMO_CREATE, values[i])); /* 77: the first rule, ALLOW */
@@ -248,6 +251,177 @@ static void a_value_list_decides_as_its_rules(void **state)
     assert_true(check(t, NX_SYS_VMO_READ, 0, 3).kind == NX_FILTER_ALLOW);
     assert_true(check(t, NX_SYS_VMO_READ, 0, 9).kind == NX_FILTER_ALLOW); /* the GT rule */
     nx_test_task_free(t);
+}
+
+static void drain_audit(void);
+
+/* Every value op compiles to one masked interval (or its complement)
+ * that decides exactly as the op: around each bound, at both ends of the
+ * range, and for masks of every shape. */
+static void a_compiled_matcher_is_its_op(void **state)
+{
+    (void)state;
+    static const uint64_t edges[] = { 0,
+                                      1,
+                                      2,
+                                      0xff,
+                                      999,
+                                      1000,
+                                      1001,
+                                      UINT64_C(1) << 63,
+                                      (UINT64_C(1) << 63) - 1u,
+                                      UINT64_MAX - 1u,
+                                      UINT64_MAX };
+    const size_t n = sizeof edges / sizeof edges[0];
+    uint64_t checked = 0;
+    for (uint32_t op = NX_FILTER_EQ; op <= NX_FILTER_IN_RANGE; op++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                nx_filter_matcher_t m = { 2, (uint8_t)op, 0, 0, edges[i], edges[j] };
+                nx_filter_test_t t = nx_filter_compile_matcher(&m);
+                assert_int_equal(t.kind, NX_FILTER_TEST_VALUE);
+                assert_int_equal(t.arg, 2);
+                for (size_t k = 0; k < n; k++)
+                    for (int d = -1; d <= 1; d++) {
+                        uint64_t v = edges[k] + (uint64_t)(int64_t)d;
+                        uint64_t a[6] = { 0, 0, v, 0, 0, 0 };
+                        if (nx_filter_test_value(&t, a) !=
+                            (nx_filter_value_test((uint8_t)op, v, m.a, m.b) == 1))
+                            fail_msg("op %u a %llx b %llx v %llx", op, (unsigned long long)m.a,
+                                     (unsigned long long)m.b, (unsigned long long)v);
+                        checked++;
+                    }
+            }
+    assert_int_equal(checked, 9u * 11u * 11u * 11u * 3u);
+    nx_filter_matcher_t type = { 1, NX_FILTER_TYPE_IS, 0, 0, NX_OBJ_CHANNEL, 0 };
+    nx_filter_matcher_t rights = { 3, NX_FILTER_HAS_RIGHTS, 0, 0, NX_RIGHT_READ, 0 };
+    assert_int_equal(nx_filter_compile_matcher(&type).kind, NX_FILTER_TEST_TYPE);
+    assert_int_equal(nx_filter_compile_matcher(&type).lo, NX_OBJ_CHANNEL);
+    assert_int_equal(nx_filter_compile_matcher(&rights).kind, NX_FILTER_TEST_RIGHTS);
+    assert_int_equal(nx_filter_compile_matcher(&rights).lo, NX_RIGHT_READ);
+}
+
+/* NX_FILTER_MAX_RULES values that all hash to the last hashed slot: one
+ * run of that length, past the hashed slots, ending in the free slot the
+ * table always keeps; every value still finds its rule, and one more
+ * value of the same start finds none. */
+static void colliding_values_stay_in_their_table(void **state)
+{
+    (void)state;
+    const uint32_t nr = NX_SYS_VMO_CREATE, last = NX_FILTER_EQ_SLOTS - 1u;
+    uint64_t values[NX_FILTER_MAX_RULES + 1u];
+    uint32_t found = 0;
+    for (uint64_t v = 0; found < NX_FILTER_MAX_RULES + 1u; v++)
+        if (nx_filter_eq_hash(nr, v) == last)
+            values[found++] = v;
+    nx_task_t *t = nx_test_task_new();
+    nx_test_filter_t p;
+    nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+    for (uint32_t i = 0; i < NX_FILTER_MAX_RULES; i++)
+        nx_test_filter_match(nx_test_filter_rule(&p, nr, NX_FILTER_ALLOW, 0), 0, NX_FILTER_EQ,
+                             values[i], 0);
+    nx_filter_t *f = built(&p);
+    push(t, f);
+    assert_int_equal(f->eq_arg[nr], 0);
+    assert_int_equal(f->eq_probes, NX_FILTER_MAX_RULES);
+    const uint32_t slots = sizeof f->eq_slot / sizeof f->eq_slot[0];
+    assert_int_equal(f->eq_slot[last + NX_FILTER_MAX_RULES - 1u].nr, nr);
+    assert_int_equal(f->eq_slot[slots - 1u].nr, NX_FILTER_EQ_EMPTY);
+    for (uint32_t i = 0; i < NX_FILTER_MAX_RULES; i++) {
+        assert_true(allowed(t, nr, values[i]));
+        assert_int_equal(nx_filter_hits(f, i), 1);
+    }
+    assert_false(allowed(t, nr, values[NX_FILTER_MAX_RULES]));
+    assert_int_equal(nx_filter_hits(f, NX_FILTER_MAX_RULES), 1);
+    nx_test_task_free(t);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* The quick path (one enforcing filter: value lists, value-only scans)
+ * decides as the general path does: the same filter alone and under a
+ * second one that allows everything (the stack's path) gives the same
+ * verdict and counts the same rule, over 300 random profiles of value
+ * lists, bounds, masks and handle tests, each asked 200 random calls. */
+static void the_quick_path_decides_as_the_stack(void **state)
+{
+    (void)state;
+    static const uint64_t pool[] = { 0, 1, 2, 3, 7, 8, 64, 100, 4096, UINT64_MAX };
+    static const uint32_t calls[] = { NX_SYS_VMO_CREATE, NX_SYS_CHANNEL_WRITE, NX_SYS_OBJECT_SIGNAL,
+                                      NX_SYS_TIME_NOW };
+    const size_t pools = sizeof pool / sizeof pool[0];
+    uint64_t seed = 0x5eed;
+    nx_test_filter_t allow_all;
+    nx_test_filter_init(&allow_all, NX_FILTER_ENFORCE, NX_FILTER_ALLOW, 0);
+    for (uint32_t round = 0; round < 300; round++) {
+        nx_test_filter_t p;
+        uint64_t r = xorshift(&seed);
+        if (r % 3u == 0u)
+            nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_ALLOW, 0);
+        else
+            nx_test_filter_init(&p, NX_FILTER_ENFORCE, NX_FILTER_DENY, NX_ERR_DENIED_BY_FILTER);
+        uint32_t rules = 1u + (uint32_t)(xorshift(&seed) % 16u);
+        bool list = xorshift(&seed) % 2u == 0u; /* every rule one EQ on a0 */
+        for (uint32_t i = 0; i < rules; i++) {
+            uint64_t x = xorshift(&seed);
+            nx_filter_action_kind_t kind = x % 5u == 0u   ? NX_FILTER_DENY
+                                           : x % 5u == 1u ? NX_FILTER_LOG
+                                                          : NX_FILTER_ALLOW;
+            nx_filter_rule_t *rule =
+                nx_test_filter_rule(&p, calls[(x >> 8) % 4u], kind, NX_ERR_ACCESS_DENIED);
+            uint32_t tests = list ? 1u : (uint32_t)((x >> 16) % 3u);
+            for (uint32_t m = 0; m < tests; m++) {
+                uint64_t y = xorshift(&seed);
+                nx_filter_op_t op = list ? NX_FILTER_EQ : (nx_filter_op_t)(y % NX_FILTER_OP_COUNT);
+                uint64_t a = pool[(y >> 8) % pools], b = pool[(y >> 16) % pools];
+                if (op == NX_FILTER_TYPE_IS)
+                    a = NX_OBJ_VMO;
+                else if (op == NX_FILTER_HAS_RIGHTS)
+                    a = NX_RIGHT_READ;
+                if (op != NX_FILTER_IN_RANGE)
+                    b = 0;
+                else if (b < a)
+                    b = a;
+                nx_test_filter_match(rule, list ? 0u : (uint32_t)((y >> 24) % 3u), op, a, b);
+            }
+        }
+        nx_filter_t *f = built(&p);
+        nx_task_t *alone = nx_test_task_new(), *stacked = nx_test_task_new();
+        push(alone, f);
+        atomic_fetch_add(&f->refs, 1u);
+        push(stacked, f);
+        push(stacked, built(&allow_all));
+        for (uint32_t q = 0; q < 200; q++) {
+            uint64_t x = xorshift(&seed);
+            uint32_t nr = calls[x % 4u];
+            uint64_t a0 = pool[(x >> 8) % pools], a1 = pool[(x >> 16) % pools],
+                     a2 = pool[(x >> 24) % pools];
+            uint64_t before[NX_FILTER_MAX_RULES + 1u], after[NX_FILTER_MAX_RULES + 1u];
+            for (uint32_t i = 0; i <= NX_FILTER_MAX_RULES; i++)
+                before[i] = nx_filter_hits(f, i);
+            nx_thread_t one = thread_of(alone), two = thread_of(stacked);
+            const uint64_t a[6] = { a0, a1, a2, 0, 0, 0 };
+            nx_filter_verdict_t v1 = nx_filter_check(&one, nr, a);
+            for (uint32_t i = 0; i <= NX_FILTER_MAX_RULES; i++)
+                after[i] = nx_filter_hits(f, i) - before[i];
+            nx_filter_verdict_t v2 = nx_filter_check(&two, nr, a);
+            for (uint32_t i = 0; i <= NX_FILTER_MAX_RULES; i++)
+                if (nx_filter_hits(f, i) - before[i] != 2u * after[i])
+                    fail_msg("round %u call %u: rule %u counted differently", round, q, i);
+            if (v1.kind != v2.kind || v1.status != v2.status)
+                fail_msg("round %u call %u (nr %u): %u/%d alone, %u/%d stacked", round, q, nr,
+                         v1.kind, v1.status, v2.kind, v2.status);
+        }
+        nx_test_task_free(alone);
+        nx_test_task_free(stacked);
+        drain_audit();
+    }
 }
 
 static void drain_audit(void)
@@ -859,6 +1033,9 @@ int main(void)
         CORE_TEST(handle_ops_read_the_callers_table),
         CORE_TEST(first_rule_that_holds_decides),
         CORE_TEST(a_value_list_decides_as_its_rules),
+        cmocka_unit_test(a_compiled_matcher_is_its_op),
+        CORE_TEST(colliding_values_stay_in_their_table),
+        CORE_TEST(the_quick_path_decides_as_the_stack),
         CORE_TEST(a_stack_takes_the_strictest),
         CORE_TEST(denial_records_are_rate_limited),
         CORE_TEST(buckets_are_exact_over_long_runs),

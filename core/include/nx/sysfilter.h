@@ -41,11 +41,71 @@ typedef struct nx_filter_bucket_state {
 #define NX_FILTER_BY_DEFAULT   0xfeu /* no rule names nr: the default decides */
 #define NX_FILTER_DEPENDS      0xffu /* its first rule tests arguments: evaluate */
 #define NX_FILTER_NO_INDEX     0xffu /* eq_arg[nr]: its rules are scanned */
-#define NX_FILTER_EQ_INDEX_MIN 4u    /* fewer rules scan faster than a search */
+#define NX_FILTER_EQ_INDEX_MIN 1u    /* a lookup is cheaper than one matcher */
+
+/* A matcher compiled for the check. A value test holds when
+ * ((arg & mask) - lo) <= span, unsigned, differs from `invert`: every op
+ * is one interval of the masked value or its complement, so a test is a
+ * few instructions without a branch. A handle test (kind TYPE or RIGHTS)
+ * keeps its type or rights in lo. */
+typedef enum nx_filter_test_kind {
+    NX_FILTER_TEST_VALUE = 0,
+    NX_FILTER_TEST_TYPE = 1,   /* TYPE_IS: lo is the type */
+    NX_FILTER_TEST_RIGHTS = 2, /* HAS_RIGHTS: lo is the rights */
+} nx_filter_test_kind_t;
+
+typedef struct nx_filter_test {
+    uint8_t arg;  /* 0..5 */
+    uint8_t kind; /* nx_filter_test_kind_t */
+    bool invert;
+    uint64_t mask;
+    uint64_t lo;
+    uint64_t span;
+} nx_filter_test_t;
+
+/* A rule as the check reads it: the blob's action and its matchers
+ * compiled (nx_filter_compile_matcher). */
+typedef struct nx_filter_krule {
+    nx_filter_action_t action;
+    uint8_t test_count;
+    uint8_t blob_rule; /* its index in the blob (coverage, audit) */
+    nx_filter_test_t tests[NX_FILTER_MAX_MATCHERS];
+} nx_filter_krule_t;
+
+/* The compiled form of a matcher the blob check admitted. */
+nx_filter_test_t nx_filter_compile_matcher(const nx_filter_matcher_t *m);
+
+/* Does value test t hold for the arguments a? */
+static inline bool nx_filter_test_value(const nx_filter_test_t *t, const uint64_t a[6])
+{
+    return (((a[t->arg] & t->mask) - t->lo) <= t->span) != t->invert;
+}
+
+/* One (call, value) of a value list, and the rule it selects. */
+#define NX_FILTER_EQ_SLOT_BITS 7u /* twice NX_FILTER_MAX_RULES: runs stay short */
+#define NX_FILTER_EQ_SLOTS     (1u << NX_FILTER_EQ_SLOT_BITS)
+#define NX_FILTER_EQ_EMPTY     0xffu /* eq_slot[].nr of a free slot */
+typedef struct nx_filter_eq_slot {
+    uint64_t value;
+    uint8_t nr;        /* the call, or NX_FILTER_EQ_EMPTY */
+    uint8_t rule;      /* position in rules[] */
+    uint8_t blob_rule; /* its index in the blob (coverage, audit) */
+    bool quick;        /* an enforcing filter's ALLOW: nothing to audit, no token */
+} nx_filter_eq_slot_t;
+
+_Static_assert(NX_SYS_COUNT < NX_FILTER_EQ_EMPTY, "a call number never reads as empty");
+_Static_assert(NX_FILTER_EQ_SLOTS >= 2u * NX_FILTER_MAX_RULES, "a value list fits, half full");
+
+/* Where (nr, v) starts its run: Fibonacci hashing of their sum. */
+static inline uint32_t nx_filter_eq_hash(uint32_t nr, uint64_t v)
+{
+    return (uint32_t)(((v + nr) * UINT64_C(0x9e3779b97f4a7c15)) >> (64u - NX_FILTER_EQ_SLOT_BITS));
+}
 
 typedef struct nx_filter {
-    _Atomic uint32_t refs; /* stacks holding it */
-    uint32_t index;        /* in the filter pool: its counters' row */
+    _Atomic uint32_t refs;  /* stacks holding it */
+    uint32_t index;         /* in the filter pool: its counters' row */
+    _Atomic uint64_t *hits; /* that row: nx_filter_hit_counts[index] */
     /* Frozen once built: */
     uint8_t mode; /* nx_filter_mode_t */
     uint8_t bucket_count;
@@ -57,17 +117,22 @@ typedef struct nx_filter {
     uint8_t fixed[NX_SYS_COUNT];
     uint8_t first[NX_SYS_COUNT]; /* nr's rules: rules[first[nr] .. + count[nr]) */
     uint8_t count[NX_SYS_COUNT];
-    nx_filter_rule_t rules[NX_FILTER_MAX_RULES]; /* grouped by call, each group in blob order */
-    uint8_t blob_index[NX_FILTER_MAX_RULES];     /* each rule's index in the blob (audit) */
+    nx_filter_krule_t rules[NX_FILTER_MAX_RULES]; /* grouped by call, each group in blob order */
     /* A call whose rules all test one argument for equality (an allow or
      * deny list of values), from NX_FILTER_EQ_INDEX_MIN rules on, is
-     * decided by a binary search of their values, sorted, each with the
-     * first rule that names it: eq_value[eq_first[nr] .. + eq_count[nr]). */
+     * decided by one lookup of (call, value) in a hash table holding the
+     * first rule naming each value: open addressing, linear probing, runs
+     * ending in a free slot, none longer than eq_probes (the longest the
+     * build made; at most NX_FILTER_MAX_RULES). */
     uint8_t eq_arg[NX_SYS_COUNT]; /* the argument, or NX_FILTER_NO_INDEX */
-    uint8_t eq_first[NX_SYS_COUNT];
-    uint8_t eq_count[NX_SYS_COUNT];
-    uint64_t eq_value[NX_FILTER_MAX_RULES];
-    uint8_t eq_rule[NX_FILTER_MAX_RULES]; /* position in rules[] */
+    /* Enforcing, scanned, and every test of nr's rules a value test (no
+     * handle lookup): nx_filter_check scans them on its quick path. */
+    bool values_only[NX_SYS_COUNT];
+    uint8_t eq_probes;
+    /* A run never wraps: it may go on past the hashed slots, into as many
+     * more as a list can have values; the last slot is always free, so
+     * every run ends in a free slot (a lookup's bound). */
+    nx_filter_eq_slot_t eq_slot[NX_FILTER_EQ_SLOTS + NX_FILTER_MAX_RULES + 1u];
     /* Guarded by lock (a leaf; several are taken in stack order): its
      * buckets' state (kept outside the filter, see nx_filter_bucket) and
      * its learner. */
