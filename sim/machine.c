@@ -354,6 +354,11 @@ static nx_status_t check_config(const nx_sim_config_t *cfg)
     for (uint32_t i = 0; why == NULL && i < cfg->program_count; i++)
         if (cfg->programs[i].name == NULL || nx_sim_program_find(cfg->programs[i].name) == NULL)
             why = "a program is not registered (NX_SIM_PROGRAM); check its name";
+    uint32_t learners = 0;
+    for (uint32_t i = 0; i < cfg->program_count; i++)
+        learners += cfg->programs[i].learn ? 1u : 0u;
+    if (why == NULL && learners > 1u)
+        why = "more than one program learns (a run keeps one learned profile)";
     if (why == NULL)
         return NX_OK;
     fprintf(stderr, "nexus-sim: bad machine configuration: %s\n", why);
@@ -377,6 +382,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
     memset(out, 0, sizeof *out);
     m->cfg = *cfg;
     m->result = out;
+    out->learned_program = -1;
     out->digest = FNV_OFFSET;
     nx_prng_seed(&m->rng, cfg->seed);
     nx_sim_digest_words(m, &cfg->seed, 1);

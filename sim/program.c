@@ -51,6 +51,9 @@ nx_status_t nx_sim_add_program(nx_sim_config_t *cfg, const char *name, uintptr_t
     p->qos = qos;
     p->affinity = affinity;
     p->policy = false;
+    p->learn = false;
+    p->filter = NULL;
+    p->filter_len = 0;
     p->expect_exit = 0;
     return NX_OK;
 }
@@ -70,9 +73,25 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
                      .arg = spec->arg,
                      .qos = (uint32_t)spec->qos,
                      .affinity = spec->affinity },
-            .wiring = { .policy = spec->policy, .peer = spec->peer },
+            .wiring = { .policy = spec->policy,
+                        .peer = spec->peer,
+                        .learn = spec->learn,
+                        .filter = spec->filter,
+                        .filter_len = spec->filter_len },
             .expect = { .exit_code = spec->expect_exit },
         };
     }
     return n;
+}
+
+void nx_port_program_learned(uint32_t index, const void *blob, size_t len,
+                             const nx_filter_learned_info_t *info)
+{
+    sim_machine_t *m = nx_sim_current_machine;
+    if (m == NULL || len > sizeof m->result->learned)
+        return;
+    m->result->learned_program = (int32_t)index;
+    m->result->learned_len = len;
+    m->result->learned_info = *info;
+    memcpy(m->result->learned, blob, len);
 }

@@ -490,6 +490,7 @@ enum {
     SCN_P_EXPECT_EXIT,
     SCN_P_PEER,
     SCN_P_POLICY,
+    SCN_P_LEARN,
     SCN_P_COUNT
 };
 
@@ -516,7 +517,7 @@ static nx_status_t scn_exit_code(scn_parser_t *p, const scn_tok_t *v, int32_t *o
 static nx_status_t scn_program(scn_parser_t *p)
 {
     static const char usage[] = "usage: program NAME [arg=N] [qos=CLASS] [affinity=MASK] "
-                                "[expect-exit=N] [peer=NAME] [policy]";
+                                "[expect-exit=N] [peer=NAME] [policy] [learn]";
     static const scn_key_t keys[SCN_P_COUNT] = {
         [SCN_P_ARG] = { "arg", 1u, false },
         [SCN_P_QOS] = { "qos", 1u, false },
@@ -524,6 +525,7 @@ static nx_status_t scn_program(scn_parser_t *p)
         [SCN_P_EXPECT_EXIT] = { "expect-exit", 1u, false },
         [SCN_P_PEER] = { "peer", 1u, false },
         [SCN_P_POLICY] = { "policy", 1u, true },
+        [SCN_P_LEARN] = { "learn", 1u, true },
     };
     static const char *const qos_names[NX_QOS_COUNT] = {
         [NX_QOS_IDLE] = "idle",
@@ -593,6 +595,9 @@ static nx_status_t scn_program(scn_parser_t *p)
                 spec->peer = s->peers[idx];
                 st = scn_defer(p, SCN_DEFER_PEER, idx, &val);
             }
+            break;
+        case SCN_P_LEARN:
+            spec->learn = true;
             break;
         default:
             spec->policy = true;

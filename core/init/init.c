@@ -20,6 +20,7 @@
 #include "nx/printk.h"
 #include "nx/sched.h"
 #include "nx/selftest.h"
+#include "nx/sysfilter.h"
 #include "nx/task.h"
 #include "nx/thread_api.h"
 
@@ -89,7 +90,29 @@ static nx_status_t prepare(uint32_t i)
     if (st == NX_OK)
         st = install_at(init.tasks[i], &init.tasks[i]->obj, NX_START_SELF_TASK_RIGHTS,
                         nx_task_to_handle(NX_START_SELF_TASK));
+    if (st == NX_OK && init.programs[i].wiring.filter != NULL &&
+        (st = nx_filter_attach_kernel(init.tasks[i], init.programs[i].wiring.filter,
+                                      init.programs[i].wiring.filter_len)) != NX_OK) {
+        nx_printk("init: %s's filter refused: %s\n", prog->name, nx_status_name(st));
+        st = NX_ERR_INVALID_ARGS; /* fails the run (MALFORMED would mean its image) */
+    }
+    if (st == NX_OK && init.programs[i].wiring.learn)
+        st = nx_filter_learn_begin(init.tasks[i]);
     return st;
+}
+
+/* What learning program i learned, now that it has exited, handed to the
+ * port. Nothing is said on the console: a run that learns must replay
+ * the recording of one that did not, byte for byte. */
+static void hand_learned(uint32_t i)
+{
+    static unsigned char blob[NX_FILTER_LEARNED_MAX_BYTES];
+    nx_filter_learned_info_t info;
+    size_t len = 0;
+    if (nx_filter_learned(init.tasks[i], blob, &len, &info) != NX_OK)
+        nx_panic_exit(NX_EXIT_FAIL, "init: %s learned nothing: no learning filter",
+                      init.programs[i].run.name);
+    nx_port_program_learned(i, blob, len, &info);
 }
 
 /* Undo a prepare() that did not finish. */
@@ -259,6 +282,8 @@ static uint32_t run_programs(void)
             nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].run.name,
                       (int)code, (int)want);
         failed += code != want;
+        if (init.programs[i].wiring.learn)
+            hand_learned(i);
     }
     for (uint32_t i = 0; i < init.count; i++) {
         if (init.threads[i] == NULL)

@@ -36,6 +36,29 @@ static nx_status_t room_on(nx_task_t *t, nx_audit_reason_t *why)
     return NX_OK;
 }
 
+nx_status_t nx_filter_push(nx_task_t *t, nx_filter_t *f, nx_audit_reason_t *why)
+{
+    nx_spin_lock(&t->user_lock);
+    nx_status_t st = room_on(t, why); /* another attach or a kill since the caller's check */
+    if (st == NX_OK) {
+        uint32_t n = atomic_load_explicit(&t->filter.count, memory_order_relaxed);
+        atomic_store_explicit(&t->filter.at[n], f, memory_order_relaxed);
+        atomic_store_explicit(&t->filter.count, n + 1u, memory_order_release);
+    }
+    nx_spin_unlock(&t->user_lock);
+    return st;
+}
+
+nx_status_t nx_filter_attach_kernel(nx_task_t *t, const void *blob, size_t len)
+{
+    nx_filter_t *f = NULL;
+    nx_audit_reason_t why = NX_AUDIT_OK;
+    nx_status_t st = nx_filter_build_kernel(blob, len, &f, &why);
+    if (st == NX_OK && (st = nx_filter_push(t, f, &why)) != NX_OK)
+        nx_filter_unref(f);
+    return st;
+}
+
 nx_status_t nx_filter_target(nx_task_t *me, nx_handle_t h, nx_task_t **out)
 {
     nx_object_t *obj = NULL;
@@ -70,14 +93,7 @@ nx_status_t nx_sys_task_filter_attach(nx_thread_t *caller, nx_handle_t h, uintpt
     if (st == NX_OK)
         st = nx_filter_build(blob, len, &f, &why);
     if (st == NX_OK) {
-        nx_spin_lock(&target->user_lock);
-        st = room_on(target, &why); /* another attach or a kill since */
-        if (st == NX_OK) {
-            uint32_t n = atomic_load_explicit(&target->filter.count, memory_order_relaxed);
-            atomic_store_explicit(&target->filter.at[n], f, memory_order_relaxed);
-            atomic_store_explicit(&target->filter.count, n + 1u, memory_order_release);
-        }
-        nx_spin_unlock(&target->user_lock);
+        st = nx_filter_push(target, f, &why);
         if (st != NX_OK)
             nx_filter_unref(f); /* raced: only a racing attacher sees it come and go */
     }

@@ -188,13 +188,18 @@ static __attribute__((noinline)) nx_filter_verdict_t check_stack(nx_task_t *task
     decision_t d[NX_FILTER_MAX_STACK];
     uint32_t rated = 0, logged = 0;
     int32_t refused = -1; /* the stack index whose refusal stands */
+    uint8_t types[6];     /* what a learner records of handle arguments */
+    bool typed = false;
     for (uint32_t i = 0; i < n; i++) {
         fs[i] = atomic_load_explicit(&task->filter.at[i], memory_order_acquire);
         d[i].action = &allow_all;
         d[i].rule = NX_FILTER_MAX_RULES;
         if (fs[i]->mode == NX_FILTER_LEARN) { /* allows everything, and records it */
+            if (!typed)                       /* under the capability lock: before any filter's */
+                nx_filter_learn_types(task, nr, a, types);
+            typed = true;
             nx_spin_lock(&fs[i]->lock);
-            nx_filter_learn_locked(fs[i], nr, a);
+            nx_filter_learn_locked(fs[i], nr, a, types);
             nx_spin_unlock(&fs[i]->lock);
             continue;
         }

@@ -35,12 +35,16 @@ bool nx_filter_audit_budget(nx_filter_t *f);
 
 /* What a learning filter saw (learn.c): per call, how often, and per
  * argument up to NX_FILTER_LEARN_VALUES distinct values (past that, only
- * that it overflowed). Kept outside the filter pool, as the coverage is:
- * recording a call is not the call changing the kernel. Guarded by the
- * filter's lock. */
+ * that it overflowed), the least and greatest, and for a handle argument
+ * the type of the objects it named. Kept outside the filter pool, as the
+ * coverage is: recording a call is not the call changing the kernel.
+ * Guarded by the filter's lock. */
 typedef struct nx_filter_learn_arg {
-    uint8_t n;       /* values kept */
-    bool overflowed; /* more than NX_FILTER_LEARN_VALUES were seen */
+    uint8_t n;         /* values kept */
+    bool overflowed;   /* more than NX_FILTER_LEARN_VALUES were seen */
+    uint8_t type;      /* a handle argument: the one object type it named */
+    bool mixed;        /* ... or it named none, or several types */
+    uint64_t min, max; /* every value seen lies in [min, max] */
     uint64_t v[NX_FILTER_LEARN_VALUES];
 } nx_filter_learn_arg_t;
 
@@ -57,8 +61,19 @@ nx_filter_learn_t *nx_filter_learner_take(void);
 void nx_filter_learner_give(nx_filter_learn_t *l);
 void nx_filter_learn_reset(void);
 
-/* Record call nr with arguments a[] in f's learner (f's lock held). */
-void nx_filter_learn_locked(nx_filter_t *f, uint32_t nr, const uint64_t a[6]);
+/* The object type each handle argument of call nr names in task's table
+ * (NX_OBJ_NONE: none, or not a handle argument), for the learner; takes
+ * the capability lock, so before any filter's. */
+void nx_filter_learn_types(nx_task_t *task, uint32_t nr, const uint64_t a[6], uint8_t types[6]);
+
+/* Record call nr with arguments a[] (and their types) in f's learner
+ * (f's lock held). */
+void nx_filter_learn_locked(nx_filter_t *f, uint32_t nr, const uint64_t a[6],
+                            const uint8_t types[6]);
+
+/* Push filter f (a reference the stack takes) onto t's stack: NX_OK, or
+ * NX_ERR_TASK_DEAD / NX_ERR_NO_RESOURCES with *why and nothing pushed. */
+nx_status_t nx_filter_push(nx_task_t *t, nx_filter_t *f, nx_audit_reason_t *why);
 
 /* The task handle `h` of a filter operation names: the caller's own task
  * (any handle to it), or one the handle has MANAGE on. NX_OK and *out

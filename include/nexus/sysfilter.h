@@ -50,7 +50,10 @@ typedef struct nx_filter_learned_info {
     uint64_t unknown;    /* of those, numbers past the table (the profile's default denies them) */
     uint64_t blob_bytes; /* the profile's length (also when the buffer was too small) */
     uint32_t syscalls;   /* distinct calls seen: one rule each */
-    uint32_t overflowed; /* arguments that took more than NX_FILTER_LEARN_VALUES values */
+    uint32_t overflowed; /* value arguments that took more than NX_FILTER_LEARN_VALUES values
+                          * (tested by the range they stayed in) */
+    uint32_t untested;   /* tests a rule had no room for (NX_FILTER_MAX_MATCHERS): left free */
+    uint32_t reserved;   /* 0 */
 } nx_filter_learned_info_t;
 
 /* What a profile does with the calls its rules decide. */

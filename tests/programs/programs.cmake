@@ -9,5 +9,6 @@ set(NX_PROGRAMS syscalls handles every_hart affinity qos_order sleep coalescing 
 # the bootargs say nexus.bench (tests/bench/run.sh, under QEMU -icount).
 set(NX_BENCH_PROGRAMS bench_syscall bench_yield bench_ipc)
 # Simulator-only programs for scenarios (tests/scenario, nexus-sim): a mixed
-# workload and a planted, interleaving-dependent bug for `explore`.
-set(NX_SIM_PROGRAMS mixed planted_race)
+# workload, a planted, interleaving-dependent bug for `explore`, and a
+# workload to learn a syscall filter profile from (nexus-sysfilter learn-export).
+set(NX_SIM_PROGRAMS mixed planted_race sysfilter_workload)

@@ -943,12 +943,12 @@ NX_SIM_PROGRAM(filter_learns)
     unsigned char blob[NX_FILTER_MAX_BLOB_BYTES];
     size_t n = nx_test_filter_pack(&p, blob);
     learn_status[0] = nx_task_filter_attach(NX_START_SELF_TASK, blob, n, 0);
-    /* Learning: the workload twice (two sets of handles), and sleeps to
-     * five deadlines (more values than a learner keeps: overflowed). */
+    /* Learning: the workload twice (two sets of handles), and sleeps
+     * with five slacks (more values than a learner keeps: overflowed). */
     workload_refused = workload() + workload();
     uint64_t now = nx_time_now();
     for (uint32_t i = 1; i <= 5u; i++)
-        (void)nx_sleep_until(now + i * 1000u, 0);
+        (void)nx_sleep_until(now + i * 1000u, i);
     nx_filter_learned_info_t info;
     learn_status[1] = nx_task_filter_learned(NX_START_SELF_TASK, blob, 16, &info);
     learn_status[2] = nx_task_filter_learned(NX_START_SELF_TASK, blob, sizeof blob, &info);
@@ -980,9 +980,118 @@ static void a_learned_profile_enforces_the_workload(void **state)
     /* time_now, channel_create/write/read, event_create, handle_close,
      * thread_sleep_until, task_filter_learned: one rule each. */
     assert_int_equal(learned_info.syscalls, 8);
-    assert_true(learned_info.overflowed >= 1u); /* the five deadlines */
+    assert_int_equal(learned_info.overflowed, 1); /* the five slacks */
     assert_int_equal(learned_info.unknown, 0);
     assert_true(learned_info.calls >= 2u * 8u + 5u + 1u);
+}
+
+/* The matcher rule `r` of the blob has on argument `arg`, or NULL. */
+static const nx_filter_matcher_t *test_on(const nx_filter_rule_t *r, uint32_t arg)
+{
+    for (uint32_t m = 0; m < r->matcher_count; m++)
+        if (r->matchers[m].arg == arg)
+            return &r->matchers[m];
+    return NULL;
+}
+
+/* The rule for call nr in a learned blob, or NULL. */
+static const nx_filter_rule_t *rule_for(const unsigned char *blob, uint32_t nr)
+{
+    nx_filter_header_t h;
+    memcpy(&h, blob, sizeof h);
+    for (uint32_t i = 0; i < h.rule_count; i++) {
+        const nx_filter_rule_t *r =
+            (const nx_filter_rule_t *)(const void *)(blob + sizeof h + i * sizeof *r);
+        if (r->syscall == nr)
+            return r;
+    }
+    return NULL;
+}
+
+static void assert_test(const nx_filter_rule_t *r, uint32_t arg, nx_filter_op_t op, uint64_t a)
+{
+    assert_non_null(r);
+    const nx_filter_matcher_t *m = test_on(r, arg);
+    if (m == NULL || m->op != op || m->a != a)
+        fail_msg("call %u a%u: %s, want op %u %llu", r->syscall, arg, m == NULL ? "free" : "other",
+                 (unsigned)op, (unsigned long long)a);
+}
+
+/* Init starts a program to learn (its wiring's `learn`): the profile it
+ * hands the port when the program exits tests what the workload passed
+ * (values for equality, handles for their object's type) and leaves its
+ * addresses and deadlines free. Attached by init to the same program,
+ * the workload runs unrefused and the one extra call (a VMO) is denied;
+ * with one learned value changed, the workload is refused. */
+static void init_learns_a_program_and_its_profile_enforces(void **state)
+{
+    (void)state;
+    static unsigned char blob[NX_FILTER_LEARNED_MAX_BYTES];
+    nx_sim_config_t cfg = nx_test_machine_config(2, 45);
+    assert_int_equal(nx_sim_add_program(&cfg, "sysfilter_workload", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].learn = true;
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_int_equal(r->learned_program, 0);
+    size_t len = r->learned_len;
+    assert_int_equal(len, r->learned_info.blob_bytes);
+    memcpy(blob, r->learned, len);
+    /* time_now, channel_create/write/read, event_create, object_signal,
+     * handle_close, thread_sleep_until (thread_exit is never filtered). */
+    assert_int_equal(r->learned_info.syscalls, 8);
+    assert_int_equal(r->learned_info.overflowed, 0);
+    assert_int_equal(r->learned_info.untested, 0);
+    assert_int_equal(r->learned_info.calls, 22); /* 11 a round */
+    assert_int_equal(len, sizeof(nx_filter_header_t) + 8u * sizeof(nx_filter_rule_t));
+    const nx_filter_rule_t *write = rule_for(blob, NX_SYS_CHANNEL_WRITE);
+    assert_test(write, 0, NX_FILTER_TYPE_IS, NX_OBJ_CHANNEL);
+    assert_test(write, 2, NX_FILTER_EQ, 8);
+    assert_test(write, 4, NX_FILTER_EQ, 0);
+    assert_null(test_on(write, 1)); /* bytes: an address */
+    assert_null(test_on(write, 3)); /* handles: an address */
+    assert_null(test_on(write, 5)); /* txid: an identifier */
+    const nx_filter_rule_t *signal = rule_for(blob, NX_SYS_OBJECT_SIGNAL);
+    assert_test(signal, 0, NX_FILTER_TYPE_IS, NX_OBJ_EVENT);
+    assert_test(signal, 2, NX_FILTER_EQ, 0x01000000u);
+    const nx_filter_rule_t *sleep = rule_for(blob, NX_SYS_THREAD_SLEEP_UNTIL);
+    assert_null(test_on(sleep, 0)); /* a deadline */
+    assert_test(sleep, 1, NX_FILTER_EQ, 0);
+    assert_int_equal(rule_for(blob, NX_SYS_HANDLE_CLOSE)->matcher_count, 0); /* events, channels */
+    assert_null(rule_for(blob, NX_SYS_VMO_CREATE));
+
+    /* Enforced: the workload passes, the VMO is denied (arg 1). */
+    cfg = nx_test_machine_config(2, 46);
+    assert_int_equal(nx_sim_add_program(&cfg, "sysfilter_workload", 1, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].filter = blob;
+    cfg.programs[0].filter_len = len;
+    r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_int_equal(r->learned_program, -1);
+
+    /* A learned length of 9 instead of 8: each round's write and read are refused. */
+    nx_filter_rule_t changed;
+    memcpy(&changed, write, sizeof changed);
+    for (uint32_t m = 0; m < changed.matcher_count; m++)
+        if (changed.matchers[m].arg == 2)
+            changed.matchers[m].a = 9;
+    memcpy((unsigned char *)(uintptr_t)write, &changed, sizeof changed);
+    cfg.programs[0].expect_exit = 4;
+    r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+
+    /* A malformed profile fails the run before the program starts. */
+    blob[0] ^= 0xffu;
+    r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+    assert_non_null(
+        strstr(r->console, "init: sysfilter_workload's filter refused: NX_ERR_MALFORMED"));
+    /* Two learners in one run: refused before it starts. */
+    cfg = nx_test_machine_config(1, 47);
+    assert_int_equal(nx_sim_add_program(&cfg, "sysfilter_workload", 0, NX_QOS_NORMAL, 0), NX_OK);
+    assert_int_equal(nx_sim_add_program(&cfg, "sysfilter_workload", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].learn = cfg.programs[1].learn = true;
+    static nx_sim_result_t refused;
+    ASSERT_ST(nx_sim_run(&cfg, &refused), NX_ERR_INVALID_ARGS);
 }
 
 static void every_syscall_goes_through_the_filter(void **state)
@@ -1049,6 +1158,7 @@ int main(void)
         cmocka_unit_test(every_syscall_goes_through_the_filter),
         cmocka_unit_test(a_kill_rule_ends_the_task),
         cmocka_unit_test(a_learned_profile_enforces_the_workload),
+        cmocka_unit_test(init_learns_a_program_and_its_profile_enforces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,63 @@ static void mistakes_are_located(void **state)
     assert_int_equal(err.line, NX_FILTER_MAX_BUCKETS + 2u);
 }
 
+/* A blob written as text (nx_profile_write, learn-export's) and parsed
+ * back packs to the same bytes. */
+static bool round_trips(const unsigned char *blob, size_t len)
+{
+    static nx_profile_t read, back;
+    static char text[64 * 1024];
+    static unsigned char again[NX_FILTER_MAX_BLOB_BYTES];
+    char why[160];
+    nx_profile_error_t err;
+    if (nx_profile_from_blob(blob, len, &read, why, sizeof why) != NX_OK)
+        return false;
+    size_t n = nx_profile_write(&read, "a comment\nof two lines", text, sizeof text);
+    return n != 0u && nx_profile_parse(text, n, &back, &err) &&
+           nx_profile_pack(&back, again) == len && memcmp(again, blob, len) == 0;
+}
+
+/* 2,000 mutations of the example's blob (a bit flipped, the length cut):
+ * the tool's reading of a blob (learn-export: its structure, then its text
+ * parsed back to the same bytes) accepts exactly what the kernel does. */
+static void the_tool_reads_blobs_as_the_kernel_does(void **state)
+{
+    (void)state;
+    nx_profile_error_t err;
+    assert_true(nx_profile_parse(example, sizeof example - 1u, &profile, &err));
+    static unsigned char good[NX_FILTER_MAX_BLOB_BYTES], blob[NX_FILTER_MAX_BLOB_BYTES];
+    const size_t n = nx_profile_pack(&profile, good);
+    assert_true(round_trips(good, n));
+    uint64_t rng = 99;
+    uint32_t taken = 0, refused = 0;
+    for (uint32_t i = 0; i < 2000; i++) {
+        memcpy(blob, good, n);
+        size_t len = n;
+        for (uint32_t k = 0; k < 1u + i % 2u * (i % 3u); k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = (size_t)((rng >> 33) % len);
+            if ((rng >> 12) % 8u == 0u)
+                len = at; /* cut */
+            else
+                blob[at] ^= (unsigned char)(1u << ((rng >> 20) % 8u));
+        }
+        nx_filter_t *f = NULL;
+        nx_audit_reason_t why;
+        bool kernel = nx_filter_build_kernel(blob, len, &f, &why) == NX_OK;
+        if (kernel)
+            nx_filter_unref(f);
+        bool tool = round_trips(blob, len);
+        if (kernel != tool)
+            fail_msg("mutation %u (%zu bytes): the kernel %s it, the tool %s it", i, len,
+                     kernel ? "takes" : "refuses", tool ? "takes" : "refuses");
+        taken += kernel ? 1u : 0u;
+        refused += kernel ? 0u : 1u;
+    }
+    if (taken < 50u || refused < 300u)
+        fail_msg("%u taken, %u refused: the mutations do not reach both sides", taken, refused);
+    assert_int_equal(nx_filter_used(), 0);
+}
+
 /* 1,500 mutations of the example (flipped, inserted, deleted bytes, cut
  * lengths): each parses, and then the kernel takes its blob, or gets an
  * error inside the text. */
@@ -212,6 +269,8 @@ static void a_mutated_corpus_never_crashes(void **state)
             if (st != NX_OK)
                 fail_msg("mutation %u parsed but the kernel refused it: %s", i, nx_status_name(st));
             nx_filter_unref(f);
+            if (!round_trips(blob, bn))
+                fail_msg("mutation %u: its blob written as text is not the same blob", i);
             parsed++;
         } else {
             uint32_t lines = 1;
@@ -234,6 +293,7 @@ int main(void)
         CORE_TEST(a_profile_decides_as_written),
         cmocka_unit_test(mistakes_are_located),
         CORE_TEST(a_mutated_corpus_never_crashes),
+        CORE_TEST(the_tool_reads_blobs_as_the_kernel_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

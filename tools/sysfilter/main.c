@@ -5,6 +5,11 @@
  *   nexus-sysfilter check PROFILE             parse only: OK, or the error
  *   nexus-sysfilter explain PROFILE SYSCALL [ARG...] [--handles-hold]
  *                                             which rule decides, and why
+ *   nexus-sysfilter learn-export RECORDING --program NAME [-o PROFILE]
+ *   nexus-sysfilter learn-export BLOB [-o PROFILE]
+ *                                             a learned profile as text:
+ *        replaying a simulator recording with the program learning, or
+ *        the blob task_filter_learned wrote (learn_export.c)
  *
  * Errors are one line, "PROFILE:LINE:COLUMN: what"; exit 0 ok, 1 a bad
  * profile or file, 2 usage.
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn_export.h"
 #include "profile_text.h"
 
 #define MAX_TEXT (256u * 1024u)
@@ -22,7 +28,9 @@ static int usage(void)
 {
     fprintf(stderr, "usage: nexus-sysfilter compile PROFILE -o BLOB\n"
                     "       nexus-sysfilter check PROFILE\n"
-                    "       nexus-sysfilter explain PROFILE SYSCALL [ARG...] [--handles-hold]\n");
+                    "       nexus-sysfilter explain PROFILE SYSCALL [ARG...] [--handles-hold]\n"
+                    "       nexus-sysfilter learn-export RECORDING --program NAME [-o PROFILE]\n"
+                    "       nexus-sysfilter learn-export BLOB [-o PROFILE]\n");
     return 2;
 }
 
@@ -73,6 +81,20 @@ int main(int argc, char **argv)
             return 1;
         }
         return 0;
+    }
+    if (strcmp(argv[1], "learn-export") == 0) {
+        const char *in = NULL, *program = NULL, *out = NULL;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--program") == 0 && i + 1 < argc)
+                program = argv[++i];
+            else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+                out = argv[++i];
+            else if (argv[i][0] != '-' && in == NULL)
+                in = argv[i];
+            else
+                return usage();
+        }
+        return in != NULL ? nx_learn_export(in, program, out) : usage();
     }
     if (strcmp(argv[1], "explain") == 0 && argc >= 4) {
         int st = load(argv[2], &p);

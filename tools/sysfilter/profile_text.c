@@ -19,6 +19,34 @@
 #include "nexus/syscall.h"
 #include "nx/syscall.h"
 
+/* The words of the text, shared by the parser and the writer. */
+static const struct {
+    const char *word;
+    nx_filter_op_t op;
+} op_words[] = { { "==", NX_FILTER_EQ },      { "!=", NX_FILTER_NE },       { "<", NX_FILTER_LT },
+                 { "<=", NX_FILTER_LE },      { ">", NX_FILTER_GT },        { ">=", NX_FILTER_GE },
+                 { "&", NX_FILTER_MASK_ALL }, { "!&", NX_FILTER_MASK_NONE } };
+static const char *const type_words[NX_OBJ_TYPE_COUNT] = { NULL,     "task",    "event",
+                                                           "thread", "channel", "vmo" };
+static const struct {
+    const char *word;
+    uint32_t right;
+} right_words[] = { { "read", NX_RIGHT_READ },
+                    { "write", NX_RIGHT_WRITE },
+                    { "duplicate", NX_RIGHT_DUPLICATE },
+                    { "transfer", NX_RIGHT_TRANSFER },
+                    { "map", NX_RIGHT_MAP },
+                    { "execute", NX_RIGHT_EXECUTE },
+                    { "signal", NX_RIGHT_SIGNAL },
+                    { "wait", NX_RIGHT_WAIT },
+                    { "manage", NX_RIGHT_MANAGE },
+                    { "dma", NX_RIGHT_DMA },
+                    { "seal", NX_RIGHT_SEAL },
+                    { "inspect", NX_RIGHT_INSPECT } };
+static const char *const mode_words[NX_FILTER_MODE_COUNT] = { "enforce", "report", "learn" };
+static const char *const kind_words[NX_FILTER_ACTION_COUNT] = { "allow", "deny", "log", "rate",
+                                                                "kill" };
+
 typedef struct token {
     const char *s;
     size_t len;
@@ -250,16 +278,10 @@ static bool condition(parser_t *ps, uint32_t *i, nx_filter_rule_t *r)
     nx_filter_matcher_t *m = &r->matchers[r->matcher_count];
     m->arg = (uint8_t)(arg->s[1] - '0');
     const token_t *op = &ps->tok[*i + 1u], *v = &ps->tok[*i + 2u];
-    static const struct {
-        const char *word;
-        nx_filter_op_t op;
-    } ops[] = { { "==", NX_FILTER_EQ },      { "!=", NX_FILTER_NE },       { "<", NX_FILTER_LT },
-                { "<=", NX_FILTER_LE },      { ">", NX_FILTER_GT },        { ">=", NX_FILTER_GE },
-                { "&", NX_FILTER_MASK_ALL }, { "!&", NX_FILTER_MASK_NONE } };
     bool found = false;
-    for (size_t k = 0; k < sizeof ops / sizeof ops[0] && !found; k++)
-        if (is(op, ops[k].word)) {
-            m->op = (uint8_t)ops[k].op;
+    for (size_t k = 0; k < sizeof op_words / sizeof op_words[0] && !found; k++)
+        if (is(op, op_words[k].word)) {
+            m->op = (uint8_t)op_words[k].op;
             found = true;
         }
     if (found) {
@@ -283,32 +305,15 @@ static bool condition(parser_t *ps, uint32_t *i, nx_filter_rule_t *r)
         if (m->a > m->b)
             return fail(ps, v->column, "an empty range (%s)", shown(v, b, sizeof b));
     } else if (is(op, "type")) {
-        static const char *const types[NX_OBJ_TYPE_COUNT] = { NULL,     "task",    "event",
-                                                              "thread", "channel", "vmo" };
         m->op = NX_FILTER_TYPE_IS;
         for (uint32_t k = 1; k < NX_OBJ_TYPE_COUNT && m->a == 0u; k++)
-            if (types[k] != NULL && is(v, types[k]))
+            if (type_words[k] != NULL && is(v, type_words[k]))
                 m->a = k;
         if (m->a == 0u)
             return fail(ps, v->column,
                         "expected an object type (task, event, thread, channel, vmo), got %s",
                         shown(v, b, sizeof b));
     } else if (is(op, "rights")) {
-        static const struct {
-            const char *word;
-            uint32_t right;
-        } rights[] = { { "read", NX_RIGHT_READ },
-                       { "write", NX_RIGHT_WRITE },
-                       { "duplicate", NX_RIGHT_DUPLICATE },
-                       { "transfer", NX_RIGHT_TRANSFER },
-                       { "map", NX_RIGHT_MAP },
-                       { "execute", NX_RIGHT_EXECUTE },
-                       { "signal", NX_RIGHT_SIGNAL },
-                       { "wait", NX_RIGHT_WAIT },
-                       { "manage", NX_RIGHT_MANAGE },
-                       { "dma", NX_RIGHT_DMA },
-                       { "seal", NX_RIGHT_SEAL },
-                       { "inspect", NX_RIGHT_INSPECT } };
         m->op = NX_FILTER_HAS_RIGHTS;
         for (size_t at = 0; at < v->len;) {
             size_t end = at;
@@ -316,9 +321,9 @@ static bool condition(parser_t *ps, uint32_t *i, nx_filter_rule_t *r)
                 end++;
             token_t one = { v->s + at, end - at, v->column + (uint32_t)at };
             bool known = false;
-            for (size_t k = 0; k < sizeof rights / sizeof rights[0] && !known; k++)
-                if (is(&one, rights[k].word)) {
-                    m->a |= rights[k].right;
+            for (size_t k = 0; k < sizeof right_words / sizeof right_words[0] && !known; k++)
+                if (is(&one, right_words[k].word)) {
+                    m->a |= right_words[k].right;
                     known = true;
                 }
             if (!known)
@@ -431,13 +436,12 @@ static bool line(parser_t *ps)
         return true;
     }
     if (is(t, "mode")) {
-        static const char *const modes[NX_FILTER_MODE_COUNT] = { "enforce", "report", "learn" };
         if (ps->have_mode)
             return fail(ps, t->column, "a second 'mode' line");
         if (!need(ps, 1, "enforce, report or learn") || !expect_end(ps, 2))
             return false;
         for (uint8_t m = 0; m < NX_FILTER_MODE_COUNT; m++)
-            if (is(&ps->tok[1], modes[m])) {
+            if (is(&ps->tok[1], mode_words[m])) {
                 h->mode = m;
                 ps->have_mode = true;
                 return true;
@@ -514,8 +518,6 @@ static bool holds(const nx_filter_matcher_t *m, const uint64_t a[6], bool handle
 int32_t nx_profile_explain(const nx_profile_t *p, uint32_t nr, const uint64_t a[6],
                            bool handles_hold, char *why, size_t why_size)
 {
-    static const char *const kinds[NX_FILTER_ACTION_COUNT] = { "allow", "deny", "log", "rate",
-                                                               "kill" };
     for (uint32_t i = 0; i < p->header.rule_count; i++) {
         const nx_filter_rule_t *r = &p->rules[i];
         if (r->syscall != nr)
@@ -525,10 +527,162 @@ int32_t nx_profile_explain(const nx_profile_t *p, uint32_t nr, const uint64_t a[
             all = holds(&r->matchers[m], a, handles_hold);
         if (all) {
             snprintf(why, why_size, "line %u (rule %u): %s", p->rule_lines[i], i,
-                     kinds[r->action.kind]);
+                     kind_words[r->action.kind]);
             return (int32_t)i;
         }
     }
-    snprintf(why, why_size, "no rule holds: the default, %s", kinds[p->header.default_action.kind]);
+    snprintf(why, why_size, "no rule holds: the default, %s",
+             kind_words[p->header.default_action.kind]);
     return -1;
+}
+
+nx_status_t nx_profile_from_blob(const void *blob, size_t len, nx_profile_t *out, char *why,
+                                 size_t why_size)
+{
+    const unsigned char *b = blob;
+    memset(out, 0, sizeof *out);
+    nx_filter_header_t *h = &out->header;
+    if (len < sizeof *h) {
+        snprintf(why, why_size, "%zu bytes: shorter than a filter blob's header (%zu)", len,
+                 sizeof *h);
+        return NX_ERR_MALFORMED;
+    }
+    memcpy(h, b, sizeof *h);
+    if (h->magic != NX_FILTER_MAGIC) {
+        snprintf(why, why_size, "not a filter blob (magic %08x, not %08x)", h->magic,
+                 NX_FILTER_MAGIC);
+        return NX_ERR_MALFORMED;
+    }
+    if (h->version != NX_FILTER_VERSION) {
+        snprintf(why, why_size, "blob version %u: this tool reads version %u", h->version,
+                 NX_FILTER_VERSION);
+        return NX_ERR_VERSION_MISMATCH;
+    }
+    if (h->rule_count > NX_FILTER_MAX_RULES || h->bucket_count > NX_FILTER_MAX_BUCKETS) {
+        snprintf(why, why_size, "%u rules and %u buckets: at most %u and %u", h->rule_count,
+                 h->bucket_count, NX_FILTER_MAX_RULES, NX_FILTER_MAX_BUCKETS);
+        return NX_ERR_OUT_OF_RANGE;
+    }
+    size_t want =
+        sizeof *h + h->bucket_count * sizeof out->buckets[0] + h->rule_count * sizeof out->rules[0];
+    if (len != want) {
+        snprintf(why, why_size, "%zu bytes where its header counts %zu", len, want);
+        return NX_ERR_MALFORMED;
+    }
+    memcpy(out->buckets, b + sizeof *h, h->bucket_count * sizeof out->buckets[0]);
+    memcpy(out->rules, b + sizeof *h + h->bucket_count * sizeof out->buckets[0],
+           h->rule_count * sizeof out->rules[0]);
+    for (uint32_t i = 0; i < h->bucket_count; i++)
+        snprintf(out->bucket_names[i], sizeof out->bucket_names[i], "b%u", i);
+    return NX_OK;
+}
+
+/* Appending to the text being written; `full` once something did not fit. */
+typedef struct writer {
+    char *out;
+    size_t cap, len;
+    bool full;
+} writer_t;
+
+static void put(writer_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(writer_t *w, const char *fmt, ...)
+{
+    if (w->full)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->out + w->len, w->cap - w->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= w->cap - w->len)
+        w->full = true;
+    else
+        w->len += (size_t)n;
+}
+
+/* A word of a table, or one the parser refuses ("?N"). */
+static void put_word(writer_t *w, const char *const *words, uint32_t count, uint32_t i)
+{
+    if (i < count && words[i] != NULL)
+        put(w, "%s", words[i]);
+    else
+        put(w, "?%u", i);
+}
+
+static void put_status(writer_t *w, int32_t st)
+{
+    put(w, " %s", nx_status_name((nx_status_t)st));
+}
+
+static void put_matcher(writer_t *w, const nx_filter_matcher_t *m)
+{
+    put(w, "a%u ", m->arg);
+    for (size_t k = 0; k < sizeof op_words / sizeof op_words[0]; k++)
+        if (m->op == op_words[k].op) {
+            /* Masks, and values too big to be counts, read better in hex. */
+            bool hex =
+                m->op == NX_FILTER_MASK_ALL || m->op == NX_FILTER_MASK_NONE || m->a > 0xffffu;
+            put(w, hex ? "%s 0x%llx" : "%s %llu", op_words[k].word, (unsigned long long)m->a);
+            return;
+        }
+    if (m->op == NX_FILTER_IN_RANGE) {
+        put(w, "in %llu..%llu", (unsigned long long)m->a, (unsigned long long)m->b);
+    } else if (m->op == NX_FILTER_TYPE_IS) {
+        put(w, "type ");
+        put_word(w, type_words, NX_OBJ_TYPE_COUNT, m->a < NX_OBJ_TYPE_COUNT ? (uint32_t)m->a : 0u);
+    } else if (m->op == NX_FILTER_HAS_RIGHTS) {
+        put(w, "rights ");
+        const char *sep = "";
+        uint64_t left = m->a;
+        for (size_t k = 0; k < sizeof right_words / sizeof right_words[0]; k++)
+            if ((m->a & right_words[k].right) != 0u) {
+                put(w, "%s%s", sep, right_words[k].word);
+                left &= ~(uint64_t)right_words[k].right;
+                sep = ",";
+            }
+        if (left != 0u || m->a == 0u)
+            put(w, "%s?0x%llx", sep, (unsigned long long)left);
+    } else {
+        put(w, "?op%u %llu", m->op, (unsigned long long)m->a);
+    }
+}
+
+size_t nx_profile_write(const nx_profile_t *p, const char *comment, char *out, size_t cap)
+{
+    writer_t w = { out, cap, 0, cap == 0u };
+    const nx_filter_header_t *h = &p->header;
+    put(&w, "nexus-sysfilter %u\n", NX_FILTER_VERSION);
+    for (const char *c = comment; c != NULL && *c != '\0';) {
+        const char *nl = strchr(c, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - c) : strlen(c);
+        put(&w, "# %.*s\n", (int)n, c);
+        c += n + (nl != NULL ? 1u : 0u);
+    }
+    put(&w, "mode ");
+    put_word(&w, mode_words, NX_FILTER_MODE_COUNT, h->mode);
+    put(&w, "\ndefault ");
+    put_word(&w, kind_words, NX_FILTER_ACTION_COUNT, h->default_action.kind);
+    if (h->default_action.kind == NX_FILTER_RATE)
+        put(&w, " b%u", h->default_action.bucket);
+    if (h->default_action.kind == NX_FILTER_DENY)
+        put_status(&w, h->default_action.status);
+    put(&w, "\n");
+    for (uint32_t i = 0; i < h->bucket_count; i++)
+        put(&w, "bucket b%u capacity %llu refill %llu every %lluns\n", i,
+            (unsigned long long)p->buckets[i].capacity, (unsigned long long)p->buckets[i].refill,
+            (unsigned long long)p->buckets[i].interval_ns);
+    for (uint32_t i = 0; i < h->rule_count; i++) {
+        const nx_filter_rule_t *r = &p->rules[i];
+        put_word(&w, kind_words, NX_FILTER_ACTION_COUNT, r->action.kind);
+        if (r->action.kind == NX_FILTER_RATE)
+            put(&w, " b%u", r->action.bucket);
+        put(&w, " %s", nx_syscall_name(r->syscall));
+        if (r->action.kind == NX_FILTER_DENY)
+            put_status(&w, r->action.status);
+        for (uint32_t m = 0; m < r->matcher_count && m < NX_FILTER_MAX_MATCHERS; m++) {
+            put(&w, m == 0u ? " if " : " and ");
+            put_matcher(&w, &r->matchers[m]);
+        }
+        put(&w, "\n");
+    }
+    return w.full ? 0u : w.len;
 }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/status.h"
 #include "nexus/sysfilter.h"
 
 /* A profile as the text gave it: what the blob packs. Bucket names are
@@ -52,6 +53,21 @@ size_t nx_profile_pack(const nx_profile_t *p, void *out);
  * `handles_hold` says what to assume of them. */
 int32_t nx_profile_explain(const nx_profile_t *p, uint32_t nr, const uint64_t a[6],
                            bool handles_hold, char *why, size_t why_size);
+
+/* A blob (the kernel's format, nexus/sysfilter.h) read back into a
+ * profile, its structure checked: NX_OK; NX_ERR_MALFORMED (not a blob, a
+ * length that is not its parts'), NX_ERR_VERSION_MISMATCH, or
+ * NX_ERR_OUT_OF_RANGE (counts past the bounds), with why. Its fields are
+ * checked by writing it as text and parsing that back (learn-export). */
+nx_status_t nx_profile_from_blob(const void *blob, size_t len, nx_profile_t *out, char *why,
+                                 size_t why_size);
+
+/* Profile p as text into out (cap bytes, NUL-terminated), `comment`
+ * (or NULL) first as # lines: its length, or 0 when it does not fit.
+ * Buckets are named b0, b1, ...; a field outside its domain is written so
+ * that parsing fails on it, and anything else parses back to the same
+ * blob. */
+size_t nx_profile_write(const nx_profile_t *p, const char *comment, char *out, size_t cap);
 
 /* The number of a system call named like the kernel names it
  * ("channel_write"), or -1. */

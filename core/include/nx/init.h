@@ -26,6 +26,14 @@ typedef struct nx_init_wiring {
      * service instead: the program whose task it manages first
      * (NX_START_MANAGED_TASK(0)), which need not name it back. */
     const char *peer;
+    /* Runs under a learning filter from its start; when it exits, init
+     * hands what it learned to the port (nx_port_program_learned). */
+    bool learn;
+    /* A profile (a filter blob, nexus/sysfilter.h) init attaches to its
+     * task before it starts, checked as task_filter_attach checks one; a
+     * refused one fails the run. NULL: none. */
+    const void *filter;
+    size_t filter_len;
 } nx_init_wiring_t;
 
 /* What passing means for a program: its first thread's exit code, or that

@@ -320,6 +320,18 @@ typedef struct nx_port_program {
 struct nx_boot_program;
 uint32_t nx_port_boot_programs(struct nx_boot_program *out, uint32_t max);
 
+/* Program `index` of that list ran to learn (its wiring's `learn`) and
+ * has exited: the enforcing profile its learning filter made (`len`
+ * bytes, nexus/sysfilter.h) and what the kernel says of it. The port may
+ * keep a copy (the simulator does, for nexus-sysfilter learn-export) or
+ * drop it (rv64: init has said the figures on the console; a policy
+ * program reads a live task's with task_filter_learned). Called by init,
+ * once per learning program; blob and info are init's, valid for the
+ * call. */
+struct nx_filter_learned_info;
+void nx_port_program_learned(uint32_t index, const void *blob, size_t len,
+                             const struct nx_filter_learned_info *info);
+
 /* --- Trace ----------------------------------------------------------------- */
 
 /* Record one kernel event (nx/trace.h); the simulator keeps and digests

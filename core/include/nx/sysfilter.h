@@ -183,8 +183,8 @@ typedef struct nx_filter_verdict {
  * NX_ERR_BAD_ADDRESS (not the caller's memory), NX_ERR_MALFORMED (a field
  * out of its domain, a length that is not the blob's), NX_ERR_VERSION_MISMATCH,
  * NX_ERR_OUT_OF_RANGE (more rules, matchers or buckets than the bounds),
- * NX_ERR_NOT_SUPPORTED (learn mode: not yet), NX_ERR_NO_RESOURCES
- * (NX_MAX_FILTER_PROFILES alive). `reason` gets the audit reason.
+ * NX_ERR_NO_RESOURCES (NX_MAX_FILTER_PROFILES alive, or a learning
+ * profile with NX_MAX_FILTER_LEARNERS learning). `reason` gets the audit reason.
  */
 nx_status_t nx_filter_build(uintptr_t blob, uint64_t len, nx_filter_t **out,
                             nx_audit_reason_t *reason);
@@ -195,6 +195,29 @@ nx_status_t nx_filter_build_kernel(const void *blob, size_t len, nx_filter_t **o
 
 void nx_filter_ref(nx_filter_t *f);
 void nx_filter_unref(nx_filter_t *f);
+
+/* The most a learned profile takes: its header and a rule per call. */
+#define NX_FILTER_LEARNED_MAX_BYTES                                                                \
+    (sizeof(nx_filter_header_t) + NX_SYS_COUNT * sizeof(nx_filter_rule_t))
+
+/* Push a filter built from a blob in kernel memory onto t's stack (init,
+ * for a program its manifest gives a profile): NX_OK, a status of
+ * nx_filter_build_kernel's, or NX_ERR_TASK_DEAD / NX_ERR_NO_RESOURCES (t's
+ * stack full). Nothing pushed on a refusal. */
+nx_status_t nx_filter_attach_kernel(struct nx_task *t, const void *blob, size_t len);
+
+/* Start t learning: a learning filter (allow all, record) pushed on its
+ * stack; init does it for a program the port marks (nx_init_wiring_t).
+ * NX_ERR_NO_RESOURCES: NX_MAX_FILTER_LEARNERS learning, or t's stack or
+ * the filter pool full; NX_ERR_TASK_DEAD. */
+nx_status_t nx_filter_learn_begin(struct nx_task *t);
+
+/* What t's top learning filter saw, as an enforcing profile (deny by
+ * default, a rule per call seen; docs/sysfilter.md) into out
+ * (NX_FILTER_LEARNED_MAX_BYTES of room): NX_OK with *len and *info, or
+ * NX_ERR_NOT_FOUND (t has no learning filter). */
+nx_status_t nx_filter_learned(struct nx_task *t, unsigned char *out, size_t *len,
+                              nx_filter_learned_info_t *info);
 
 /* Bucket b of f. A bucket counts the calls the filter let through, those
  * the call itself then refuses too (a rate limit on attempts: a service

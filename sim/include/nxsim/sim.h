@@ -25,6 +25,7 @@
 #include "nexus/trace.h"
 #include "nx/port.h"
 #include "nx/sched.h"
+#include "nx/sysfilter.h"
 #include "nx/timer.h"
 
 #define NX_SIM_MAX_HARTS       64u            /* hardware harts the sim models */
@@ -43,10 +44,13 @@
  * (nxsim/program.h), found by name. */
 typedef struct nx_sim_program_spec {
     const char *name;
-    uintptr_t arg;       /* its first thread's argument */
-    nx_qos_t qos;        /* its first thread's class */
-    uint32_t affinity;   /* its first thread's harts; 0: all */
-    bool policy;         /* the policy service (nexus/start.h) */
+    uintptr_t arg;      /* its first thread's argument */
+    nx_qos_t qos;       /* its first thread's class */
+    uint32_t affinity;  /* its first thread's harts; 0: all */
+    bool policy;        /* the policy service (nexus/start.h) */
+    bool learn;         /* runs under a learning filter (result.learned); one a run */
+    const void *filter; /* a profile init attaches before it starts (a blob), or NULL */
+    size_t filter_len;
     const char *peer;    /* shares NX_START_PEER_CHANNEL with this program */
     int32_t expect_exit; /* the exit code that means it passed (default 0) */
 } nx_sim_program_spec_t;
@@ -179,6 +183,13 @@ typedef struct nx_sim_result {
     char console[NX_SIM_CONSOLE_BYTES]; /* NUL-terminated; console_dropped says if cut */
     size_t console_len;
     size_t console_dropped;
+    /* What the program started to learn (its spec's `learn`) learned, when
+     * it exited (nexus-sysfilter learn-export): its index (-1: none did),
+     * the enforcing profile (nx_filter_learned) and what it says of it. */
+    int32_t learned_program;
+    size_t learned_len;
+    nx_filter_learned_info_t learned_info;
+    unsigned char learned[NX_FILTER_LEARNED_MAX_BYTES];
 } nx_sim_result_t;
 
 /* The defaults: 4 harts, seed 0, 128 MiB, boot on hart 0, 60 s limit, echo off. */
