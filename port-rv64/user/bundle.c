@@ -32,6 +32,7 @@
 #include "bundle.def"
 NX_RV64_BUNDLE(NX_BUNDLE)
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0, NULL)
+NX_BUNDLE(bench_filter, NX_QOS_PERFBURST, 0, NULL)
 NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0, NULL)
 NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0, NULL)
 NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0, NULL)
@@ -45,9 +46,9 @@ static const struct {
     int32_t expect_exit;
     bool expect_refused;
     const char *peer;
-    bool bench;  /* runs only with nexus.bench, and then alone: bench_syscall
-                    (Interactive) first, bench_yield (Normal) after it,
-                    bench_ipc (Idle) last */
+    bool bench;  /* runs only with nexus.bench, and then alone: bench_filter
+                    (PerfBurst) first, bench_syscall (Interactive), bench_yield
+                    (Normal) after them, bench_ipc (Idle) last */
     bool policy; /* a policy service; `peer`: the task it manages first */
 } bundle[] = {
 #define NX_BUNDLE(name, qos, expect, peer)                                                         \
@@ -60,6 +61,8 @@ static const struct {
 #undef NX_BUNDLE_POLICY
         { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, NULL,
           false, false },
+    { "bench_filter", nx_image_bench_filter, nx_image_bench_filter_end, NX_QOS_PERFBURST, 0,
+      false, NULL, true, false },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
       false, NULL, true, false },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false, NULL,

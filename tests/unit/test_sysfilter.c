@@ -24,6 +24,7 @@
 #include "nx/task.h"
 #include "nx/thread.h"
 #include "nexus/syscall.h"
+#include "nexus/syscall_args.h"
 #include "nxsim/harness.h"
 #include "nxsim/program.h"
 #include "sysfilter_blob.h"
@@ -985,6 +986,26 @@ static void a_learned_profile_enforces_the_workload(void **state)
     assert_true(learned_info.calls >= 2u * 8u + 5u + 1u);
 }
 
+/* Every call says what each of its six arguments is (the learner reads
+ * it), in the letters nexus/syscall_args.h defines; a number past the
+ * table is all values. */
+static void every_call_says_what_its_arguments_are(void **state)
+{
+    (void)state;
+    uint32_t handles = 0;
+    for (uint32_t nr = 0; nr <= NX_SYS_COUNT; nr++) {
+        const char *k = nx_syscall_args(nr);
+        assert_int_equal(strlen(k), 6);
+        for (uint32_t i = 0; i < 6u; i++)
+            if (strchr("vhati-", k[i]) == NULL)
+                fail_msg("call %u argument %u: '%c'", nr, i, k[i]);
+        handles += k[0] == NX_ARG_HANDLE ? 1u : 0u;
+    }
+    assert_string_equal(nx_syscall_args(NX_SYS_COUNT), "vvvvvv");
+    assert_string_equal(nx_syscall_args(NX_SYS_CHANNEL_WRITE), "havavi");
+    assert_int_equal(handles, 20); /* the calls whose first argument is a handle */
+}
+
 /* The matcher rule `r` of the blob has on argument `arg`, or NULL. */
 static const nx_filter_matcher_t *test_on(const nx_filter_rule_t *r, uint32_t arg)
 {
@@ -1159,6 +1180,7 @@ int main(void)
         cmocka_unit_test(a_kill_rule_ends_the_task),
         cmocka_unit_test(a_learned_profile_enforces_the_workload),
         cmocka_unit_test(init_learns_a_program_and_its_profile_enforces),
+        cmocka_unit_test(every_call_says_what_its_arguments_are),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
