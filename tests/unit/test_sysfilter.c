@@ -28,6 +28,7 @@
 #include "nxsim/harness.h"
 #include "nxsim/program.h"
 #include "sysfilter_blob.h"
+#include "workload.h"
 
 #define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
 
@@ -916,26 +917,6 @@ static nx_filter_learned_info_t learned_info;
 static uint32_t workload_refused, extra_status_ok;
 static nx_status_t extra_status;
 
-/* A service's work: its clock, a channel it makes and uses, an event, a
- * sleep. Handles differ every run; its buffers and sizes do not. */
-static uint32_t workload(void)
-{
-    uint32_t refused = 0;
-    char msg[8] = { 'w', 'o', 'r', 'k', 'l', 'o', 'a', 'd' }, got[8];
-    nx_msg_info_t info;
-    nx_channel_handle_t a, b;
-    nx_event_handle_t ev;
-    refused += nx_time_now() == 0u;
-    refused += nx_channel_create(&a, &b) != NX_OK;
-    refused += nx_channel_write(a, msg, sizeof msg, NULL, 0, 0) != NX_OK;
-    refused += nx_channel_read(b, got, sizeof got, NULL, 0, &info) != NX_OK;
-    refused += nx_event_create(&ev) != NX_OK;
-    refused += nx_handle_close(ev) != NX_OK;
-    refused += nx_handle_close(a) != NX_OK;
-    refused += nx_handle_close(b) != NX_OK;
-    return refused;
-}
-
 NX_SIM_PROGRAM(filter_learns)
 {
     (void)arg;
@@ -946,7 +927,7 @@ NX_SIM_PROGRAM(filter_learns)
     learn_status[0] = nx_task_filter_attach(NX_START_SELF_TASK, blob, n, 0);
     /* Learning: the workload twice (two sets of handles), and sleeps
      * with five slacks (more values than a learner keeps: overflowed). */
-    workload_refused = workload() + workload();
+    workload_refused = nx_workload_round() + nx_workload_round();
     uint64_t now = nx_time_now();
     for (uint32_t i = 1; i <= 5u; i++)
         (void)nx_sleep_until(now + i * 1000u, i);
@@ -957,7 +938,7 @@ NX_SIM_PROGRAM(filter_learns)
     /* Enforcing what was learned: the workload again passes; an extra
      * call (a VMO) is denied. */
     learn_status[3] = nx_task_filter_attach(NX_START_SELF_TASK, blob, info.blob_bytes, 0);
-    workload_refused += workload();
+    workload_refused += nx_workload_round();
     nx_vmo_handle_t v;
     extra_status = nx_vmo_create(4096, &v);
     extra_status_ok = 1;
@@ -978,12 +959,13 @@ static void a_learned_profile_enforces_the_workload(void **state)
     assert_int_equal(workload_refused, 0);
     assert_int_equal(extra_status_ok, 1);
     ASSERT_ST(extra_status, NX_ERR_DENIED_BY_FILTER);
-    /* time_now, channel_create/write/read, event_create, handle_close,
-     * thread_sleep_until, task_filter_learned: one rule each. */
-    assert_int_equal(learned_info.syscalls, 8);
-    assert_int_equal(learned_info.overflowed, 1); /* the five slacks */
+    /* time_now, channel_create/write/read, event_create, object_signal,
+     * handle_close, thread_sleep_until, task_filter_learned: a rule each. */
+    assert_int_equal(learned_info.syscalls, 9);
+    assert_int_equal(learned_info.overflowed, 1); /* six slacks: 0, then 1..5 */
     assert_int_equal(learned_info.unknown, 0);
-    assert_true(learned_info.calls >= 2u * 8u + 5u + 1u);
+    /* two rounds, the clock, five sleeps, both task_filter_learned */
+    assert_int_equal(learned_info.calls, 2u * 11u + 1u + 5u + 2u);
 }
 
 /* Every call says what each of its six arguments is (the learner reads
