@@ -355,7 +355,7 @@ static nx_status_t check_config(const nx_sim_config_t *cfg)
         if (cfg->programs[i].name == NULL || nx_sim_program_find(cfg->programs[i].name) == NULL)
             why = "a program is not registered (NX_SIM_PROGRAM); check its name";
     uint32_t learners = 0;
-    for (uint32_t i = 0; i < cfg->program_count; i++)
+    for (uint32_t i = 0; why == NULL && i < cfg->program_count; i++) /* a count checked above */
         learners += cfg->programs[i].learn ? 1u : 0u;
     if (why == NULL && learners > 1u)
         why = "more than one program learns (a run keeps one learned profile)";

@@ -61,8 +61,8 @@ static const struct {
 #undef NX_BUNDLE_POLICY
         { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, NULL,
           false, false },
-    { "bench_filter", nx_image_bench_filter, nx_image_bench_filter_end, NX_QOS_PERFBURST, 0,
-      false, NULL, true, false },
+    { "bench_filter", nx_image_bench_filter, nx_image_bench_filter_end, NX_QOS_PERFBURST, 0, false,
+      NULL, true, false },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
       false, NULL, true, false },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false, NULL,
