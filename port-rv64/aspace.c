@@ -408,6 +408,30 @@ static inline rv_pte_t active_leaf(rv_hart_local_t *l, uint64_t root, uint64_t p
     return e;
 }
 
+nx_status_t nx_port_aspace_map_device(nx_port_aspace_t *as, uintptr_t va, size_t size,
+                                      uint32_t prot, uint64_t phys)
+{
+    uint64_t root = root_of(as);
+    if (phys % PAGE != 0u || (prot & NX_PROT_EXEC) != 0u ||
+        (phys < rv_frames_top && phys + size > rv_frames_base))
+        return NX_ERR_INVALID_ARGS; /* never RAM the kernel hands out */
+    uint64_t tables = 0;
+    nx_status_t st = check_map(root, va, size, prot, &tables);
+    if (st != NX_OK)
+        return st;
+    if (!rv_frames_reserve((size_t)tables))
+        return NX_ERR_NO_RESOURCES;
+    /* Sv39 without Svpbmt has no memory type bits: the PMAs make these
+     * pages device memory (I/O, strongly ordered) on QEMU virt. */
+    rv_pte_t leaf = leaf_bits(prot) | RV_PTE_SHARED;
+    for (size_t i = 0; i < size / PAGE; i++) {
+        rv_pte_t *slot = rv_vm_slot(root, (uint64_t)va + i * PAGE, rv_frame_alloc_reserved);
+        rv_pte_publish(slot, rv_pte_make(phys + i * PAGE, leaf));
+    }
+    fence_if_active(root);
+    return NX_OK;
+}
+
 /*
  * Is every page of [user, user + len) mapped in this hart's active space
  * with V, U and `need`, and without `forbid`? A software walk, so a bad
@@ -424,6 +448,9 @@ static bool user_range_ok(uintptr_t user, size_t len, rv_pte_t need, rv_pte_t fo
         rv_pte_t e = active_leaf(l, root, p);
         if ((e & need) != need || (e & forbid) != 0u)
             return false;
+        uint64_t pa = rv_pte_pa(e);
+        if (pa < rv_frames_base || pa >= rv_frames_top)
+            return false; /* a device's registers: a read may change the device */
     }
     return true;
 }

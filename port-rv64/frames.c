@@ -28,6 +28,8 @@ typedef struct hole {
     uint64_t lo, hi; /* page aligned, inside [base, top) */
 } hole_t;
 
+uint64_t rv_frames_base, rv_frames_top;
+
 static struct {
     nx_spinlock_t lock; /* guards everything below after init */
     uint64_t base, top; /* managed range */
@@ -112,6 +114,8 @@ nx_status_t rv_frames_init(const nx_boot_info_t *bi, uintptr_t kernel_start, uin
     frames.top = page_down(ram->base + ram->size);
     if (frames.base >= frames.top)
         return NX_ERR_NOT_SUPPORTED;
+    rv_frames_base = frames.base;
+    rv_frames_top = frames.top;
 
     frames.hole_count = 0;
     add_hole(dtb, (uint64_t)dtb + bi->dtb_size);

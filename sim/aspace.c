@@ -12,6 +12,13 @@
  * other hart with the space active (there is no simulated TLB to flush:
  * lookups always walk the list, so nothing stale can be used).
  *
+ * A device's registers map as a device mapping (nx_port_aspace_map_device):
+ * no memory behind it, only the physical window; a program reaches it
+ * with nx_sim_mmio_read/write, which hand each access to the device
+ * models (devices.c). No copy of the kernel's ever touches one: reading a
+ * register may change the device (a byte leaves the UART's receive
+ * FIFO), so a system call naming a device mapping is NX_ERR_BAD_ADDRESS.
+ *
  * Simulated programs are host functions: their stack is their thread's
  * fiber and their pointers are host pointers. So a copy accepts, besides
  * mapped user addresses, a range that lies wholly inside the calling
@@ -34,8 +41,9 @@ typedef struct sim_mapping {
     uintptr_t va;
     size_t size;
     uint32_t prot;
-    unsigned char *mem;
-    bool shared; /* a VMO's pages: not ours to free */
+    unsigned char *mem; /* NULL for a device */
+    bool shared;        /* a VMO's pages or a device: not ours to free */
+    uint64_t phys;      /* a device's window: its first page's physical address */
 } sim_mapping_t;
 
 struct sim_aspace {
@@ -149,7 +157,7 @@ nx_status_t nx_port_aspace_map(nx_port_aspace_t *as, uintptr_t va, size_t size, 
         return NX_ERR_NO_RESOURCES;
     if (init_len > 0u)
         memcpy(mem, init, init_len);
-    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, false };
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, false, 0 };
     m->user_bytes += size;
     return NX_OK;
 }
@@ -164,7 +172,20 @@ nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t 
     nx_status_t st = map_check(a, va, size, prot);
     if (st != NX_OK)
         return st;
-    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, true };
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, mem, true, 0 };
+    return NX_OK;
+}
+
+nx_status_t nx_port_aspace_map_device(nx_port_aspace_t *as, uintptr_t va, size_t size,
+                                      uint32_t prot, uint64_t phys)
+{
+    sim_aspace_t *a = aspace_of(as);
+    if (phys % NX_PAGE_SIZE != 0u || (prot & NX_PROT_EXEC) != 0u)
+        return NX_ERR_INVALID_ARGS;
+    nx_status_t st = map_check(a, va, size, prot);
+    if (st != NX_OK)
+        return st;
+    a->map[a->count++] = (sim_mapping_t){ va, size, prot, NULL, true, phys };
     return NX_OK;
 }
 
@@ -188,7 +209,7 @@ bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len)
 {
     for (const sim_aspace_t *a = m->aspaces; a != NULL; a = a->next)
         for (uint32_t i = 0; i < a->count; i++)
-            if (a->map[i].shared && a->map[i].mem < mem + len &&
+            if (a->map[i].mem != NULL && a->map[i].shared && a->map[i].mem < mem + len &&
                 mem < a->map[i].mem + a->map[i].size)
                 return true;
     return false;
@@ -244,7 +265,7 @@ static inline __attribute__((always_inline)) nx_status_t check_range(sim_machine
     uint32_t need = write ? NX_PROT_WRITE : NX_PROT_READ;
     for (uintptr_t p = u; p < u + len;) {
         sim_mapping_t *map = mapping_at(a, p);
-        if (map == NULL || (map->prot & need) == 0u)
+        if (map == NULL || (map->prot & need) == 0u || map->mem == NULL) /* NULL: a device */
             return NX_ERR_BAD_ADDRESS;
         uintptr_t end = map->va + map->size < u + len ? map->va + map->size : u + len;
         const unsigned char *mem = map->mem + (p - map->va);
@@ -356,4 +377,16 @@ nx_status_t nx_port_copy_from_user(void *dst, uintptr_t user, size_t len)
 nx_status_t nx_port_copy_to_user(uintptr_t user, const void *src, size_t len)
 {
     return user_copy((void *)(uintptr_t)src, user, len, true);
+}
+
+bool nx_sim_device_address(sim_machine_t *m, uintptr_t va, uint32_t width, bool write,
+                           uint64_t *phys)
+{
+    sim_mapping_t *map = mapping_at(nx_sim_self(m)->aspace, va);
+    if (map == NULL || map->mem != NULL ||
+        (width != 1u && width != 2u && width != 4u && width != 8u) || va % width != 0u ||
+        (map->prot & (write ? NX_PROT_WRITE : NX_PROT_READ)) == 0u)
+        return false;
+    *phys = map->phys + (va - map->va);
+    return true;
 }

@@ -10,19 +10,10 @@
 #include <string.h>
 
 #include "nxsim/sim.h"
+#include "virt.h"
 
-#define VIRT_UART_BASE     0x10000000ull
-#define VIRT_UART_IRQ      10u
-#define VIRT_UART_CLOCK_HZ 3686400u
-#define VIRT_TEST_BASE     0x100000ull
-#define VIRT_PLIC_BASE     0xc000000ull
-#define VIRT_PLIC_SIZE     0x600000ull
-#define VIRT_PLIC_NDEV     96u
-#define VIRT_VIRTIO_BASE   0x10001000ull
-#define VIRT_VIRTIO_COUNT  8u
-#define VIRT_DRAM_BASE     0x80000000ull
-#define RISCV_IRQ_M_EXT    11u
-#define RISCV_IRQ_S_EXT    9u
+#define RISCV_IRQ_M_EXT 11u
+#define RISCV_IRQ_S_EXT 9u
 
 #define PHANDLE_PLIC 1u
 #define PHANDLE_TEST 2u
@@ -93,7 +84,7 @@ static int soc(void *fdt, uint32_t harts)
     TRY(fdt_property_u32(fdt, "interrupts", VIRT_UART_IRQ));
     TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_PLIC));
     TRY(fdt_property_u32(fdt, "clock-frequency", VIRT_UART_CLOCK_HZ));
-    TRY(reg2(fdt, VIRT_UART_BASE, 0x100));
+    TRY(reg2(fdt, VIRT_UART_BASE, VIRT_UART_SIZE));
     TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
     TRY(fdt_end_node(fdt));
 
@@ -105,11 +96,11 @@ static int soc(void *fdt, uint32_t harts)
 
     /* QEMU lists the virtio slots from the highest address down. */
     for (uint32_t i = VIRT_VIRTIO_COUNT; i-- > 0u;) {
-        uint64_t base = VIRT_VIRTIO_BASE + 0x1000ull * i;
+        uint64_t base = VIRT_VIRTIO_BASE + VIRT_VIRTIO_SIZE * i;
         TRY(begin_at(fdt, "virtio_mmio", base));
-        TRY(fdt_property_u32(fdt, "interrupts", 1u + i));
+        TRY(fdt_property_u32(fdt, "interrupts", VIRT_VIRTIO_IRQ(i)));
         TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_PLIC));
-        TRY(reg2(fdt, base, 0x1000));
+        TRY(reg2(fdt, base, VIRT_VIRTIO_SIZE));
         TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
         TRY(fdt_end_node(fdt));
     }

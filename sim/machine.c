@@ -335,7 +335,7 @@ static nx_status_t check_config(const nx_sim_config_t *cfg)
     else if (cfg->time_limit_ns == 0u)
         why = "the time limit must be above 0";
     else if (cfg->program_count > NX_MAX_BOOT_PROGRAMS)
-        why = "at most 16 programs (NX_MAX_BOOT_PROGRAMS)";
+        why = "more programs than NX_MAX_BOOT_PROGRAMS (48)";
     else if (cfg->injection_count > NX_SIM_MAX_INJECTIONS)
         why = "at most 256 injections (NX_SIM_MAX_INJECTIONS)";
     for (uint32_t i = 0; why == NULL && i < cfg->injection_count; i++) {

@@ -94,6 +94,11 @@ typedef struct sim_faults {
     uint32_t kills_pending;
 } sim_faults_t;
 
+/* The 16550 model's registers a program can set (devices.c). */
+typedef struct sim_uart {
+    uint8_t ier, lcr, mcr, scr, dll, dlm;
+} sim_uart_t;
+
 typedef struct sim_machine {
     nx_sim_config_t cfg;
     nx_sim_result_t *result;
@@ -110,6 +115,7 @@ typedef struct sim_machine {
     sim_aspace_t *aspaces;   /* every live address space */
     uint64_t user_bytes;     /* mapped in them, and VMO pages */
     struct sim_pages *pages; /* every live allocation of VMO pages */
+    sim_uart_t uart;         /* the 16550's registers (devices.c) */
     sim_faults_t faults;
     bool limit_hit; /* the event stream reached cfg.event_limit */
     /* Times a hart gave way (nx_sim_yield) or took an interrupt: a window
@@ -222,6 +228,17 @@ void nx_sim_pages_free_all(sim_machine_t *m);
 /* The host memory of `pages` from page `first` on, if `count` pages are
  * there (else NULL). */
 unsigned char *nx_sim_pages_span(const nx_port_pages_t *pages, size_t first, size_t count);
+
+/* The physical address a program's `width`-byte access at `va` reaches
+ * through a device mapping of its hart's space that allows it (aligned,
+ * width 1, 2, 4 or 8), or false. */
+bool nx_sim_device_address(sim_machine_t *m, uintptr_t va, uint32_t width, bool write,
+                           uint64_t *phys);
+
+/* A `width`-byte access of the device models at physical `pa` (devices.c):
+ * true and *value (a read) done, or false when no device answers there
+ * that way. */
+bool nx_sim_bus_access(sim_machine_t *m, uint64_t pa, uint32_t width, bool write, uint64_t *value);
 
 /* Does any address space map a byte of [mem, mem + len)? */
 bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len);

@@ -54,6 +54,7 @@ nx_status_t nx_sim_add_program(nx_sim_config_t *cfg, const char *name, uintptr_t
     p->learn = false;
     p->filter = NULL;
     p->filter_len = 0;
+    p->devices = 0;
     p->expect_exit = 0;
     return NX_OK;
 }
@@ -77,7 +78,8 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
                         .peer = spec->peer,
                         .learn = spec->learn,
                         .filter = spec->filter,
-                        .filter_len = spec->filter_len },
+                        .filter_len = spec->filter_len,
+                        .devices = spec->devices },
             .expect = { .exit_code = spec->expect_exit },
         };
     }

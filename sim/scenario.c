@@ -491,6 +491,7 @@ enum {
     SCN_P_PEER,
     SCN_P_POLICY,
     SCN_P_LEARN,
+    SCN_P_DEVICES,
     SCN_P_COUNT
 };
 
@@ -517,7 +518,7 @@ static nx_status_t scn_exit_code(scn_parser_t *p, const scn_tok_t *v, int32_t *o
 static nx_status_t scn_program(scn_parser_t *p)
 {
     static const char usage[] = "usage: program NAME [arg=N] [qos=CLASS] [affinity=MASK] "
-                                "[expect-exit=N] [peer=NAME] [policy] [learn]";
+                                "[expect-exit=N] [peer=NAME] [policy] [learn] [devices=MASK]";
     static const scn_key_t keys[SCN_P_COUNT] = {
         [SCN_P_ARG] = { "arg", 1u, false },
         [SCN_P_QOS] = { "qos", 1u, false },
@@ -526,6 +527,7 @@ static nx_status_t scn_program(scn_parser_t *p)
         [SCN_P_PEER] = { "peer", 1u, false },
         [SCN_P_POLICY] = { "policy", 1u, true },
         [SCN_P_LEARN] = { "learn", 1u, true },
+        [SCN_P_DEVICES] = { "devices", 1u, false },
     };
     static const char *const qos_names[NX_QOS_COUNT] = {
         [NX_QOS_IDLE] = "idle",
@@ -598,6 +600,11 @@ static nx_status_t scn_program(scn_parser_t *p)
             break;
         case SCN_P_LEARN:
             spec->learn = true;
+            break;
+        case SCN_P_DEVICES:
+            st = scn_number(p, val.s, val.len, val.col, "devices (a mask of device numbers)", 0u,
+                            UINT32_MAX, &v);
+            spec->devices = (uint32_t)v;
             break;
         default:
             spec->policy = true;

@@ -149,6 +149,25 @@ __attribute__((noinline)) void nx_sim_user_store(uintptr_t va, const void *src, 
         nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
 }
 
+__attribute__((noinline)) uint64_t nx_sim_mmio_read(uintptr_t va, uint32_t width)
+{
+    sim_machine_t *m = user_machine("nx_sim_mmio_read()");
+    uint64_t pa = 0, value = 0;
+    if (!nx_sim_device_address(m, va, width, false, &pa) ||
+        !nx_sim_bus_access(m, pa, width, false, &value))
+        nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
+    return value;
+}
+
+__attribute__((noinline)) void nx_sim_mmio_write(uintptr_t va, uint32_t width, uint64_t value)
+{
+    sim_machine_t *m = user_machine("nx_sim_mmio_write()");
+    uint64_t pa = 0;
+    if (!nx_sim_device_address(m, va, width, true, &pa) ||
+        !nx_sim_bus_access(m, pa, width, true, &value))
+        nx_sim_user_fault(NX_USER_FAULT_PAGE, va);
+}
+
 /* A simulated thread's function returns into nx_port_enter_user, which
  * exits it: nothing ever comes here. */
 void nx_thread_return(void)

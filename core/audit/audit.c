@@ -194,6 +194,8 @@ const char *nx_audit_op_name(nx_audit_op_t op)
         return "filter";
     case NX_AUDIT_OP_VMO:
         return "vmo";
+    case NX_AUDIT_OP_DEVICE:
+        return "device";
     case NX_AUDIT_OP_COUNT:
         break;
     }

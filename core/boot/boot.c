@@ -12,6 +12,7 @@
 #include "nexus/version.h"
 #include "nx/boot.h"
 #include "nx/core.h"
+#include "nx/device.h"
 #include "nx/init.h"
 #include "nx/kernel.h"
 #include "nx/mem.h"
@@ -210,6 +211,7 @@ _Noreturn void nx_kernel_boot(const void *dtb, size_t dtb_max_bytes, uint64_t bo
     if (st != NX_OK)
         nx_panic("the port cannot run on this machine: %s", nx_status_name(st));
     nx_boot_advance(NX_BOOT_STAGE_BOOTINFO, NX_BOOT_STAGE_MACHINE);
+    nx_device_boot(&boot.info);
     nx_sched_init_hart();
 
     print_banner();

@@ -43,6 +43,30 @@ static inline uint32_t nx_slot_take(nx_handle_table_t *t)
     return s;
 }
 
+/* Take free slot `slot` out of the free list wherever it is (a walk of at
+ * most NX_MAX_HANDLES_PER_TASK links), or false when it is not free. */
+static inline bool nx_slot_take_at(nx_handle_table_t *t, uint32_t slot)
+{
+    uint32_t prev = NX_SLOT_NONE, s = t->free_head;
+    for (uint32_t steps = 0; s != NX_SLOT_NONE && s != slot && steps < NX_MAX_HANDLES_PER_TASK;
+         steps++) {
+        prev = s;
+        s = t->e[s].next_free;
+    }
+    if (s != slot)
+        return false;
+    uint32_t next = t->e[s].next_free;
+    if (prev == NX_SLOT_NONE)
+        t->free_head = (uint16_t)next;
+    else
+        t->e[prev].next_free = (uint16_t)next;
+    if (t->free_tail == s)
+        t->free_tail = (uint16_t)prev;
+    t->e[s].next_free = NX_SLOT_NONE;
+    t->free_count--;
+    return true;
+}
+
 /* Fill a taken slot; returns the new handle value. */
 static inline nx_handle_t nx_slot_fill(nx_handle_table_t *t, uint32_t slot, nx_object_t *obj,
                                        nx_rights_t rights, uint32_t node)

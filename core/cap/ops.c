@@ -9,6 +9,7 @@
  */
 #include "cap_internal.h"
 #include "nx/audit.h"
+#include "nx/panic.h"
 #include "nx/port.h"
 
 nx_status_t nx_cap_refuse(nx_task_t *task, nx_audit_op_t op, nx_handle_t h,
@@ -146,13 +147,15 @@ nx_status_t nx_cap_get(nx_task_t *task, nx_handle_t h, uint32_t type, nx_rights_
     return cap_get_slow(task, h, type, need, op, out);
 }
 
-nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out)
+/* nx_cap_install, at the oldest free slot (NX_SLOT_NONE) or at `at`. */
+static nx_status_t install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, uint32_t at,
+                           nx_handle_t *out)
 {
     nx_status_t st = NX_OK;
     nx_audit_reason_t why = NX_AUDIT_OK;
     nx_cap_lock();
     uint32_t slot = NX_SLOT_NONE, node = NX_NODE_NONE;
-    if (out == NULL) {
+    if (out == NULL || (at != NX_SLOT_NONE && at >= NX_MAX_HANDLES_PER_TASK)) {
         why = NX_AUDIT_BAD_ARGUMENT;
         st = NX_ERR_INVALID_ARGS;
     } else if ((rights & ~NX_RIGHTS_ALL) != 0u) {
@@ -164,12 +167,21 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
     } else if (task->handles.free_count == 0u) {
         why = NX_AUDIT_TABLE_FULL;
         st = NX_ERR_NO_RESOURCES;
+    } else if (at != NX_SLOT_NONE &&
+               (task->handles.e[at].obj != NULL || task->handles.e[at].retired != 0u)) {
+        why = NX_AUDIT_BAD_ARGUMENT;
+        st = NX_ERR_ALREADY_EXISTS;
     } else if ((node = nx_node_new_root()) == NX_NODE_NONE) {
         why = NX_AUDIT_POOL_EXHAUSTED;
         st = NX_ERR_NO_RESOURCES;
     }
     if (st == NX_OK) {
-        slot = nx_slot_take(&task->handles);
+        if (at == NX_SLOT_NONE)
+            slot = nx_slot_take(&task->handles);
+        else if (nx_slot_take_at(&task->handles, at))
+            slot = at;
+        else
+            nx_panic("cap: free slot %u is not on the free list", at);
         nx_object_ref(obj); /* the capability's reference */
         obj->caps++;
         *out = nx_slot_fill(&task->handles, slot, obj, rights, node);
@@ -179,6 +191,17 @@ nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights
     if (st != NX_OK)
         nx_audit(task->id, NX_AUDIT_OP_CREATE, NX_HANDLE_INVALID, why);
     return st;
+}
+
+nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out)
+{
+    return install(task, obj, rights, NX_SLOT_NONE, out);
+}
+
+nx_status_t nx_cap_install_at(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, uint32_t slot,
+                              nx_handle_t *out)
+{
+    return install(task, obj, rights, slot == NX_SLOT_NONE ? NX_MAX_HANDLES_PER_TASK : slot, out);
 }
 
 nx_status_t nx_sys_handle_duplicate(nx_task_t *caller, nx_handle_t h, nx_rights_t rights,

@@ -13,6 +13,7 @@
 #include "nexus/start.h"
 #include "nx/boot.h"
 #include "nx/channel.h"
+#include "nx/device.h"
 #include "nx/elf.h"
 #include "nx/init.h"
 #include "nx/user.h"
@@ -63,6 +64,36 @@ static nx_status_t load(uint32_t i, uintptr_t *entry)
     return st;
 }
 
+/* Program i's devices, at their fixed start handles. A manifest naming a
+ * device the machine lacks, or too many, fails the run. */
+static nx_status_t hand_devices(uint32_t i)
+{
+    uint32_t mask = init.programs[i].wiring.devices, k = 0;
+    if (mask != 0u && init.programs[i].wiring.policy)
+        return NX_ERR_INVALID_ARGS;
+    for (uint32_t d = 0; d < 32u && mask != 0u; d++) {
+        if ((mask & (1u << d)) == 0u)
+            continue;
+        mask &= ~(1u << d);
+        nx_device_t *dev = nx_device_at(d);
+        if (dev == NULL || k == NX_START_MAX_DEVICES) {
+            nx_printk("init: %s names device %u: %s\n", init.programs[i].run.name, d,
+                      dev == NULL ? "the machine has no such device" : "too many devices");
+            return NX_ERR_INVALID_ARGS;
+        }
+        nx_handle_t h;
+        nx_handle_t want = nx_device_to_handle(NX_START_DEVICE(k));
+        nx_status_t st = nx_cap_install_at(init.tasks[i], &dev->obj, NX_DEFAULT_DEVICE_RIGHTS,
+                                           want.v & NX_HANDLE_SLOT_MASK, &h);
+        if (st != NX_OK)
+            return st;
+        if (!nx_handle_eq(h, want))
+            return NX_ERR_BAD_STATE;
+        k++;
+    }
+    return NX_OK;
+}
+
 /* Task, first thread and start handles of program i (not yet runnable).
  * NX_ERR_MALFORMED: its image was refused (said on the console). */
 static nx_status_t prepare(uint32_t i)
@@ -98,6 +129,8 @@ static nx_status_t prepare(uint32_t i)
     }
     if (st == NX_OK && init.programs[i].wiring.learn)
         st = nx_filter_learn_begin(init.tasks[i]);
+    if (st == NX_OK)
+        st = hand_devices(i);
     return st;
 }
 

@@ -4,6 +4,7 @@
 #include "nx/core.h"
 #include "nx/audit.h"
 #include "nx/cap.h"
+#include "nx/device.h"
 #include "nx/channel.h"
 #include "nx/event.h"
 #include "nx/irq.h"
@@ -38,6 +39,7 @@ void nx_core_reset(void)
     nx_event_reset();
     nx_channel_reset();
     nx_vmo_reset();
+    nx_device_reset();
     nx_filter_reset();
     nx_irq_reset();
     nx_timer_reset();

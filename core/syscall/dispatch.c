@@ -13,6 +13,7 @@
 #include "nx/printk.h"
 #include "nx/sched.h"
 #include "nx/syscall.h"
+#include "nx/device.h"
 #include "nx/sysfilter.h"
 #include "nx/task.h"
 #include "nx/timer.h"
@@ -262,6 +263,22 @@ static nx_syscall_ret_t sys_vmo_map(nx_thread_t *self, const uint64_t a[6])
     return ret(nx_sys_vmo_map(self->task, h, a[1], a[2], a[3], a[4]), 0);
 }
 
+static nx_syscall_ret_t sys_device_info(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_device_info(self->task, h, (uintptr_t)a[1]), 0);
+}
+
+static nx_syscall_ret_t sys_device_map(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_device_map(self->task, h, a[1], a[2]), 0);
+}
+
 static nx_syscall_ret_t sys_vmo_unmap(nx_thread_t *self, const uint64_t a[6])
 {
     return ret(nx_sys_vmo_unmap(self->task, a[0], a[1]), 0);
@@ -416,6 +433,8 @@ static const struct {
     [NX_SYS_VMO_UNMAP] = { "vmo_unmap", sys_vmo_unmap },
     [NX_SYS_TASK_FILTER_ATTACH] = { "task_filter_attach", sys_task_filter_attach },
     [NX_SYS_TASK_FILTER_LEARNED] = { "task_filter_learned", sys_task_filter_learned },
+    [NX_SYS_DEVICE_INFO] = { "device_info", sys_device_info },
+    [NX_SYS_DEVICE_MAP] = { "device_map", sys_device_map },
 };
 
 const char *nx_syscall_name(uint32_t nr)

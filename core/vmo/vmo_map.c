@@ -80,8 +80,37 @@ static nx_status_t map_locked(nx_task_t *task, nx_vmo_t *v, uint64_t offset, uin
                                               (size_t)((v->offset + offset) / NX_PAGE_SIZE));
     if (st != NX_OK)
         return st;
-    vm->maps[vm->count++] = (nx_vmo_mapping_t){ va, len, v, (prot & NX_VM_WRITE) != 0u };
+    vm->maps[vm->count++] = (nx_vmo_mapping_t){ va, len, v, NULL, (prot & NX_VM_WRITE) != 0u };
     return NX_OK;
+}
+
+nx_status_t nx_vm_map_device(nx_task_t *task, nx_object_t *device, uint64_t phys, uintptr_t va,
+                             uint64_t len, uint32_t prot, nx_audit_reason_t *why)
+{
+    if (!in_map_range(va, len)) {
+        *why = NX_AUDIT_OUT_OF_RANGE;
+        return NX_ERR_OUT_OF_RANGE;
+    }
+    nx_task_vm_t *vm = &task->vm;
+    nx_status_t st = NX_OK;
+    nx_spin_lock(&task->user_lock);
+    if (nx_task_dying(task))
+        st = NX_ERR_TASK_DEAD;
+    else if (vm->count == NX_TASK_MAX_MAPPINGS)
+        st = NX_ERR_NO_RESOURCES;
+    else
+        st = nx_port_aspace_map_device(&task->aspace, va, (size_t)len, prot, phys);
+    if (st == NX_OK) {
+        nx_object_ref(device);
+        vm->maps[vm->count++] = (nx_vmo_mapping_t){ va, len, NULL, device, false };
+    }
+    nx_spin_unlock(&task->user_lock);
+    *why = st == NX_OK                 ? NX_AUDIT_OK
+           : st == NX_ERR_TASK_DEAD    ? NX_AUDIT_TASK_DEAD
+           : st == NX_ERR_NO_RESOURCES ? NX_AUDIT_TABLE_FULL
+           : st == NX_ERR_OUT_OF_RANGE ? NX_AUDIT_OUT_OF_RANGE
+                                       : NX_AUDIT_BAD_ARGUMENT;
+    return st;
 }
 
 nx_status_t nx_sys_vmo_map(nx_task_t *caller, nx_handle_t h, uint64_t offset, uint64_t va,
@@ -142,9 +171,13 @@ static nx_vmo_mapping_t remove_locked(nx_task_t *task, uint32_t i)
     return m;
 }
 
-/* After the user_lock: the mapping's claims on its VMO go. */
+/* After the user_lock: the mapping's claims on its VMO (or device) go. */
 static void mapping_release(nx_vmo_mapping_t m)
 {
+    if (m.device != NULL) {
+        nx_object_unref(m.device);
+        return;
+    }
     if (m.writable)
         release_writable(m.vmo->root);
     nx_object_unref(&m.vmo->obj);

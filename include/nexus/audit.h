@@ -30,6 +30,7 @@ typedef enum nx_audit_op {
     NX_AUDIT_OP_WAIT = 14,    /* waiting on object signals (one handle or a wait set) */
     NX_AUDIT_OP_VMO = 15,     /* VMO create, read, write, slice, seal, map, unmap */
     NX_AUDIT_OP_FILTER = 16,  /* the syscall filter: a call it decided, or an attach */
+    NX_AUDIT_OP_DEVICE = 17,  /* device info and map (nexus/device.h) */
     NX_AUDIT_OP_COUNT
 } nx_audit_op_t;
 

@@ -79,12 +79,14 @@ NX_TYPED_HANDLE(vmo);     /* a virtual memory object (NX_OBJ_VMO) */
 NX_TYPED_HANDLE(event);   /* a bundle of user signals (NX_OBJ_EVENT) */
 NX_TYPED_HANDLE(thread);  /* a thread (NX_OBJ_THREAD) */
 NX_TYPED_HANDLE(task);    /* a task (NX_OBJ_TASK) */
+NX_TYPED_HANDLE(device);  /* a device (NX_OBJ_DEVICE) */
 
 #define NX_CHANNEL_HANDLE_INVALID ((nx_channel_handle_t){ { 0 } })
 #define NX_VMO_HANDLE_INVALID     ((nx_vmo_handle_t){ { 0 } })
 #define NX_EVENT_HANDLE_INVALID   ((nx_event_handle_t){ { 0 } })
 #define NX_THREAD_HANDLE_INVALID  ((nx_thread_handle_t){ { 0 } })
 #define NX_TASK_HANDLE_INVALID    ((nx_task_handle_t){ { 0 } })
+#define NX_DEVICE_HANDLE_INVALID  ((nx_device_handle_t){ { 0 } })
 
 static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
 {
@@ -103,7 +105,8 @@ static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
         nx_vmo_handle_t: nx_vmo_to_handle,                                                         \
         nx_event_handle_t: nx_event_to_handle,                                                     \
         nx_thread_handle_t: nx_thread_to_handle,                                                   \
-        nx_task_handle_t: nx_task_to_handle)(h)
+        nx_task_handle_t: nx_task_to_handle,                                                       \
+        nx_device_handle_t: nx_device_to_handle)(h)
 /* clang-format on */
 
 #endif /* NEXUS_HANDLE_H */

@@ -17,6 +17,7 @@ typedef enum nx_object_type {
     NX_OBJ_THREAD = 3,  /* a thread of a task */
     NX_OBJ_CHANNEL = 4, /* one endpoint of a channel */
     NX_OBJ_VMO = 5,     /* a virtual memory object: pages to read, write, map, share */
+    NX_OBJ_DEVICE = 6,  /* a device's register window and interrupts (nexus/device.h) */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -31,6 +32,13 @@ typedef enum nx_object_type {
 #define NX_DEFAULT_THREAD_RIGHTS                                                                   \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_WAIT |     \
      NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
+
+/* A device, as init hands it to its driver: map its registers (MAP, READ,
+ * WRITE), say what it is (INSPECT), pass it on or keep a weaker copy.
+ * Never EXECUTE: a register window is never mapped executable. */
+#define NX_DEFAULT_DEVICE_RIGHTS                                                                   \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_MAP | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER |      \
+     NX_RIGHT_INSPECT)
 
 /* A channel endpoint: read and write messages, wait on it, send it on.
  * No DUPLICATE: an endpoint has one holder, so "who may talk here" is

@@ -18,6 +18,10 @@
  *                             naming each other): its end of a channel
  *                             whose other end the peer has at the same
  *                             value (never the policy service)
+ *   NX_START_DEVICE(i)        a driver: the i-th device its manifest names
+ *                             (NX_DEFAULT_DEVICE_RIGHTS), at a fixed value
+ *                             whether or not it has a peer (never the
+ *                             policy service)
  */
 #ifndef NEXUS_START_H
 #define NEXUS_START_H
@@ -39,6 +43,7 @@
 #define NX_START_MANAGED_TASK(i)   NX_START_TYPED(nx_task_handle_t, 2u + 2u * (uint32_t)(i))
 #define NX_START_MANAGED_THREAD(i) NX_START_TYPED(nx_thread_handle_t, 3u + 2u * (uint32_t)(i))
 #define NX_START_PEER_CHANNEL      NX_START_TYPED(nx_channel_handle_t, 2)
+#define NX_START_DEVICE(i)         NX_START_TYPED(nx_device_handle_t, 3u + (uint32_t)(i))
 
 /* Rights of NX_START_SELF_TASK. */
 #define NX_START_SELF_TASK_RIGHTS (NX_DEFAULT_TASK_RIGHTS & ~NX_RIGHT_MANAGE)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/device.h"
 #include "nexus/handle.h"
 #include "nexus/ipc.h"
 #include "nexus/limits.h"
@@ -59,6 +60,8 @@ typedef enum nx_syscall_nr {
     NX_SYS_VMO_UNMAP = 31,           /* address, length */
     NX_SYS_TASK_FILTER_ATTACH = 32,  /* task handle, blob, length, flags (nexus/sysfilter.h) */
     NX_SYS_TASK_FILTER_LEARNED = 33, /* task handle, buffer, room, nx_filter_learned_info_t * */
+    NX_SYS_DEVICE_INFO = 34,         /* device handle, nx_device_info_t * (nexus/device.h) */
+    NX_SYS_DEVICE_MAP = 35,          /* device handle, address, NX_VM_READ | NX_VM_WRITE */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -455,6 +458,21 @@ static inline nx_status_t nx_vmo_map(nx_vmo_handle_t vmo, uint64_t offset, uintp
 static inline nx_status_t nx_vmo_unmap(uintptr_t addr, uint64_t len)
 {
     return (nx_status_t)nx_syscall(NX_SYS_VMO_UNMAP, addr, len, 0, 0, 0, 0).status;
+}
+
+/* --- devices (nexus/device.h, docs/abi/devices.md) --------------------------- */
+
+/* What the device is, where its window is, how it is mapped. */
+static inline nx_status_t nx_device_info(nx_device_handle_t dev, nx_device_info_t *out)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_DEVICE_INFO, dev.h.v, (uintptr_t)out, 0, 0, 0, 0).status;
+}
+
+/* Map the device's register window at `addr` (its info's map_size bytes;
+ * the registers start at addr + map_offset); unmap with nx_vmo_unmap. */
+static inline nx_status_t nx_device_map(nx_device_handle_t dev, uintptr_t addr, uint32_t prot)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_DEVICE_MAP, dev.h.v, addr, prot, 0, 0, 0).status;
 }
 
 /* --- the system call filter (nexus/sysfilter.h, docs/sysfilter.md) ----------- */

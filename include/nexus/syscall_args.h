@@ -81,6 +81,10 @@ static inline const char *nx_syscall_args(uint32_t nr)
         return "havv--";
     case NX_SYS_TASK_FILTER_LEARNED:
         return "hava--";
+    case NX_SYS_DEVICE_INFO:
+        return "ha----";
+    case NX_SYS_DEVICE_MAP:
+        return "hav---";
     case NX_SYS_COUNT:
         break;
     }

@@ -28,7 +28,8 @@
 
 #define NX_BUNDLE(name, qos, expect, peer)                                                         \
     extern const unsigned char nx_image_##name[], nx_image_##name##_end[];
-#define NX_BUNDLE_POLICY(name, qos, expect, target) NX_BUNDLE(name, qos, expect, target)
+#define NX_BUNDLE_POLICY(name, qos, expect, target)  NX_BUNDLE(name, qos, expect, target)
+#define NX_BUNDLE_DRIVER(name, qos, expect, devices) NX_BUNDLE(name, qos, expect, NULL)
 #include "bundle.def"
 NX_RV64_BUNDLE(NX_BUNDLE)
 NX_BUNDLE(wx_refused, NX_QOS_NORMAL, 0, NULL)
@@ -38,6 +39,7 @@ NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0, NULL)
 NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0, NULL)
 #undef NX_BUNDLE
 #undef NX_BUNDLE_POLICY
+#undef NX_BUNDLE_DRIVER
 
 static const struct {
     const char *name;
@@ -46,30 +48,40 @@ static const struct {
     int32_t expect_exit;
     bool expect_refused;
     const char *peer;
-    bool bench;  /* runs only with nexus.bench, and then alone: bench_filter
-                    (PerfBurst) first, bench_syscall (Interactive), bench_yield
-                    (Normal) after them, bench_ipc (Idle) last */
-    bool policy; /* a policy service; `peer`: the task it manages first */
+    bool bench;       /* runs only with nexus.bench, and then alone: bench_filter
+                         (PerfBurst) first, bench_syscall (Interactive), bench_yield
+                         (Normal) after them, bench_ipc (Idle) last */
+    bool policy;      /* a policy service; `peer`: the task it manages first */
+    uint32_t devices; /* a driver: the devices it is handed (nx_init_wiring_t) */
 } bundle[] = {
 #define NX_BUNDLE(name, qos, expect, peer)                                                         \
-    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, peer, false, false },
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, peer, false, false, 0 },
 #define NX_BUNDLE_POLICY(name, qos, expect, target)                                                \
-    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, target, false, true },
+    { #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, target, false, true, 0 },
+#define NX_BUNDLE_DRIVER(name, qos, expect, devices)                                               \
+    {                                                                                              \
+        #name, nx_image_##name, nx_image_##name##_end, qos, expect, false, NULL, false,            \
+        false, devices                                                                             \
+    },
 #include "bundle.def"
     NX_RV64_BUNDLE(NX_BUNDLE)
 #undef NX_BUNDLE
 #undef NX_BUNDLE_POLICY
+#undef NX_BUNDLE_DRIVER
         { "wx_refused", nx_image_wx_refused, nx_image_wx_refused_end, NX_QOS_NORMAL, 0, true, NULL,
-          false, false },
+          false, false, 0 },
     { "bench_filter", nx_image_bench_filter, nx_image_bench_filter_end, NX_QOS_PERFBURST, 0, false,
-      NULL, true, false },
+      NULL, true, false, 0 },
     { "bench_syscall", nx_image_bench_syscall, nx_image_bench_syscall_end, NX_QOS_INTERACTIVE, 0,
-      false, NULL, true, false },
+      false, NULL, true, false, 0 },
     { "bench_yield", nx_image_bench_yield, nx_image_bench_yield_end, NX_QOS_NORMAL, 0, false, NULL,
-      true, false },
+      true, false, 0 },
     { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true,
-      false },
+      false, 0 },
 };
+
+_Static_assert(sizeof bundle / sizeof bundle[0] <= NX_MAX_BOOT_PROGRAMS,
+               "init starts every program of the bundle: raise NX_MAX_BOOT_PROGRAMS");
 
 uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
 {
@@ -83,7 +95,9 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
                      .image = bundle[i].start,
                      .image_size = (size_t)(bundle[i].end - bundle[i].start),
                      .qos = (uint32_t)bundle[i].qos },
-            .wiring = { .policy = bundle[i].policy, .peer = bundle[i].peer },
+            .wiring = { .policy = bundle[i].policy,
+                        .peer = bundle[i].peer,
+                        .devices = bundle[i].devices },
             .expect = { .exit_code = bundle[i].expect_exit, .refused = bundle[i].expect_refused },
         };
         n++;

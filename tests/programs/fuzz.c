@@ -92,6 +92,9 @@ static const uint32_t documented[NX_SYS_COUNT] = {
                                   S(NX_ERR_NOT_SUPPORTED) | S(NX_ERR_NO_RESOURCES),
     [NX_SYS_TASK_FILTER_LEARNED] =
         OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_NOT_FOUND) | S(NX_ERR_BUFFER_TOO_SMALL),
+    [NX_SYS_DEVICE_INFO] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS),
+    [NX_SYS_DEVICE_MAP] = OK | HANDLE_ERRS | S(NX_ERR_OUT_OF_RANGE) | S(NX_ERR_ALREADY_EXISTS) |
+                          S(NX_ERR_NO_RESOURCES) | S(NX_ERR_BAD_STATE),
 };
 
 /* Argument kinds, one letter per argument of each call. */
@@ -123,6 +126,8 @@ static const char *const kinds[NX_SYS_COUNT] = {
     [NX_SYS_VMO_UNMAP] = "vz",
     [NX_SYS_TASK_FILTER_ATTACH] = "hpnx",
     [NX_SYS_TASK_FILTER_LEARNED] = "hpnp",
+    [NX_SYS_DEVICE_INFO] = "hp",
+    [NX_SYS_DEVICE_MAP] = "hvm",
 };
 
 typedef struct worker {

@@ -12,6 +12,7 @@
 
 #include "nx/cap.h"
 #include "nx/pool.h"
+#include "nx/sysfilter.h"
 #include "nx/task.h"
 #include "nx/user.h"
 #include "nx/port.h"
@@ -142,11 +143,25 @@ void nx_test_assert_machine_passed(const nx_sim_result_t *r)
                 seen[dying_tasks++] = t->task;
         }
     }
+    /* Those tasks still hold their syscall filters (released when the
+     * task goes), each counted once however many of them share it. */
+    const nx_filter_t *filters[NX_MAX_FILTER_PROFILES];
+    uint32_t held_filters = 0;
+    for (uint32_t j = 0; j < dying_tasks; j++)
+        for (uint32_t k = 0; k < atomic_load(&seen[j]->filter.count); k++) {
+            const nx_filter_t *f = atomic_load(&seen[j]->filter.at[k]);
+            bool known = false;
+            for (uint32_t q = 0; q < held_filters && !known; q++)
+                known = filters[q] == f;
+            if (!known && held_filters < NX_MAX_FILTER_PROFILES)
+                filters[held_filters++] = f;
+        }
     for (uint32_t i = 0; i < nx_pool_registry_count(); i++) {
         const nx_pool_t *p = nx_pool_registry_get(i);
-        uint32_t allowed = strcmp(p->name, "threads") == 0 ? 1u + dying
-                           : strcmp(p->name, "tasks") == 0 ? dying_tasks
-                                                           : 0u;
+        uint32_t allowed = strcmp(p->name, "threads") == 0   ? 1u + dying
+                           : strcmp(p->name, "tasks") == 0   ? dying_tasks
+                           : strcmp(p->name, "filters") == 0 ? held_filters
+                                                             : 0u;
         if (nx_pool_used(p) != allowed)
             fail_msg("pool %s holds %u items after the programs ended (%u expected): a leak",
                      p->name, nx_pool_used(p), allowed);

@@ -27,7 +27,7 @@ static const struct {
     { NX_AUDIT_OP_SCHED, 10, "sched" },        { NX_AUDIT_OP_SYSCALL, 11, "syscall" },
     { NX_AUDIT_OP_FAULT, 12, "fault" },        { NX_AUDIT_OP_CHANNEL, 13, "channel" },
     { NX_AUDIT_OP_WAIT, 14, "wait" },          { NX_AUDIT_OP_VMO, 15, "vmo" },
-    { NX_AUDIT_OP_FILTER, 16, "filter" },
+    { NX_AUDIT_OP_FILTER, 16, "filter" },      { NX_AUDIT_OP_DEVICE, 17, "device" },
 };
 
 static const struct {
@@ -112,7 +112,7 @@ static void op_values_are_pinned(void **state)
 {
     (void)state;
     assert_int_equal(COUNT(ops), NX_AUDIT_OP_COUNT);
-    assert_int_equal(NX_AUDIT_OP_COUNT, 17);
+    assert_int_equal(NX_AUDIT_OP_COUNT, 18);
     for (size_t i = 0; i < COUNT(ops); i++)
         assert_int_equal((int)ops[i].op, ops[i].value);
 }

@@ -22,12 +22,15 @@ static const struct {
     int32_t expect;
     const char *peer;
     bool policy;
+    uint32_t devices;
 } bundle[] = {
-#define NX_BUNDLE(name, qos, expect, peer)          { #name, qos, expect, peer, false },
-#define NX_BUNDLE_POLICY(name, qos, expect, target) { #name, qos, expect, target, true },
+#define NX_BUNDLE(name, qos, expect, peer)           { #name, qos, expect, peer, false, 0 },
+#define NX_BUNDLE_POLICY(name, qos, expect, target)  { #name, qos, expect, target, true, 0 },
+#define NX_BUNDLE_DRIVER(name, qos, expect, devices) { #name, qos, expect, NULL, false, devices },
 #include "../programs/bundle.def"
 #undef NX_BUNDLE
 #undef NX_BUNDLE_POLICY
+#undef NX_BUNDLE_DRIVER
 };
 
 #define COUNT (sizeof bundle / sizeof bundle[0])
@@ -60,6 +63,7 @@ static void run_bundle(uint32_t harts, uint64_t seed)
         cfg.programs[cfg.program_count - 1u].expect_exit = bundle[i].expect;
         cfg.programs[cfg.program_count - 1u].peer = bundle[i].peer;
         cfg.programs[cfg.program_count - 1u].policy = bundle[i].policy;
+        cfg.programs[cfg.program_count - 1u].devices = bundle[i].devices;
     }
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);

@@ -511,7 +511,7 @@ static void test_errors_generated(void **state)
     ASSERT_ST(nx_scenario_parse(text, n, "p.nxs", &scn, &err), NX_ERR_INVALID_ARGS);
     assert_int_equal(err.line, NX_MAX_BOOT_PROGRAMS + 2u);
     assert_int_equal(err.column, 1);
-    assert_non_null(strstr(err.message, "more than 32 programs"));
+    assert_non_null(strstr(err.message, "more than 48 programs"));
 
     n = (size_t)snprintf(text, sizeof text, "nexus-scenario 1\n");
     for (uint32_t i = 0; i <= NX_SIM_MAX_INJECTIONS; i++)

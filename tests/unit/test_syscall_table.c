@@ -48,7 +48,9 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_VMO_UNMAP, 31);
     assert_int_equal(NX_SYS_TASK_FILTER_ATTACH, 32);
     assert_int_equal(NX_SYS_TASK_FILTER_LEARNED, 33);
-    assert_int_equal(NX_SYS_COUNT, 34);
+    assert_int_equal(NX_SYS_DEVICE_INFO, 34);
+    assert_int_equal(NX_SYS_DEVICE_MAP, 35);
+    assert_int_equal(NX_SYS_COUNT, 36);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

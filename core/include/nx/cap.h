@@ -139,6 +139,12 @@ nx_status_t nx_cap_room(nx_task_t *task, uint32_t n);
  */
 nx_status_t nx_cap_install(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, nx_handle_t *out);
 
+/* The same at table slot `slot`, for start handles at fixed values
+ * (nexus/start.h): NX_ERR_ALREADY_EXISTS when that slot is not free, the
+ * rest as nx_cap_install. */
+nx_status_t nx_cap_install_at(nx_task_t *task, nx_object_t *obj, nx_rights_t rights, uint32_t slot,
+                              nx_handle_t *out);
+
 /* --- syscall-shaped operations (the dispatcher calls these) -------------- */
 
 /*

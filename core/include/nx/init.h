@@ -34,6 +34,11 @@ typedef struct nx_init_wiring {
      * refused one fails the run. NULL: none. */
     const void *filter;
     size_t filter_len;
+    /* A driver: bit i hands it device i (nx_device_at, the kernel's
+     * order: the UART, then the virtio-mmio slots) at NX_START_DEVICE(k),
+     * k counting the bits set; at most NX_START_MAX_DEVICES. Never the
+     * policy service. */
+    uint32_t devices;
 } nx_init_wiring_t;
 
 /* What passing means for a program: its first thread's exit code, or that

@@ -264,7 +264,21 @@ nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t 
                                      const nx_port_pages_t *pages, size_t first);
 
 /*
- * Remove a mapping nx_port_aspace_map_pages made: exactly its `va` and
+ * Map `size` bytes of device registers, the physical pages from `phys` on
+ * (page aligned: a device window the boot info lists, which core alone
+ * chooses), at user address `va` with `prot` (never NX_PROT_EXEC), as
+ * device memory where the port has the attribute. Like a shared mapping
+ * it owns nothing. Every user copy (nx_port_copy_*, nx_port_user_check)
+ * refuses such a range as NX_ERR_BAD_ADDRESS: reading a register may
+ * change the device. Statuses as nx_port_aspace_map (an executable
+ * request or a misaligned phys is NX_ERR_INVALID_ARGS). Unmapped with
+ * nx_port_aspace_unmap.
+ */
+nx_status_t nx_port_aspace_map_device(nx_port_aspace_t *as, uintptr_t va, size_t size,
+                                      uint32_t prot, uint64_t phys);
+
+/*
+ * Remove a mapping nx_port_aspace_map_pages or _map_device made: exactly its `va` and
  * `size`. When this returns, no hart can reach the pages through `as`:
  * every hart that may have cached a translation (those with `as` active)
  * has dropped it (a TLB shootdown). Anything else is a core bug (panic).
@@ -296,7 +310,7 @@ nx_status_t nx_port_user_check(uintptr_t user, size_t len, bool write);
 /* --- Boot programs ---------------------------------------------------------- */
 
 /* How many programs a port may hand to init. */
-#define NX_MAX_BOOT_PROGRAMS 32u
+#define NX_MAX_BOOT_PROGRAMS 48u
 
 /* How to run a user program at boot (core/init/init.c starts each in a
  * task of its own; include/nexus/start.h lists the handles it starts with). */

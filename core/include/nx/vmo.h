@@ -22,15 +22,19 @@
 #include "nexus/status.h"
 #include "nexus/types.h"
 #include "nexus/vmo.h"
+#include "nx/audit.h"
+#include "nx/object.h"
 
 typedef struct nx_task nx_task_t;
 typedef struct nx_vmo nx_vmo_t;
 
-/* One VMO mapping of a task (its task's user_lock guards the table). */
+/* One mapping of a task, a VMO's or a device's (its task's user_lock
+ * guards the table). */
 typedef struct nx_vmo_mapping {
     uintptr_t va;
     uint64_t size;
-    nx_vmo_t *vmo; /* a reference */
+    nx_vmo_t *vmo;       /* a reference; NULL for a device */
+    nx_object_t *device; /* a reference to the device mapped; NULL for a VMO */
     bool writable;
 } nx_vmo_mapping_t;
 
@@ -50,6 +54,16 @@ void nx_vmo_task_init(nx_task_t *task);
 /* Task destruction (its threads gone, its space active nowhere): remove
  * every mapping and drop its references. */
 void nx_vmo_task_unmap_all(nx_task_t *task);
+
+/* Map `len` bytes of device registers (the physical pages from `phys`)
+ * at `va` for `task`, recorded in its mapping table (the bound VMO
+ * mappings share) with a reference to `device`, which the mapping keeps
+ * (taken here). NX_OK, NX_ERR_OUT_OF_RANGE (outside the mapping range),
+ * NX_ERR_NO_RESOURCES (the table full, or the port out of memory),
+ * NX_ERR_ALREADY_EXISTS (over a mapping), NX_ERR_TASK_DEAD; *why says
+ * which for the audit. */
+nx_status_t nx_vm_map_device(nx_task_t *task, nx_object_t *device, uint64_t phys, uintptr_t va,
+                             uint64_t len, uint32_t prot, nx_audit_reason_t *why);
 
 /* Bytes `task` has charged for VMOs alive now. */
 uint64_t nx_vmo_task_charged(nx_task_t *task);

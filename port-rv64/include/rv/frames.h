@@ -56,6 +56,11 @@ void rv_frame_free(uintptr_t pa);
 
 void rv_frames_stats(rv_frame_stats_t *out);
 
+/* The managed range [rv_frames_base, rv_frames_top), fixed after
+ * rv_frames_init: every frame of user memory lies in it, no device does
+ * (the user copies tell a device mapping by it, aspace.c). */
+extern uint64_t rv_frames_base, rv_frames_top;
+
 /* The device tree's physical address, as OpenSBI passed it (boot.c). */
 extern uintptr_t rv_boot_dtb;
 

@@ -56,6 +56,13 @@ _Noreturn void nx_sim_user_fault(nx_user_fault_t kind, uintptr_t addr);
  * is checked as the page tables would check it: an address that is not
  * mapped with the permission faults the program (its task ends). */
 void nx_sim_user_load(void *dst, uintptr_t va, size_t len);
+
+/* A program's `width`-byte (1, 2, 4, 8) load or store at `va` of a device
+ * mapping (device_map): the device model answers. Anything else (not a
+ * device mapping, misaligned, a store without write permission, a
+ * register no model has) faults the task, as on rv64. */
+uint64_t nx_sim_mmio_read(uintptr_t va, uint32_t width);
+void nx_sim_mmio_write(uintptr_t va, uint32_t width, uint64_t value);
 void nx_sim_user_store(uintptr_t va, const void *src, size_t len);
 
 #define NX_SIM_PROGRAM(fn_name)                                                                    \

@@ -51,6 +51,7 @@ typedef struct nx_sim_program_spec {
     bool learn;         /* runs under a learning filter (result.learned); one a run */
     const void *filter; /* a profile init attaches before it starts (a blob), or NULL */
     size_t filter_len;
+    uint32_t devices;    /* a driver: bit i hands it device i (nx_init_wiring_t) */
     const char *peer;    /* shares NX_START_PEER_CHANNEL with this program */
     int32_t expect_exit; /* the exit code that means it passed (default 0) */
 } nx_sim_program_spec_t;

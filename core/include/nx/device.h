@@ -1,0 +1,61 @@
+/*
+ * nx/device.h - device objects (nexus/device.h, docs/abi/devices.md): the
+ * register window and interrupt source of each device the boot info lists
+ * that the kernel does not keep, minted once at boot and never destroyed.
+ */
+#ifndef NX_DEVICE_H
+#define NX_DEVICE_H
+
+#include <stdint.h>
+
+#include "nexus/device.h"
+#include "nexus/status.h"
+#include "nexus/types.h"
+#include "nx/bootinfo.h"
+#include "nx/object.h"
+
+typedef struct nx_task nx_task_t;
+
+/* Frozen at boot: read without a lock. */
+typedef struct nx_device {
+    nx_object_t obj;
+    nx_device_info_t info;
+    uint64_t map_phys; /* the first page the window touches */
+} nx_device_t;
+
+/* Mint the devices of `bi`: the UART, then every virtio-mmio slot, in
+ * address order, each whose pages touch no other device's nor the
+ * kernel's own (the PLIC, the test finisher: such a one is skipped and
+ * said on the console). Boot hart, once, before init. */
+void nx_device_boot(const nx_boot_info_t *bi);
+
+/* How many were minted, and the i-th (NULL past them): init hands them
+ * out. */
+uint32_t nx_device_count(void);
+nx_device_t *nx_device_at(uint32_t i);
+
+/* Forget every device (core reset). */
+void nx_device_reset(void);
+
+/* --- syscall-shaped operations (the dispatcher calls these) -------------- */
+
+/* What device h is. Needs INSPECT. NX_ERR_BAD_ADDRESS (out not the
+ * caller's memory, checked first), the handle's statuses. */
+nx_status_t nx_sys_device_info(nx_task_t *caller, nx_handle_t h, uintptr_t out);
+
+/*
+ * Map device h's window (its map_size bytes) at `va` with `prot`: READ,
+ * with or without WRITE. Needs MAP and READ, and WRITE for a writable one.
+ *   NX_ERR_INVALID_ARGS   prot 0, not READ, with EXEC or unknown bits, va
+ *                         not page aligned
+ *   NX_ERR_OUT_OF_RANGE   outside the mapping range (nx/user.h)
+ *   NX_ERR_ALREADY_EXISTS over a mapping
+ *   NX_ERR_NO_RESOURCES   NX_TASK_MAX_MAPPINGS mappings, or no memory for
+ *                         page tables
+ *   NX_ERR_BAD_STATE      a kernel task (no user space)
+ *   NX_ERR_TASK_DEAD, and the handle's statuses
+ * Every refusal is audited (op device) and changes nothing.
+ */
+nx_status_t nx_sys_device_map(nx_task_t *caller, nx_handle_t h, uint64_t va, uint64_t prot);
+
+#endif /* NX_DEVICE_H */

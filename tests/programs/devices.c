@@ -1,0 +1,116 @@
+/* devices: a driver's first steps with the devices init hands it
+ * (nexus/device.h): NX_START_DEVICE(0) the UART, NX_START_DEVICE(1) the
+ * first virtio-mmio slot. It maps the UART's registers and writes a line
+ * through them (polling the line status: interrupts come later), checks
+ * its scratch register holds what it writes, maps the virtio slot and
+ * reads its magic, version and device id, and gets every refusal the map
+ * call documents: executable, writable without WRITE, misaligned, over a
+ * mapping, the wrong handle type, a bad info pointer, a copy into a
+ * device mapping. */
+#include "nexus/mmio.h"
+#include "nexus/start.h"
+#include "selftest.h"
+
+#define NAME "devices"
+#define PAGE NX_VMO_PAGE_SIZE
+
+#define UART_THR      0u
+#define UART_LSR      5u
+#define UART_SCR      7u
+#define UART_LSR_THRE 0x20u
+
+static int32_t fail(const char *why, uint64_t detail)
+{
+    return verdict(NAME, why, detail);
+}
+
+static void uart_put(uintptr_t regs, uint32_t shift, char c)
+{
+    /* Bounded: the model and QEMU's 16550 take a byte at once. */
+    for (uint32_t spins = 0; spins < 100000u; spins++)
+        if ((nx_mmio_read8(regs + (UART_LSR << shift)) & UART_LSR_THRE) != 0u)
+            break;
+    nx_mmio_write8(regs + (UART_THR << shift), (uint8_t)c);
+}
+
+static int32_t run(void)
+{
+    nx_device_handle_t uart = NX_START_DEVICE(0), slot = NX_START_DEVICE(1);
+    nx_device_info_t info;
+    nx_status_t st;
+    if ((st = nx_device_info(uart, &info)) != NX_OK)
+        return fail("uart info", (uint64_t)-st);
+    if (info.kind != NX_DEVICE_UART || info.map_size == 0u || info.map_size % PAGE != 0u ||
+        info.map_offset >= info.map_size)
+        return fail("uart info fields", info.kind);
+    uintptr_t at = NX_TEST_MAP_BASE;
+    if ((st = nx_device_map(uart, at, NX_VM_READ | NX_VM_WRITE)) != NX_OK)
+        return fail("map the uart", (uint64_t)-st);
+    uintptr_t regs = at + (uintptr_t)info.map_offset;
+    nx_mmio_write8(regs + (UART_SCR << info.reg_shift), 0x5a);
+    if (nx_mmio_read8(regs + (UART_SCR << info.reg_shift)) != 0x5a)
+        return fail("the uart's scratch register", 0);
+    static const char line[] = "devices: a line through the UART's registers\n";
+    for (uint32_t i = 0; line[i] != '\0'; i++)
+        uart_put(regs, info.reg_shift, line[i]);
+
+    /* Refusals, each changing nothing. */
+    if ((st = nx_device_map(uart, at, NX_VM_READ)) != NX_ERR_ALREADY_EXISTS)
+        return fail("a map over a mapping", (uint64_t)-st);
+    if ((st = nx_device_map(uart, at + 2u * PAGE, NX_VM_READ | NX_VM_EXEC)) != NX_ERR_INVALID_ARGS)
+        return fail("an executable map", (uint64_t)-st);
+    if ((st = nx_device_map(uart, at + 2u * PAGE, NX_VM_WRITE)) != NX_ERR_INVALID_ARGS)
+        return fail("a write-only map", (uint64_t)-st);
+    if ((st = nx_device_map(uart, at + 2u * PAGE + 8u, NX_VM_READ)) != NX_ERR_INVALID_ARGS)
+        return fail("a misaligned map", (uint64_t)-st);
+    nx_handle_t weak_h;
+    if ((st = nx_handle_duplicate(nx_device_to_handle(uart), NX_RIGHT_READ | NX_RIGHT_MAP,
+                                  &weak_h)) != NX_OK)
+        return fail("duplicate", (uint64_t)-st);
+    nx_device_handle_t weak = nx_device_from_handle(weak_h);
+    if ((st = nx_device_map(weak, at + 2u * PAGE, NX_VM_READ | NX_VM_WRITE)) !=
+        NX_ERR_ACCESS_DENIED)
+        return fail("a writable map without WRITE", (uint64_t)-st);
+    if ((st = nx_device_info(weak, &info)) != NX_ERR_ACCESS_DENIED)
+        return fail("info without INSPECT", (uint64_t)-st);
+    if ((st = nx_device_map(weak, at + 2u * PAGE, NX_VM_READ)) != NX_OK)
+        return fail("a read-only map", (uint64_t)-st);
+    if ((st = nx_vmo_unmap(at + 2u * PAGE, PAGE)) != NX_OK)
+        return fail("unmap the read-only map", (uint64_t)-st);
+    if ((st = nx_handle_close(weak_h)) != NX_OK)
+        return fail("close", (uint64_t)-st);
+    if ((st = nx_device_map(nx_device_from_handle(nx_task_to_handle(NX_START_SELF_TASK)),
+                            at + 2u * PAGE, NX_VM_READ)) != NX_ERR_WRONG_TYPE)
+        return fail("a task handle as a device", (uint64_t)-st);
+    if ((st = nx_device_info(uart, (nx_device_info_t *)(uintptr_t)NX_TEST_KERNEL_ADDRESS)) !=
+        NX_ERR_BAD_ADDRESS)
+        return fail("info into kernel memory", (uint64_t)-st);
+    /* A system call never reads or writes a device's registers. */
+    if ((st = nx_debug_write((const char *)regs, 1)) != NX_ERR_BAD_ADDRESS)
+        return fail("a copy from a device mapping", (uint64_t)-st);
+
+    /* The virtio slot: its identification registers. */
+    if ((st = nx_device_info(slot, &info)) != NX_OK)
+        return fail("slot info", (uint64_t)-st);
+    if (info.kind != NX_DEVICE_VIRTIO_MMIO || info.index != 0u || info.irq == 0u)
+        return fail("slot info fields", info.kind);
+    uintptr_t vio = at + 4u * PAGE;
+    if ((st = nx_device_map(slot, vio, NX_VM_READ)) != NX_OK)
+        return fail("map the slot", (uint64_t)-st);
+    vio += (uintptr_t)info.map_offset;
+    uint32_t magic = nx_mmio_read32(vio), version = nx_mmio_read32(vio + 4u);
+    uint32_t device = nx_mmio_read32(vio + 8u);
+    if (magic != 0x74726976u || (version != 1u && version != 2u) || device > 64u)
+        return fail("the slot's identification", magic);
+    if ((st = nx_vmo_unmap(vio - (uintptr_t)info.map_offset, info.map_size)) != NX_OK)
+        return fail("unmap the slot", (uint64_t)-st);
+    if ((st = nx_vmo_unmap(at, PAGE)) != NX_OK)
+        return fail("unmap the uart", (uint64_t)-st);
+    return verdict(NAME, 0, 0);
+}
+
+NX_PROGRAM(devices)
+{
+    (void)arg;
+    nx_thread_exit(run());
+}

@@ -1,0 +1,161 @@
+/*
+ * test_device.c - device objects (nx/device.h, docs/abi/devices.md): what
+ * the kernel mints from the boot info, which windows it refuses, the start
+ * handles init hands a driver, device_map's refusals and the simulator's
+ * MMIO path (the `devices` program, and accesses that must fault).
+ */
+#include "nx_test.h"
+
+#include <string.h>
+
+#include "nexus/device.h"
+#include "nexus/mmio.h"
+#include "nexus/start.h"
+#include "nexus/syscall.h"
+#include "nx/bootinfo.h"
+#include "nx/device.h"
+#include "nx/kernel.h"
+#include "nxsim/program.h"
+#include "nxsim/sim.h"
+
+#define CORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, nx_test_core_setup, nx_test_core_teardown)
+#define MAP_AT        ((uintptr_t)0x1040000000ull)
+
+/* The simulated machine's devices, minted at boot as QEMU virt's would
+ * be: the UART, then the eight virtio-mmio slots in address order. */
+static void boot_mints_the_machines_devices(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 1);
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg); /* no programs: boot, then off */
+    assert_int_equal(r->stop, NX_SIM_STOP_SHUTDOWN);
+    assert_int_equal(r->exit_code, NX_EXIT_PASS);
+    assert_int_equal(nx_device_count(), 9);
+    const nx_device_info_t *u = &nx_device_at(0)->info;
+    assert_int_equal(u->kind, NX_DEVICE_UART);
+    assert_int_equal(u->base, 0x10000000u);
+    assert_int_equal(u->size, 0x100u);
+    assert_int_equal(u->map_offset, 0);
+    assert_int_equal(u->map_size, 4096);
+    assert_int_equal(u->irq, 10);
+    for (uint32_t i = 0; i < 8u; i++) {
+        const nx_device_info_t *v = &nx_device_at(1u + i)->info;
+        assert_int_equal(v->kind, NX_DEVICE_VIRTIO_MMIO);
+        assert_int_equal(v->index, i);
+        assert_int_equal(v->base, 0x10001000u + 0x1000u * i);
+        assert_int_equal(v->map_size, 4096);
+        assert_int_equal(v->irq, 1u + i);
+    }
+    assert_null(nx_device_at(9));
+}
+
+/* A window sharing a page with another device, the PLIC or the test
+ * finisher is not handed out (a map is whole pages); an unaligned one
+ * that has its pages to itself is, with its offset in the page. */
+static void windows_that_share_pages_are_kept_back(void **state)
+{
+    (void)state;
+    static nx_boot_info_t bi;
+    memset(&bi, 0, sizeof bi);
+    bi.uart = (nx_mmio_region_t){ true, 0x10000100u, 0x100u, 10 }; /* its page alone */
+    bi.uart_reg_shift = 2;
+    bi.uart_reg_io_width = 4;
+    bi.plic = (nx_mmio_region_t){ true, 0x0c000000u, 0x600000u, 0 };
+    bi.test_finisher = (nx_mmio_region_t){ true, 0x00100000u, 0x1000u, 0 };
+    bi.virtio_count = 4;
+    bi.virtio[0] = (nx_mmio_region_t){ true, 0x10002000u, 0x200u, 1 }; /* shares with [1] */
+    bi.virtio[1] = (nx_mmio_region_t){ true, 0x10002800u, 0x200u, 2 };
+    bi.virtio[2] = (nx_mmio_region_t){ true, 0x0c100000u, 0x1000u, 3 }; /* inside the PLIC */
+    bi.virtio[3] = (nx_mmio_region_t){ true, 0x10004000u, 0x2000u, 4 }; /* two pages */
+    nx_device_boot(&bi);
+    assert_int_equal(nx_device_count(), 2);
+    const nx_device_info_t *u = &nx_device_at(0)->info;
+    assert_int_equal(u->kind, NX_DEVICE_UART);
+    assert_int_equal(u->map_offset, 0x100);
+    assert_int_equal(u->map_size, 4096);
+    assert_int_equal(u->reg_shift, 2);
+    assert_int_equal(u->reg_width, 4);
+    const nx_device_info_t *v = &nx_device_at(1)->info;
+    assert_int_equal(v->index, 3);
+    assert_int_equal(v->map_size, 8192);
+    assert_int_equal(nx_device_at(1)->map_phys, 0x10004000u);
+}
+
+/* The devices program alone (so nothing interleaves with the UART's
+ * line): its line reaches the console through the UART model, and every
+ * refusal it checks gets its status. */
+static void a_driver_maps_and_drives_its_devices(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 3);
+    assert_int_equal(nx_sim_add_program(&cfg, "devices", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 0x3u;
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_true(nx_test_has_line(r->console, "devices: a line through the UART's registers"));
+    assert_true(nx_test_has_line(r->console, "SELFTEST: devices ok"));
+}
+
+/* A manifest naming a device the machine lacks, or handing devices to the
+ * policy service, fails the run before the program starts. */
+static void a_manifest_naming_no_device_fails(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 4);
+    assert_int_equal(nx_sim_add_program(&cfg, "devices", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 1u << 20;
+    const nx_sim_result_t *r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+    assert_non_null(
+        strstr(r->console, "init: devices names device 20: the machine has no such device"));
+    cfg.programs[0].devices = 0x1fu; /* five devices: one more than a program gets */
+    r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+    assert_non_null(strstr(r->console, "too many devices"));
+    cfg.programs[0].devices = 0x1u;
+    cfg.programs[0].policy = true;
+    r = nx_test_machine_run(&cfg);
+    assert_int_equal(r->exit_code, NX_EXIT_FAIL);
+}
+
+/* Accesses the page tables (or the bus) would refuse fault the program:
+ * a width the UART does not answer, a store through a read-only map, a
+ * load of the mapping's page past the UART's registers. arg picks one. */
+NX_SIM_PROGRAM(device_bad_access)
+{
+    nx_device_handle_t uart = NX_START_DEVICE(0);
+    uint32_t prot = arg == 1u ? NX_VM_READ : NX_VM_READ | NX_VM_WRITE;
+    if (nx_device_map(uart, MAP_AT, prot) != NX_OK)
+        nx_thread_exit(1);
+    if (arg == 0u)
+        (void)nx_mmio_read32(MAP_AT); /* the UART's registers are bytes */
+    else if (arg == 1u)
+        nx_mmio_write8(MAP_AT + 7u, 1); /* mapped read-only */
+    else
+        (void)nx_mmio_read8(MAP_AT + 0x800u); /* no register there */
+    nx_thread_exit(2);
+}
+
+static void bad_mmio_accesses_fault(void **state)
+{
+    (void)state;
+    for (uintptr_t a = 0; a < 3u; a++) {
+        nx_sim_config_t cfg = nx_test_machine_config(1, 5);
+        assert_int_equal(nx_sim_add_program(&cfg, "device_bad_access", a, NX_QOS_NORMAL, 0), NX_OK);
+        cfg.programs[0].devices = 0x1u;
+        cfg.programs[0].expect_exit = NX_EXIT_CODE_FAULT(NX_USER_FAULT_PAGE);
+        nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(boot_mints_the_machines_devices),
+        CORE_TEST(windows_that_share_pages_are_kept_back),
+        cmocka_unit_test(a_driver_maps_and_drives_its_devices),
+        cmocka_unit_test(a_manifest_naming_no_device_fails),
+        cmocka_unit_test(bad_mmio_accesses_fault),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
