@@ -7,9 +7,13 @@
  *
  * The 16550 (VIRT_UART_BASE, byte registers 1 apart, as QEMU virt's):
  * transmit goes out at once (the line status always says the holding
- * register is empty), nothing is ever received yet, no interrupt is
- * raised yet; the registers a driver programs (IER, LCR, MCR, SCR, the
- * divisor latch) keep what it writes.
+ * register is empty), so with the transmit-empty interrupt enabled (IER
+ * bit 1) the UART raises its source when that is enabled and after each
+ * byte, and IIR reports it once (reading IIR clears it, as on a 16550);
+ * nothing is ever received yet; the registers a driver programs (IER,
+ * LCR, MCR, SCR, the divisor latch) keep what it writes. A raise goes
+ * through the injections (sim/inject.c): a failed source loses it, a
+ * delayed one comes late.
  *
  * The virtio-mmio slots (VIRT_VIRTIO_BASE, 32-bit registers): empty
  * slots in the legacy layout QEMU 7.2 offers by default (magic, version 1,
@@ -36,6 +40,17 @@ enum {
 #define UART_LSR_THRE 0x20u /* the holding register is empty */
 #define UART_LSR_TEMT 0x40u /* and so is the transmitter */
 #define UART_IIR_NONE 0x01u /* no interrupt pending */
+#define UART_IIR_THRE 0x02u /* the transmit holding register is empty */
+#define UART_IER_THRE 0x02u
+
+/* The transmit holding register is empty again: interrupt if enabled. */
+static void uart_thre(sim_machine_t *m)
+{
+    if ((m->uart.ier & UART_IER_THRE) == 0u)
+        return;
+    m->uart.thre_pending = true;
+    (void)nx_sim_inject_raise(m, VIRT_UART_IRQ);
+}
 
 #define VIRTIO_MAGIC  0x74726976u /* "virt" */
 #define VIRTIO_VENDOR 0x554d4551u /* "QEMU" */
@@ -48,16 +63,22 @@ static bool uart_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *va
     if (write) {
         switch (reg) {
         case UART_RBR_THR:
-            if (dlab)
+            if (dlab) {
                 u->dll = v;
-            else
+            } else {
                 nx_port_console_write((const char *)&v, 1);
+                uart_thre(m);
+            }
             break;
         case UART_IER:
-            if (dlab)
+            if (dlab) {
                 u->dlm = v;
-            else
+            } else {
+                bool was = (u->ier & UART_IER_THRE) != 0u;
                 u->ier = v & 0x0fu;
+                if (!was)
+                    uart_thre(m);
+            }
             break;
         case UART_LCR:
             u->lcr = v;
@@ -77,7 +98,10 @@ static bool uart_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *va
         [UART_IIR_FCR] = UART_IIR_NONE, [UART_LSR] = UART_LSR_THRE | UART_LSR_TEMT
     };
     uint8_t r = fixed[reg];
-    if (reg == UART_RBR_THR && dlab)
+    if (reg == UART_IIR_FCR && u->thre_pending && (u->ier & UART_IER_THRE) != 0u) {
+        r = UART_IIR_THRE;
+        u->thre_pending = false;
+    } else if (reg == UART_RBR_THR && dlab)
         r = u->dll;
     else if (reg == UART_IER)
         r = dlab ? u->dlm : u->ier;

@@ -97,6 +97,7 @@ typedef struct sim_faults {
 /* The 16550 model's registers a program can set (devices.c). */
 typedef struct sim_uart {
     uint8_t ier, lcr, mcr, scr, dll, dlm;
+    bool thre_pending; /* a transmit-empty interrupt IIR has not reported yet */
 } sim_uart_t;
 
 typedef struct sim_machine {

@@ -151,6 +151,17 @@ nx_status_t nx_irq_unregister(uint32_t irq)
     return NX_OK;
 }
 
+nx_status_t nx_irq_mask(uint32_t irq, bool masked)
+{
+    nx_spin_lock(&irqs.lock);
+    irq_entry_t *e = irq != 0u ? find_locked(irq) : NULL;
+    nx_status_t st = NX_ERR_NOT_FOUND;
+    if (e != NULL && !e->dying)
+        st = nx_port_irq_enable(irq, e->hart, !masked);
+    nx_spin_unlock(&irqs.lock);
+    return st;
+}
+
 nx_status_t nx_irq_stats(uint32_t hart, nx_irq_stats_t *out)
 {
     if (hart >= NX_MAX_HARTS || out == NULL)

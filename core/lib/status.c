@@ -66,6 +66,8 @@ const char *nx_status_name(nx_status_t status)
         return "NX_ERR_NOT_SEALED";
     case NX_ERR_THREAD_EXITED:
         return "NX_ERR_THREAD_EXITED";
+    case NX_ERR_NOT_PENDING:
+        return "NX_ERR_NOT_PENDING";
     }
     /* Not a case: values outside the enum (forged or from a newer ABI). */
     return "NX_ERR_UNKNOWN";

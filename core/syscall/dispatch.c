@@ -279,6 +279,31 @@ static nx_syscall_ret_t sys_device_map(nx_thread_t *self, const uint64_t a[6])
     return ret(nx_sys_device_map(self->task, h, a[1], a[2]), 0);
 }
 
+static nx_syscall_ret_t sys_interrupt_create(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t dev, h = NX_HANDLE_INVALID;
+    if (!handle_arg(a[0], &dev))
+        return bad_args(self);
+    nx_status_t st = nx_sys_interrupt_create(self->task, dev, a[1], &h);
+    return ret(st, h.v);
+}
+
+static nx_syscall_ret_t sys_interrupt_ack(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_interrupt_ack(self->task, h), 0);
+}
+
+static nx_syscall_ret_t sys_interrupt_info(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h;
+    if (!handle_arg(a[0], &h))
+        return bad_args(self);
+    return ret(nx_sys_interrupt_info(self->task, h, (uintptr_t)a[1]), 0);
+}
+
 static nx_syscall_ret_t sys_vmo_unmap(nx_thread_t *self, const uint64_t a[6])
 {
     return ret(nx_sys_vmo_unmap(self->task, a[0], a[1]), 0);
@@ -435,6 +460,9 @@ static const struct {
     [NX_SYS_TASK_FILTER_LEARNED] = { "task_filter_learned", sys_task_filter_learned },
     [NX_SYS_DEVICE_INFO] = { "device_info", sys_device_info },
     [NX_SYS_DEVICE_MAP] = { "device_map", sys_device_map },
+    [NX_SYS_INTERRUPT_CREATE] = { "interrupt_create", sys_interrupt_create },
+    [NX_SYS_INTERRUPT_ACK] = { "interrupt_ack", sys_interrupt_ack },
+    [NX_SYS_INTERRUPT_INFO] = { "interrupt_info", sys_interrupt_info },
 };
 
 const char *nx_syscall_name(uint32_t nr)

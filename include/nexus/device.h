@@ -40,4 +40,15 @@ typedef struct nx_device_info {
     uint32_t reserved;   /* 0 */
 } nx_device_info_t;
 
+/* What interrupt_info says: the object's counters. An interrupt that
+ * fires again before the ack is merged into the pending one (counted,
+ * never queued). */
+typedef struct nx_interrupt_info {
+    uint32_t irq;     /* the source */
+    uint32_t pending; /* 1: fired, masked, not yet acknowledged */
+    uint64_t fired;   /* times the source fired while this object held it */
+    uint64_t acked;   /* acknowledgements (each unmasked the source) */
+    uint64_t merged;  /* of the fired, those that came while one was pending */
+} nx_interrupt_info_t;
+
 #endif /* NEXUS_DEVICE_H */

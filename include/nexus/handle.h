@@ -74,12 +74,13 @@
     _Static_assert(sizeof(nx_##kind##_handle_t) == sizeof(nx_handle_t),                            \
                    "a typed handle is the handle, nothing more")
 
-NX_TYPED_HANDLE(channel); /* one endpoint of a channel (NX_OBJ_CHANNEL) */
-NX_TYPED_HANDLE(vmo);     /* a virtual memory object (NX_OBJ_VMO) */
-NX_TYPED_HANDLE(event);   /* a bundle of user signals (NX_OBJ_EVENT) */
-NX_TYPED_HANDLE(thread);  /* a thread (NX_OBJ_THREAD) */
-NX_TYPED_HANDLE(task);    /* a task (NX_OBJ_TASK) */
-NX_TYPED_HANDLE(device);  /* a device (NX_OBJ_DEVICE) */
+NX_TYPED_HANDLE(channel);   /* one endpoint of a channel (NX_OBJ_CHANNEL) */
+NX_TYPED_HANDLE(vmo);       /* a virtual memory object (NX_OBJ_VMO) */
+NX_TYPED_HANDLE(event);     /* a bundle of user signals (NX_OBJ_EVENT) */
+NX_TYPED_HANDLE(thread);    /* a thread (NX_OBJ_THREAD) */
+NX_TYPED_HANDLE(task);      /* a task (NX_OBJ_TASK) */
+NX_TYPED_HANDLE(device);    /* a device (NX_OBJ_DEVICE) */
+NX_TYPED_HANDLE(interrupt); /* an interrupt source of a device (NX_OBJ_INTERRUPT) */
 
 #define NX_CHANNEL_HANDLE_INVALID ((nx_channel_handle_t){ { 0 } })
 #define NX_VMO_HANDLE_INVALID     ((nx_vmo_handle_t){ { 0 } })
@@ -106,7 +107,8 @@ static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
         nx_event_handle_t: nx_event_to_handle,                                                     \
         nx_thread_handle_t: nx_thread_to_handle,                                                   \
         nx_task_handle_t: nx_task_to_handle,                                                       \
-        nx_device_handle_t: nx_device_to_handle)(h)
+        nx_device_handle_t: nx_device_to_handle,                                                   \
+        nx_interrupt_handle_t: nx_interrupt_to_handle)(h)
 /* clang-format on */
 
 #endif /* NEXUS_HANDLE_H */

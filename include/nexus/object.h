@@ -12,12 +12,13 @@
 
 typedef enum nx_object_type {
     NX_OBJ_NONE = 0,
-    NX_OBJ_TASK = 1,    /* a task: address space, threads, handle table */
-    NX_OBJ_EVENT = 2,   /* a bundle of user signals */
-    NX_OBJ_THREAD = 3,  /* a thread of a task */
-    NX_OBJ_CHANNEL = 4, /* one endpoint of a channel */
-    NX_OBJ_VMO = 5,     /* a virtual memory object: pages to read, write, map, share */
-    NX_OBJ_DEVICE = 6,  /* a device's register window and interrupts (nexus/device.h) */
+    NX_OBJ_TASK = 1,      /* a task: address space, threads, handle table */
+    NX_OBJ_EVENT = 2,     /* a bundle of user signals */
+    NX_OBJ_THREAD = 3,    /* a thread of a task */
+    NX_OBJ_CHANNEL = 4,   /* one endpoint of a channel */
+    NX_OBJ_VMO = 5,       /* a virtual memory object: pages to read, write, map, share */
+    NX_OBJ_DEVICE = 6,    /* a device's register window and interrupts (nexus/device.h) */
+    NX_OBJ_INTERRUPT = 7, /* one interrupt source of a device (nexus/device.h) */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -40,6 +41,11 @@ typedef enum nx_object_type {
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_MAP | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER |      \
      NX_RIGHT_INSPECT)
 
+/* An interrupt: wait for it (WAIT), acknowledge it (WRITE), read its
+ * counters (INSPECT), pass it on. One handle: no DUPLICATE. */
+#define NX_DEFAULT_INTERRUPT_RIGHTS                                                                \
+    (NX_RIGHT_WAIT | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_INSPECT)
+
 /* A channel endpoint: read and write messages, wait on it, send it on.
  * No DUPLICATE: an endpoint has one holder, so "who may talk here" is
  * answered by one handle. */
@@ -56,6 +62,10 @@ typedef enum nx_object_type {
 #define NX_CHANNEL_READABLE    (1u << 0) /* a message waits to be read here */
 #define NX_CHANNEL_WRITABLE    (1u << 1) /* the peer's queue has room */
 #define NX_CHANNEL_PEER_CLOSED (1u << 2) /* the other endpoint is gone */
+
+/* An interrupt object's signal: its source fired and is masked until the
+ * driver acknowledges it. */
+#define NX_INTERRUPT_PENDING (1u << 0)
 
 /* Signal bits a holder with NX_RIGHT_SIGNAL may set and clear; the others
  * belong to the kernel (readable, writable...). */

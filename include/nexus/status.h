@@ -45,10 +45,11 @@ typedef enum nx_status {
     NX_ERR_WRITABLE_MAPPED = -27,  /* a writable mapping of the VMO exists (no seal yet) */
     NX_ERR_NOT_SEALED = -28,       /* executable memory must be sealed first (W^X) */
     NX_ERR_THREAD_EXITED = -29,    /* the thread has exited: nothing is left to change */
+    NX_ERR_NOT_PENDING = -30,      /* nothing to acknowledge: no interrupt is pending */
 } nx_status_t;
 
 /* Lowest (most negative) assigned code; tests iterate NX_STATUS_MIN..NX_OK. */
-#define NX_STATUS_MIN (-29)
+#define NX_STATUS_MIN (-30)
 
 /*
  * The symbolic name of a status ("NX_ERR_TIMED_OUT"); for an unassigned value

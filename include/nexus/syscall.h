@@ -62,6 +62,9 @@ typedef enum nx_syscall_nr {
     NX_SYS_TASK_FILTER_LEARNED = 33, /* task handle, buffer, room, nx_filter_learned_info_t * */
     NX_SYS_DEVICE_INFO = 34,         /* device handle, nx_device_info_t * (nexus/device.h) */
     NX_SYS_DEVICE_MAP = 35,          /* device handle, address, NX_VM_READ | NX_VM_WRITE */
+    NX_SYS_INTERRUPT_CREATE = 36,    /* device handle, source index -> interrupt handle */
+    NX_SYS_INTERRUPT_ACK = 37,       /* interrupt handle */
+    NX_SYS_INTERRUPT_INFO = 38,      /* interrupt handle, nx_interrupt_info_t * */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -268,6 +271,8 @@ NX_TYPED_HANDLE_CALLS(vmo);
 NX_TYPED_HANDLE_CALLS(event);
 NX_TYPED_HANDLE_CALLS(thread);
 NX_TYPED_HANDLE_CALLS(task);
+NX_TYPED_HANDLE_CALLS(device);
+NX_TYPED_HANDLE_CALLS(interrupt);
 
 /* The function for `op` of h's kind; `untyped` for an nx_handle_t. Any
  * other type (a koid, an integer) does not compile. */
@@ -279,7 +284,9 @@ NX_TYPED_HANDLE_CALLS(task);
         nx_vmo_handle_t: nx_vmo_##op,                                                              \
         nx_event_handle_t: nx_event_##op,                                                          \
         nx_thread_handle_t: nx_thread_##op,                                                        \
-        nx_task_handle_t: nx_task_##op)
+        nx_task_handle_t: nx_task_##op,                                                            \
+        nx_device_handle_t: nx_device_##op,                                                        \
+        nx_interrupt_handle_t: nx_interrupt_##op)
 /* clang-format on */
 
 /* A second handle to h's object with `rights` (NX_RIGHTS_SAME: h's), of
@@ -473,6 +480,29 @@ static inline nx_status_t nx_device_info(nx_device_handle_t dev, nx_device_info_
 static inline nx_status_t nx_device_map(nx_device_handle_t dev, uintptr_t addr, uint32_t prot)
 {
     return (nx_status_t)nx_syscall(NX_SYS_DEVICE_MAP, dev.h.v, addr, prot, 0, 0, 0).status;
+}
+
+/* An interrupt object for the device's source `index` (0), routed to the
+ * calling hart: wait for NX_INTERRUPT_PENDING on it (object_wait_one or a
+ * wait set), then acknowledge it, which unmasks the source. */
+static inline nx_status_t nx_interrupt_create(nx_device_handle_t dev, uint32_t index,
+                                              nx_interrupt_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_INTERRUPT_CREATE, dev.h.v, index, 0, 0, 0, 0);
+    if (r.status == NX_OK)
+        *out = nx_interrupt_from_handle((nx_handle_t){ (uint32_t)r.value });
+    return (nx_status_t)r.status;
+}
+
+static inline nx_status_t nx_interrupt_ack(nx_interrupt_handle_t irq)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_INTERRUPT_ACK, irq.h.v, 0, 0, 0, 0, 0).status;
+}
+
+static inline nx_status_t nx_interrupt_info(nx_interrupt_handle_t irq, nx_interrupt_info_t *out)
+{
+    return (nx_status_t)nx_syscall(NX_SYS_INTERRUPT_INFO, irq.h.v, (uintptr_t)out, 0, 0, 0, 0)
+        .status;
 }
 
 /* --- the system call filter (nexus/sysfilter.h, docs/sysfilter.md) ----------- */

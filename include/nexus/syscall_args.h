@@ -85,6 +85,12 @@ static inline const char *nx_syscall_args(uint32_t nr)
         return "ha----";
     case NX_SYS_DEVICE_MAP:
         return "hav---";
+    case NX_SYS_INTERRUPT_CREATE:
+        return "hv----";
+    case NX_SYS_INTERRUPT_ACK:
+        return "h-----";
+    case NX_SYS_INTERRUPT_INFO:
+        return "ha----";
     case NX_SYS_COUNT:
         break;
     }

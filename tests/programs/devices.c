@@ -1,8 +1,10 @@
 /* devices: a driver's first steps with the devices init hands it
  * (nexus/device.h): NX_START_DEVICE(0) the UART, NX_START_DEVICE(1) the
  * first virtio-mmio slot. It maps the UART's registers and writes a line
- * through them (polling the line status: interrupts come later), checks
- * its scratch register holds what it writes, maps the virtio slot and
+ * through them (polling the line status), checks its scratch register
+ * holds what it writes, takes the UART's transmit-empty interrupt in
+ * U-mode (an interrupt object: wait, read IIR, disable, acknowledge),
+ * maps the virtio slot and
  * reads its magic, version and device id, and gets every refusal the map
  * call documents: executable, writable without WRITE, misaligned, over a
  * mapping, the wrong handle type, a bad info pointer, a copy into a
@@ -15,6 +17,8 @@
 #define PAGE NX_VMO_PAGE_SIZE
 
 #define UART_THR      0u
+#define UART_IER      1u
+#define UART_IIR      2u
 #define UART_LSR      5u
 #define UART_SCR      7u
 #define UART_LSR_THRE 0x20u
@@ -53,6 +57,33 @@ static int32_t run(void)
     static const char line[] = "devices: a line through the UART's registers\n";
     for (uint32_t i = 0; line[i] != '\0'; i++)
         uart_put(regs, info.reg_shift, line[i]);
+
+    /* The transmit-empty interrupt, delivered to this program. */
+    nx_interrupt_handle_t tx, second;
+    if ((st = nx_interrupt_create(uart, 0, &tx)) != NX_OK)
+        return fail("interrupt_create", (uint64_t)-st);
+    if ((st = nx_interrupt_create(uart, 0, &second)) != NX_ERR_ALREADY_EXISTS)
+        return fail("a second interrupt object", (uint64_t)-st);
+    if ((st = nx_interrupt_ack(tx)) != NX_ERR_NOT_PENDING)
+        return fail("an ack with nothing pending", (uint64_t)-st);
+    nx_mmio_write8(regs + (UART_IER << info.reg_shift), 0x02);
+    uint32_t seen = 0;
+    if ((st = nx_object_wait_one(tx, NX_INTERRUPT_PENDING, nx_time_now() + 1000 * MS, &seen)) !=
+        NX_OK)
+        return fail("no transmit interrupt", (uint64_t)-st);
+    uint8_t iir = nx_mmio_read8(regs + (UART_IIR << info.reg_shift));
+    nx_mmio_write8(regs + (UART_IER << info.reg_shift), 0x00);
+    /* THRE, or none when a byte the kernel wrote meanwhile took it */
+    if ((iir & 0x0fu) != 0x02u && (iir & 0x0fu) != 0x01u)
+        return fail("the interrupt's cause", iir);
+    if ((st = nx_interrupt_ack(tx)) != NX_OK)
+        return fail("ack", (uint64_t)-st);
+    nx_interrupt_info_t counts;
+    if ((st = nx_interrupt_info(tx, &counts)) != NX_OK || counts.fired < 1u || counts.acked != 1u ||
+        counts.irq != info.irq)
+        return fail("the interrupt's counters", counts.fired);
+    if ((st = nx_handle_close(tx)) != NX_OK)
+        return fail("close the interrupt", (uint64_t)-st);
 
     /* Refusals, each changing nothing. */
     if ((st = nx_device_map(uart, at, NX_VM_READ)) != NX_ERR_ALREADY_EXISTS)

@@ -95,6 +95,10 @@ static const uint32_t documented[NX_SYS_COUNT] = {
     [NX_SYS_DEVICE_INFO] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS),
     [NX_SYS_DEVICE_MAP] = OK | HANDLE_ERRS | S(NX_ERR_OUT_OF_RANGE) | S(NX_ERR_ALREADY_EXISTS) |
                           S(NX_ERR_NO_RESOURCES) | S(NX_ERR_BAD_STATE),
+    [NX_SYS_INTERRUPT_CREATE] = OK | HANDLE_ERRS | S(NX_ERR_NOT_FOUND) | S(NX_ERR_ALREADY_EXISTS) |
+                                S(NX_ERR_NO_RESOURCES) | S(NX_ERR_NOT_SUPPORTED),
+    [NX_SYS_INTERRUPT_ACK] = OK | HANDLE_ERRS | S(NX_ERR_NOT_PENDING),
+    [NX_SYS_INTERRUPT_INFO] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS),
 };
 
 /* Argument kinds, one letter per argument of each call. */
@@ -128,6 +132,9 @@ static const char *const kinds[NX_SYS_COUNT] = {
     [NX_SYS_TASK_FILTER_LEARNED] = "hpnp",
     [NX_SYS_DEVICE_INFO] = "hp",
     [NX_SYS_DEVICE_MAP] = "hvm",
+    [NX_SYS_INTERRUPT_CREATE] = "hx",
+    [NX_SYS_INTERRUPT_ACK] = "h",
+    [NX_SYS_INTERRUPT_INFO] = "hp",
 };
 
 typedef struct worker {

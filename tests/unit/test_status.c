@@ -42,6 +42,7 @@ static const struct {
     { NX_ERR_WRITABLE_MAPPED, -27, "NX_ERR_WRITABLE_MAPPED" },
     { NX_ERR_NOT_SEALED, -28, "NX_ERR_NOT_SEALED" },
     { NX_ERR_THREAD_EXITED, -29, "NX_ERR_THREAD_EXITED" },
+    { NX_ERR_NOT_PENDING, -30, "NX_ERR_NOT_PENDING" },
 };
 #define PINNED_COUNT (sizeof pinned / sizeof pinned[0])
 

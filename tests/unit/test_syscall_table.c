@@ -50,7 +50,10 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_TASK_FILTER_LEARNED, 33);
     assert_int_equal(NX_SYS_DEVICE_INFO, 34);
     assert_int_equal(NX_SYS_DEVICE_MAP, 35);
-    assert_int_equal(NX_SYS_COUNT, 36);
+    assert_int_equal(NX_SYS_INTERRUPT_CREATE, 36);
+    assert_int_equal(NX_SYS_INTERRUPT_ACK, 37);
+    assert_int_equal(NX_SYS_INTERRUPT_INFO, 38);
+    assert_int_equal(NX_SYS_COUNT, 39);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

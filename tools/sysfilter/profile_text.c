@@ -26,8 +26,9 @@ static const struct {
 } op_words[] = { { "==", NX_FILTER_EQ },      { "!=", NX_FILTER_NE },       { "<", NX_FILTER_LT },
                  { "<=", NX_FILTER_LE },      { ">", NX_FILTER_GT },        { ">=", NX_FILTER_GE },
                  { "&", NX_FILTER_MASK_ALL }, { "!&", NX_FILTER_MASK_NONE } };
-static const char *const type_words[NX_OBJ_TYPE_COUNT] = { NULL,      "task", "event", "thread",
-                                                           "channel", "vmo",  "device" };
+static const char *const type_words[NX_OBJ_TYPE_COUNT] = {
+    NULL, "task", "event", "thread", "channel", "vmo", "device", "interrupt"
+};
 static const struct {
     const char *word;
     uint32_t right;
@@ -312,7 +313,8 @@ static bool condition(parser_t *ps, uint32_t *i, nx_filter_rule_t *r)
         if (m->a == 0u)
             return fail(
                 ps, v->column,
-                "expected an object type (task, event, thread, channel, vmo, device), got %s",
+                "expected an object type (task, event, thread, channel, vmo, device, interrupt), "
+                "got %s",
                 shown(v, b, sizeof b));
     } else if (is(op, "rights")) {
         m->op = NX_FILTER_HAS_RIGHTS;

@@ -58,4 +58,30 @@ nx_status_t nx_sys_device_info(nx_task_t *caller, nx_handle_t h, uintptr_t out);
  */
 nx_status_t nx_sys_device_map(nx_task_t *caller, nx_handle_t h, uint64_t va, uint64_t prot);
 
+/*
+ * An interrupt object for source `index` (0: a device has one) of device
+ * h, routed to the calling hart; the caller gets its one handle
+ * (NX_DEFAULT_INTERRUPT_RIGHTS). Needs READ on the device.
+ *   NX_ERR_NOT_FOUND       no such source (index not 0, or the device has
+ *                          no interrupt)
+ *   NX_ERR_ALREADY_EXISTS  the source has its interrupt object already
+ *   NX_ERR_NO_RESOURCES    the caller's table full
+ *   NX_ERR_NOT_SUPPORTED   the machine has no interrupt controller
+ *   NX_ERR_TASK_DEAD, and the handle's statuses
+ */
+nx_status_t nx_sys_interrupt_create(nx_task_t *caller, nx_handle_t h, uint64_t index,
+                                    nx_handle_t *out);
+
+/* Acknowledge a pending interrupt: clear NX_INTERRUPT_PENDING, unmask the
+ * source. Needs WRITE. NX_ERR_NOT_PENDING when none is pending. */
+nx_status_t nx_sys_interrupt_ack(nx_task_t *caller, nx_handle_t h);
+
+/* Its counters (nx_interrupt_info_t). Needs INSPECT. NX_ERR_BAD_ADDRESS
+ * (checked first), the handle's statuses. */
+nx_status_t nx_sys_interrupt_info(nx_task_t *caller, nx_handle_t h, uintptr_t out);
+
+/* Interrupt objects alive (leak checks), and forgetting them (core reset). */
+uint32_t nx_interrupt_used(void);
+void nx_interrupt_reset(void);
+
 #endif /* NX_DEVICE_H */

@@ -15,6 +15,7 @@
 #ifndef NX_IRQ_H
 #define NX_IRQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nexus/status.h"
@@ -63,6 +64,14 @@ nx_status_t nx_irq_register(uint32_t irq, uint32_t hart, uint32_t priority, nx_i
  *   NX_ERR_NOT_SUPPORTED  the machine has no interrupt controller
  */
 nx_status_t nx_irq_unregister(uint32_t irq);
+
+/*
+ * Mask (true) or unmask registered source `irq` at its hart, leaving its
+ * handler in place: a driver's interrupt is masked when it fires and
+ * unmasked when the driver acknowledges it. May be called from the
+ * handler. NX_OK, NX_ERR_NOT_FOUND (no handler, or being unregistered).
+ */
+nx_status_t nx_irq_mask(uint32_t irq, bool masked);
 
 /* One hart's external-interrupt counters. */
 typedef struct nx_irq_stats {
