@@ -82,12 +82,13 @@ NX_TYPED_HANDLE(task);      /* a task (NX_OBJ_TASK) */
 NX_TYPED_HANDLE(device);    /* a device (NX_OBJ_DEVICE) */
 NX_TYPED_HANDLE(interrupt); /* an interrupt source of a device (NX_OBJ_INTERRUPT) */
 
-#define NX_CHANNEL_HANDLE_INVALID ((nx_channel_handle_t){ { 0 } })
-#define NX_VMO_HANDLE_INVALID     ((nx_vmo_handle_t){ { 0 } })
-#define NX_EVENT_HANDLE_INVALID   ((nx_event_handle_t){ { 0 } })
-#define NX_THREAD_HANDLE_INVALID  ((nx_thread_handle_t){ { 0 } })
-#define NX_TASK_HANDLE_INVALID    ((nx_task_handle_t){ { 0 } })
-#define NX_DEVICE_HANDLE_INVALID  ((nx_device_handle_t){ { 0 } })
+#define NX_CHANNEL_HANDLE_INVALID   ((nx_channel_handle_t){ { 0 } })
+#define NX_VMO_HANDLE_INVALID       ((nx_vmo_handle_t){ { 0 } })
+#define NX_EVENT_HANDLE_INVALID     ((nx_event_handle_t){ { 0 } })
+#define NX_THREAD_HANDLE_INVALID    ((nx_thread_handle_t){ { 0 } })
+#define NX_TASK_HANDLE_INVALID      ((nx_task_handle_t){ { 0 } })
+#define NX_DEVICE_HANDLE_INVALID    ((nx_device_handle_t){ { 0 } })
+#define NX_INTERRUPT_HANDLE_INVALID ((nx_interrupt_handle_t){ { 0 } })
 
 static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
 {

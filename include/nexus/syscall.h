@@ -484,13 +484,14 @@ static inline nx_status_t nx_device_map(nx_device_handle_t dev, uintptr_t addr, 
 
 /* An interrupt object for the device's source `index` (0), routed to the
  * calling hart: wait for NX_INTERRUPT_PENDING on it (object_wait_one or a
- * wait set), then acknowledge it, which unmasks the source. */
+ * wait set), then acknowledge it, which unmasks the source. *out is
+ * NX_INTERRUPT_HANDLE_INVALID on failure. */
 static inline nx_status_t nx_interrupt_create(nx_device_handle_t dev, uint32_t index,
                                               nx_interrupt_handle_t *out)
 {
     nx_syscall_ret_t r = nx_syscall(NX_SYS_INTERRUPT_CREATE, dev.h.v, index, 0, 0, 0, 0);
-    if (r.status == NX_OK)
-        *out = nx_interrupt_from_handle((nx_handle_t){ (uint32_t)r.value });
+    *out = r.status == NX_OK ? nx_interrupt_from_handle((nx_handle_t){ (uint32_t)r.value })
+                             : NX_INTERRUPT_HANDLE_INVALID;
     return (nx_status_t)r.status;
 }
 

@@ -232,6 +232,68 @@ static void an_interrupt_reaches_its_driver(void **state)
     assert_int_equal(nx_interrupt_used(), 0);
 }
 
+/* --- a driver's death ------------------------------------------------------------ */
+
+static nx_status_t heir_status[3];
+static uint32_t heir_tries;
+
+/* A driver that takes its interrupt and maps its window, then waits on
+ * the interrupt until it is killed (the test kills it at 10 ms). */
+NX_SIM_PROGRAM(doomed_driver)
+{
+    (void)arg;
+    nx_interrupt_handle_t irq;
+    if (nx_interrupt_create(NX_START_DEVICE(0), 0, &irq) != NX_OK ||
+        nx_device_map(NX_START_DEVICE(0), MAP_AT, NX_VM_READ) != NX_OK)
+        nx_thread_exit(1);
+    for (;;)
+        (void)nx_object_wait_one(irq, NX_INTERRUPT_PENDING, nx_time_now() + 1000000000u, NULL);
+}
+
+/* The next driver of the same device: its interrupt is taken until the
+ * first one's task ends, then it gets it, and the source works. */
+NX_SIM_PROGRAM(heir_driver)
+{
+    (void)arg;
+    nx_interrupt_handle_t irq;
+    nx_status_t st;
+    heir_tries = 0;
+    while ((st = nx_interrupt_create(NX_START_DEVICE(0), 0, &irq)) == NX_ERR_ALREADY_EXISTS &&
+           heir_tries < 1000u) {
+        heir_tries++;
+        (void)nx_sleep_until(nx_time_now() + 100000u, 0);
+    }
+    heir_status[0] = st;
+    heir_status[1] =
+        nx_object_wait_one(irq, NX_INTERRUPT_PENDING, nx_time_now() + 100000000u, NULL);
+    heir_status[2] = nx_interrupt_ack(irq);
+    nx_thread_exit(0);
+}
+
+/* A driver killed while it waits on its interrupt: the kill ends the wait,
+ * the task's end closes the interrupt (masked, unregistered) and its
+ * mapping, and the device's next driver gets the source and its raise. */
+static void a_killed_drivers_device_goes_to_the_next(void **state)
+{
+    (void)state;
+    memset(heir_status, 0x7f, sizeof heir_status);
+    nx_sim_config_t cfg = nx_test_machine_config(2, 7);
+    assert_int_equal(nx_sim_add_program(&cfg, "doomed_driver", 0, NX_QOS_NORMAL, 0), NX_OK);
+    assert_int_equal(nx_sim_add_program(&cfg, "heir_driver", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = cfg.programs[1].devices = 1u << 1;
+    cfg.programs[0].expect_exit = NX_EXIT_CODE_KILLED;
+    cfg.injections[cfg.injection_count++] =
+        (nx_sim_injection_t){ 10000000u, NX_SIM_INJECT_KILL_TASK, 0, 0 };
+    cfg.injections[cfg.injection_count++] =
+        (nx_sim_injection_t){ 30000000u, NX_SIM_INJECT_IRQ, 1u, 0 };
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    ASSERT_ST(heir_status[0], NX_OK);
+    assert_true(heir_tries > 0u); /* it was taken while the first lived */
+    ASSERT_ST(heir_status[1], NX_OK);
+    ASSERT_ST(heir_status[2], NX_OK);
+    assert_int_equal(nx_interrupt_used(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +303,7 @@ int main(void)
         cmocka_unit_test(a_manifest_naming_no_device_fails),
         cmocka_unit_test(bad_mmio_accesses_fault),
         cmocka_unit_test(an_interrupt_reaches_its_driver),
+        cmocka_unit_test(a_killed_drivers_device_goes_to_the_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
