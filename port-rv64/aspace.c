@@ -254,6 +254,35 @@ nx_status_t nx_port_pages_alloc(nx_port_pages_t *pages, size_t count)
     return NX_OK;
 }
 
+nx_status_t nx_port_pages_alloc_contiguous(nx_port_pages_t *pages, size_t count)
+{
+    pages->word[0] = pages->word[1] = 0;
+    if (count == 0u || count > NX_PORT_PAGES_MAX)
+        return NX_ERR_INVALID_ARGS;
+    uintptr_t index = rv_frame_alloc();
+    if (index == 0u)
+        return NX_ERR_NO_RESOURCES;
+    uintptr_t run = rv_frames_alloc_run(count);
+    if (run == 0u) {
+        rv_frame_free(index);
+        return NX_ERR_NO_RESOURCES;
+    }
+    uint64_t *frames = (uint64_t *)index;
+    for (size_t i = 0; i < count; i++)
+        frames[i] = run + i * PAGE;
+    pages->word[0] = index;
+    pages->word[1] = count;
+    return NX_OK;
+}
+
+uint64_t nx_port_pages_device_address(const nx_port_pages_t *pages, size_t index)
+{
+    const uint64_t *frames = index_of(pages);
+    if (index >= pages->word[1])
+        nx_panic("rv64: device address of page %zu of %zu", index, (size_t)pages->word[1]);
+    return frames[index]; /* no IOMMU: a device addresses physical memory */
+}
+
 void nx_port_pages_free(nx_port_pages_t *pages)
 {
     /* Trusts core that no mapping remains: a leaf does not say which

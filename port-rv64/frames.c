@@ -170,6 +170,11 @@ static uint64_t take_locked(void)
     if (pa != 0u) {
         frames.free_head = *(const uint64_t *)(uintptr_t)pa;
     } else {
+        /* Frames past the cursor a contiguous run took are skipped. */
+        while (frames.cursor < frames.top && bit_get(index_of(frames.cursor))) {
+            frames.cursor += RV_FRAME_SIZE;
+            skip_holes();
+        }
         NX_ASSERT(frames.cursor < frames.top);
         pa = frames.cursor;
         frames.cursor += RV_FRAME_SIZE;
@@ -218,6 +223,56 @@ uintptr_t rv_frame_alloc_reserved(void)
     uint64_t pa = take_locked();
     nx_spin_unlock(&frames.lock);
     return zeroed(pa);
+}
+
+static bool in_hole(uint64_t pa)
+{
+    for (uint32_t i = 0; i < frames.hole_count; i++)
+        if (pa >= frames.holes[i].lo && pa < frames.holes[i].hi)
+            return true;
+    return false;
+}
+
+uintptr_t rv_frames_alloc_run(size_t n)
+{
+    nx_spin_lock(&frames.lock);
+    uint64_t first = frames.base + (frames.meta << RV_FRAME_SHIFT), lo = 0, run = 0;
+    if (n > 0u && n <= frames.free - frames.reserved) {
+        /* The lowest run of n free frames, freed ones and never-used ones
+         * alike: one pass over the bitmap (bounded by the frames). */
+        for (uint64_t pa = first; pa < frames.top && run < n; pa += RV_FRAME_SIZE) {
+            if (bit_get(index_of(pa)) || in_hole(pa)) {
+                run = 0;
+                continue;
+            }
+            if (run++ == 0u)
+                lo = pa;
+        }
+    }
+    if (run < n || n == 0u) {
+        nx_spin_unlock(&frames.lock);
+        return 0;
+    }
+    uint64_t hi = lo + (uint64_t)n * RV_FRAME_SIZE;
+    for (uint64_t pa = lo; pa < hi; pa += RV_FRAME_SIZE)
+        bit_flip(index_of(pa));
+    /* Those below the cursor were on the free list: take them off (one
+     * walk of it). The bump path skips allocated frames above it. */
+    if (lo < frames.cursor) {
+        uint64_t *link = &frames.free_head;
+        while (*link != 0u) {
+            uint64_t pa = *link;
+            if (pa >= lo && pa < hi)
+                *link = *(const uint64_t *)(uintptr_t)pa;
+            else
+                link = (uint64_t *)(uintptr_t)pa;
+        }
+    }
+    frames.free -= n;
+    frames.used += n;
+    nx_spin_unlock(&frames.lock);
+    nx_memset((void *)(uintptr_t)lo, 0, (size_t)(hi - lo));
+    return (uintptr_t)lo;
 }
 
 void rv_frame_free(uintptr_t pa)

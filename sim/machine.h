@@ -116,6 +116,7 @@ typedef struct sim_machine {
     sim_aspace_t *aspaces;   /* every live address space */
     uint64_t user_bytes;     /* mapped in them, and VMO pages */
     struct sim_pages *pages; /* every live allocation of VMO pages */
+    uint64_t dma_next;       /* the next bus address a DMA allocation gets (pages.c) */
     sim_uart_t uart;         /* the 16550's registers (devices.c) */
     sim_faults_t faults;
     bool limit_hit; /* the event stream reached cfg.event_limit */
@@ -240,6 +241,10 @@ bool nx_sim_device_address(sim_machine_t *m, uintptr_t va, uint32_t width, bool 
  * true and *value (a read) done, or false when no device answers there
  * that way. */
 bool nx_sim_bus_access(sim_machine_t *m, uint64_t pa, uint32_t width, bool write, uint64_t *value);
+
+/* The host memory a device model reaches at bus address [bus, bus + len):
+ * inside one live DMA allocation, or NULL. */
+unsigned char *nx_sim_dma(sim_machine_t *m, uint64_t bus, size_t len);
 
 /* Does any address space map a byte of [mem, mem + len)? */
 bool nx_sim_pages_mapped(sim_machine_t *m, const unsigned char *mem, size_t len);

@@ -6,14 +6,24 @@
  * machine's list so a run's end frees what the kernel still holds; its
  * pages count against the machine's user memory, as mapped memory does
  * (sim/aspace.c), so a VMO can run the machine out of memory.
+ *
+ * Every block is contiguous, so a DMA VMO's pages need nothing more; what
+ * they get is a bus address for the device models: a range of the
+ * machine's RAM addresses (from VIRT_DRAM_BASE + 1 GiB up, past what the
+ * kernel could be told about) handed out in order and never reused in a
+ * run, so a device told a stale address reaches nothing (nx_sim_dma).
  */
 #include <stdlib.h>
 
 #include "machine.h"
+#include "virt.h"
+
+#define SIM_DMA_BASE (VIRT_DRAM_BASE + (1ull << 30))
 
 struct sim_pages {
     size_t count;
     unsigned char *mem;
+    uint64_t bus; /* contiguous allocations: their bus address; 0 otherwise */
     struct sim_pages *next;
     struct sim_pages *prev;
 };
@@ -99,4 +109,36 @@ void nx_sim_pages_free_all(sim_machine_t *m)
 {
     while (m->pages != NULL)
         pages_release(m, m->pages);
+}
+
+nx_status_t nx_port_pages_alloc_contiguous(nx_port_pages_t *pages, size_t count)
+{
+    nx_status_t st = nx_port_pages_alloc(pages, count);
+    if (st == NX_OK) {
+        sim_machine_t *m = nx_sim_machine();
+        struct sim_pages *p = pages_of(pages);
+        if (m->dma_next < SIM_DMA_BASE)
+            m->dma_next = SIM_DMA_BASE;
+        p->bus = m->dma_next;
+        m->dma_next += (uint64_t)count * NX_PAGE_SIZE;
+    }
+    return st;
+}
+
+uint64_t nx_port_pages_device_address(const nx_port_pages_t *pages, size_t index)
+{
+    const struct sim_pages *p = pages_of(pages);
+    if (p->bus == 0u || index >= p->count)
+        nx_sim_misuse("a device address of pages that are not contiguous, or past them");
+    return p->bus + (uint64_t)index * NX_PAGE_SIZE;
+}
+
+unsigned char *nx_sim_dma(sim_machine_t *m, uint64_t bus, size_t len)
+{
+    for (struct sim_pages *p = m->pages; p != NULL; p = p->next) {
+        uint64_t size = (uint64_t)p->count * NX_PAGE_SIZE;
+        if (p->bus != 0u && bus >= p->bus && bus - p->bus <= size && len <= size - (bus - p->bus))
+            return p->mem + (bus - p->bus);
+    }
+    return NULL;
 }

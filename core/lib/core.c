@@ -41,6 +41,7 @@ void nx_core_reset(void)
     nx_vmo_reset();
     nx_device_reset();
     nx_interrupt_reset();
+    nx_dma_reset();
     nx_filter_reset();
     nx_irq_reset();
     nx_timer_reset();

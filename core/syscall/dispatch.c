@@ -304,6 +304,32 @@ static nx_syscall_ret_t sys_interrupt_info(nx_thread_t *self, const uint64_t a[6
     return ret(nx_sys_interrupt_info(self->task, h, (uintptr_t)a[1]), 0);
 }
 
+static nx_syscall_ret_t sys_vmo_create_dma(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t h = NX_HANDLE_INVALID;
+    nx_status_t st = nx_sys_vmo_create_dma(self->task, a[0], &h);
+    return ret(st, h.v);
+}
+
+static nx_syscall_ret_t sys_dma_pin(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t dev, vmo, h = NX_HANDLE_INVALID;
+    if (!handle_arg(a[0], &dev) || !handle_arg(a[1], &vmo))
+        return bad_args(self);
+    nx_status_t st = nx_sys_dma_pin(self->task, dev, vmo, a[2], a[3], (uintptr_t)a[4], &h);
+    return ret(st, h.v);
+}
+
+static nx_syscall_ret_t sys_device_release_quarantine(nx_thread_t *self, const uint64_t a[6])
+{
+    nx_handle_t dev;
+    uint64_t n = 0;
+    if (!handle_arg(a[0], &dev))
+        return bad_args(self);
+    nx_status_t st = nx_sys_device_release_quarantine(self->task, dev, &n);
+    return ret(st, n);
+}
+
 static nx_syscall_ret_t sys_vmo_unmap(nx_thread_t *self, const uint64_t a[6])
 {
     return ret(nx_sys_vmo_unmap(self->task, a[0], a[1]), 0);
@@ -463,6 +489,10 @@ static const struct {
     [NX_SYS_INTERRUPT_CREATE] = { "interrupt_create", sys_interrupt_create },
     [NX_SYS_INTERRUPT_ACK] = { "interrupt_ack", sys_interrupt_ack },
     [NX_SYS_INTERRUPT_INFO] = { "interrupt_info", sys_interrupt_info },
+    [NX_SYS_VMO_CREATE_DMA] = { "vmo_create_dma", sys_vmo_create_dma },
+    [NX_SYS_DMA_PIN] = { "dma_pin", sys_dma_pin },
+    [NX_SYS_DEVICE_RELEASE_QUARANTINE] = { "device_release_quarantine",
+                                           sys_device_release_quarantine },
 };
 
 const char *nx_syscall_name(uint32_t nr)

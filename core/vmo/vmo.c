@@ -95,7 +95,10 @@ static uint64_t page_up(uint64_t n)
     return (n + NX_PAGE_SIZE - 1u) & ~(uint64_t)(NX_PAGE_SIZE - 1u);
 }
 
-nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out)
+static bool range_inside(uint64_t offset, uint64_t len, uint64_t size);
+
+/* A root VMO of `size` bytes for `caller`, contiguous for DMA. */
+static nx_status_t create(nx_task_t *caller, uint64_t size, bool dma, nx_handle_t *out)
 {
     if (out == NULL || size == 0u)
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
@@ -114,7 +117,10 @@ nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,
                              NX_ERR_NO_RESOURCES);
     }
-    if (nx_port_pages_alloc(&v->pages, (size_t)(size / NX_PAGE_SIZE)) != NX_OK) {
+    size_t count = (size_t)(size / NX_PAGE_SIZE);
+    nx_status_t got = dma ? nx_port_pages_alloc_contiguous(&v->pages, count)
+                          : nx_port_pages_alloc(&v->pages, count);
+    if (got != NX_OK) {
         nx_pool_free(&vmos, v);
         budget_refund(caller, caller->id.v, size);
         return nx_vmo_refuse(caller, NX_HANDLE_INVALID, NX_AUDIT_POOL_EXHAUSTED,
@@ -127,12 +133,39 @@ nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out
     v->depth = 0;
     nx_spin_init(&v->lock);
     v->sealed = false;
+    v->dma = dma;
     v->writable_maps = 0;
     v->payer = caller;
     v->payer_id = caller->id.v;
-    nx_status_t st = nx_cap_install(caller, &v->obj, NX_DEFAULT_VMO_RIGHTS, out);
+    nx_status_t st = nx_cap_install(caller, &v->obj,
+                                    dma ? NX_DEFAULT_DMA_VMO_RIGHTS : NX_DEFAULT_VMO_RIGHTS, out);
     nx_object_unref(&v->obj); /* the handle holds it now, or it goes (refunded) */
     return st;
+}
+
+nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out)
+{
+    return create(caller, size, false, out);
+}
+
+nx_status_t nx_sys_vmo_create_dma(nx_task_t *caller, uint64_t size, nx_handle_t *out)
+{
+    return create(caller, size, true, out);
+}
+
+nx_status_t nx_vmo_dma_address(const nx_object_t *vmo, uint64_t offset, uint64_t len,
+                               uint64_t *addr)
+{
+    const nx_vmo_t *v = (const nx_vmo_t *)vmo;
+    if (!v->root->dma)
+        return NX_ERR_NOT_SUPPORTED;
+    if (len == 0u || offset % NX_PAGE_SIZE != 0u || len % NX_PAGE_SIZE != 0u)
+        return NX_ERR_INVALID_ARGS;
+    if (!range_inside(offset, len, v->size))
+        return NX_ERR_OUT_OF_RANGE;
+    *addr = nx_port_pages_device_address(&v->root->pages,
+                                         (size_t)((v->offset + offset) / NX_PAGE_SIZE));
+    return NX_OK;
 }
 
 /* Is [offset, offset + len) inside a VMO of `size` bytes (no overflow)? */

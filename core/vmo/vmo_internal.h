@@ -19,6 +19,7 @@ struct nx_vmo {
     /* Root only: */
     nx_spinlock_t lock; /* sealed, writable_maps; a write's page against a seal */
     bool sealed;
+    bool dma;               /* made for devices: contiguous pages (frozen) */
     uint32_t writable_maps; /* writable mappings of it or its slices */
     nx_port_pages_t pages;
     nx_task_t *payer; /* whose budget paid; refunded if still that task */

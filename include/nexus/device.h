@@ -25,6 +25,8 @@ typedef enum nx_device_kind {
  * slots fit), and the devices one program may be handed. */
 #define NX_MAX_DEVICES       16u
 #define NX_START_MAX_DEVICES 4u
+/* Pins alive at once, quarantined ones included (dma_pin). */
+#define NX_MAX_PINS 64u
 
 /* What device_info says of a device. */
 typedef struct nx_device_info {

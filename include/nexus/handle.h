@@ -81,6 +81,7 @@ NX_TYPED_HANDLE(thread);    /* a thread (NX_OBJ_THREAD) */
 NX_TYPED_HANDLE(task);      /* a task (NX_OBJ_TASK) */
 NX_TYPED_HANDLE(device);    /* a device (NX_OBJ_DEVICE) */
 NX_TYPED_HANDLE(interrupt); /* an interrupt source of a device (NX_OBJ_INTERRUPT) */
+NX_TYPED_HANDLE(pin);       /* a pinned range of DMA memory (NX_OBJ_PIN) */
 
 #define NX_CHANNEL_HANDLE_INVALID   ((nx_channel_handle_t){ { 0 } })
 #define NX_VMO_HANDLE_INVALID       ((nx_vmo_handle_t){ { 0 } })
@@ -89,6 +90,7 @@ NX_TYPED_HANDLE(interrupt); /* an interrupt source of a device (NX_OBJ_INTERRUPT
 #define NX_TASK_HANDLE_INVALID      ((nx_task_handle_t){ { 0 } })
 #define NX_DEVICE_HANDLE_INVALID    ((nx_device_handle_t){ { 0 } })
 #define NX_INTERRUPT_HANDLE_INVALID ((nx_interrupt_handle_t){ { 0 } })
+#define NX_PIN_HANDLE_INVALID       ((nx_pin_handle_t){ { 0 } })
 
 static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
 {
@@ -109,7 +111,8 @@ static inline nx_handle_t nx_handle_of_handle(nx_handle_t h)
         nx_thread_handle_t: nx_thread_to_handle,                                                   \
         nx_task_handle_t: nx_task_to_handle,                                                       \
         nx_device_handle_t: nx_device_to_handle,                                                   \
-        nx_interrupt_handle_t: nx_interrupt_to_handle)(h)
+        nx_interrupt_handle_t: nx_interrupt_to_handle,                                             \
+        nx_pin_handle_t: nx_pin_to_handle)(h)
 /* clang-format on */
 
 #endif /* NEXUS_HANDLE_H */

@@ -19,6 +19,7 @@ typedef enum nx_object_type {
     NX_OBJ_VMO = 5,       /* a virtual memory object: pages to read, write, map, share */
     NX_OBJ_DEVICE = 6,    /* a device's register window and interrupts (nexus/device.h) */
     NX_OBJ_INTERRUPT = 7, /* one interrupt source of a device (nexus/device.h) */
+    NX_OBJ_PIN = 8,       /* a range of a DMA VMO pinned for a device (nexus/device.h) */
     NX_OBJ_TYPE_COUNT
 } nx_object_type_t;
 
@@ -35,16 +36,21 @@ typedef enum nx_object_type {
      NX_RIGHT_MANAGE | NX_RIGHT_INSPECT)
 
 /* A device, as init hands it to its driver: map its registers (MAP, READ,
- * WRITE), say what it is (INSPECT), pass it on or keep a weaker copy.
+ * WRITE), say what it is (INSPECT), pin memory it may access (DMA), pass
+ * it on or keep a weaker copy.
  * Never EXECUTE: a register window is never mapped executable. */
 #define NX_DEFAULT_DEVICE_RIGHTS                                                                   \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_MAP | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER |      \
-     NX_RIGHT_INSPECT)
+     NX_RIGHT_INSPECT | NX_RIGHT_DMA)
 
 /* An interrupt: wait for it (WAIT), acknowledge it (WRITE), read its
  * counters (INSPECT), pass it on. One handle: no DUPLICATE. */
 #define NX_DEFAULT_INTERRUPT_RIGHTS                                                                \
     (NX_RIGHT_WAIT | NX_RIGHT_WRITE | NX_RIGHT_TRANSFER | NX_RIGHT_INSPECT)
+
+/* A pin: held by the task that pinned, closed to unpin. Not transferable:
+ * its holder is the task whose death quarantines it. */
+#define NX_DEFAULT_PIN_RIGHTS NX_RIGHT_INSPECT
 
 /* A channel endpoint: read and write messages, wait on it, send it on.
  * No DUPLICATE: an endpoint has one holder, so "who may talk here" is
@@ -57,6 +63,10 @@ typedef enum nx_object_type {
 #define NX_DEFAULT_VMO_RIGHTS                                                                      \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_MAP |      \
      NX_RIGHT_EXECUTE | NX_RIGHT_SEAL | NX_RIGHT_INSPECT)
+/* A DMA VMO (vmo_create_dma): DMA to pin it for a device; never code. */
+#define NX_DEFAULT_DMA_VMO_RIGHTS                                                                  \
+    (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER | NX_RIGHT_MAP |      \
+     NX_RIGHT_DMA | NX_RIGHT_INSPECT)
 
 /* Kernel signals of a channel endpoint. */
 #define NX_CHANNEL_READABLE    (1u << 0) /* a message waits to be read here */

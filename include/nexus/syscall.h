@@ -65,6 +65,9 @@ typedef enum nx_syscall_nr {
     NX_SYS_INTERRUPT_CREATE = 36,    /* device handle, source index -> interrupt handle */
     NX_SYS_INTERRUPT_ACK = 37,       /* interrupt handle */
     NX_SYS_INTERRUPT_INFO = 38,      /* interrupt handle, nx_interrupt_info_t * */
+    NX_SYS_VMO_CREATE_DMA = 39,      /* size -> handle (contiguous, for devices) */
+    NX_SYS_DMA_PIN = 40,             /* device, DMA VMO, offset, length, uint64_t * -> pin */
+    NX_SYS_DEVICE_RELEASE_QUARANTINE = 41, /* device handle -> pins released */
     NX_SYS_COUNT
 } nx_syscall_nr_t;
 
@@ -273,6 +276,7 @@ NX_TYPED_HANDLE_CALLS(thread);
 NX_TYPED_HANDLE_CALLS(task);
 NX_TYPED_HANDLE_CALLS(device);
 NX_TYPED_HANDLE_CALLS(interrupt);
+NX_TYPED_HANDLE_CALLS(pin);
 
 /* The function for `op` of h's kind; `untyped` for an nx_handle_t. Any
  * other type (a koid, an integer) does not compile. */
@@ -286,7 +290,8 @@ NX_TYPED_HANDLE_CALLS(interrupt);
         nx_thread_handle_t: nx_thread_##op,                                                        \
         nx_task_handle_t: nx_task_##op,                                                            \
         nx_device_handle_t: nx_device_##op,                                                        \
-        nx_interrupt_handle_t: nx_interrupt_##op)
+        nx_interrupt_handle_t: nx_interrupt_##op,                                                  \
+        nx_pin_handle_t: nx_pin_##op)
 /* clang-format on */
 
 /* A second handle to h's object with `rights` (NX_RIGHTS_SAME: h's), of
@@ -504,6 +509,36 @@ static inline nx_status_t nx_interrupt_info(nx_interrupt_handle_t irq, nx_interr
 {
     return (nx_status_t)nx_syscall(NX_SYS_INTERRUPT_INFO, irq.h.v, (uintptr_t)out, 0, 0, 0, 0)
         .status;
+}
+
+/* A VMO a device may access (physically contiguous, never executable). */
+static inline nx_status_t nx_vmo_create_dma(uint64_t size, nx_vmo_handle_t *out)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_VMO_CREATE_DMA, size, 0, 0, 0, 0, 0);
+    *out = r.status == NX_OK ? nx_vmo_from_handle((nx_handle_t){ (uint32_t)r.value })
+                             : NX_VMO_HANDLE_INVALID;
+    return (nx_status_t)r.status;
+}
+
+/* Pin [offset, offset + len) of a DMA VMO for `dev`: *addr is where the
+ * device finds it; closing *pin unpins. */
+static inline nx_status_t nx_dma_pin(nx_device_handle_t dev, nx_vmo_handle_t vmo, uint64_t offset,
+                                     uint64_t len, uint64_t *addr, nx_pin_handle_t *pin)
+{
+    nx_syscall_ret_t r =
+        nx_syscall(NX_SYS_DMA_PIN, dev.h.v, vmo.h.v, offset, len, (uintptr_t)addr, 0);
+    *pin = r.status == NX_OK ? nx_pin_from_handle((nx_handle_t){ (uint32_t)r.value })
+                             : NX_PIN_HANDLE_INVALID;
+    return (nx_status_t)r.status;
+}
+
+/* The device was reset: release the pins its dead drivers left; *n of them. */
+static inline nx_status_t nx_device_release_quarantine(nx_device_handle_t dev, uint64_t *n)
+{
+    nx_syscall_ret_t r = nx_syscall(NX_SYS_DEVICE_RELEASE_QUARANTINE, dev.h.v, 0, 0, 0, 0, 0);
+    if (n != NULL)
+        *n = r.value;
+    return (nx_status_t)r.status;
 }
 
 /* --- the system call filter (nexus/sysfilter.h, docs/sysfilter.md) ----------- */

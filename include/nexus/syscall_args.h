@@ -91,6 +91,12 @@ static inline const char *nx_syscall_args(uint32_t nr)
         return "h-----";
     case NX_SYS_INTERRUPT_INFO:
         return "ha----";
+    case NX_SYS_VMO_CREATE_DMA:
+        return "v-----";
+    case NX_SYS_DMA_PIN:
+        return "hhvva-";
+    case NX_SYS_DEVICE_RELEASE_QUARANTINE:
+        return "h-----";
     case NX_SYS_COUNT:
         break;
     }

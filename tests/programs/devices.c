@@ -1,9 +1,13 @@
 /* devices: a driver's first steps with the devices init hands it
  * (nexus/device.h): NX_START_DEVICE(0) the UART, NX_START_DEVICE(1) the
- * first virtio-mmio slot. It maps the UART's registers and writes a line
- * through them (polling the line status), checks its scratch register
+ * first virtio-mmio slot. It maps the UART's registers, writes a line
+ * through them when arg bit 0 says it runs alone (polling the line
+ * status; beside other programs its bytes would land inside the kernel's
+ * console lines, until issue 19 decides how the two share the UART),
+ * checks its scratch register
  * holds what it writes, takes the UART's transmit-empty interrupt in
  * U-mode (an interrupt object: wait, read IIR, disable, acknowledge),
+ * pins DMA memory for the virtio slot (contiguous device addresses),
  * maps the virtio slot and
  * reads its magic, version and device id, and gets every refusal the map
  * call documents: executable, writable without WRITE, misaligned, over a
@@ -37,7 +41,7 @@ static void uart_put(uintptr_t regs, uint32_t shift, char c)
     nx_mmio_write8(regs + (UART_THR << shift), (uint8_t)c);
 }
 
-static int32_t run(void)
+static int32_t run(uintptr_t arg)
 {
     nx_device_handle_t uart = NX_START_DEVICE(0), slot = NX_START_DEVICE(1);
     nx_device_info_t info;
@@ -55,7 +59,7 @@ static int32_t run(void)
     if (nx_mmio_read8(regs + (UART_SCR << info.reg_shift)) != 0x5a)
         return fail("the uart's scratch register", 0);
     static const char line[] = "devices: a line through the UART's registers\n";
-    for (uint32_t i = 0; line[i] != '\0'; i++)
+    for (uint32_t i = 0; (arg & 1u) != 0u && line[i] != '\0'; i++)
         uart_put(regs, info.reg_shift, line[i]);
 
     /* The transmit-empty interrupt, delivered to this program. */
@@ -120,6 +124,23 @@ static int32_t run(void)
     if ((st = nx_debug_write((const char *)regs, 1)) != NX_ERR_BAD_ADDRESS)
         return fail("a copy from a device mapping", (uint64_t)-st);
 
+    /* DMA memory for the slot: contiguous pages, pinned and unpinned. */
+    nx_vmo_handle_t dma;
+    nx_pin_handle_t pin, page1, refused;
+    uint64_t bus = 0, bus1 = 0;
+    if ((st = nx_vmo_create_dma(4u * PAGE, &dma)) != NX_OK)
+        return fail("vmo_create_dma", (uint64_t)-st);
+    if ((st = nx_dma_pin(slot, dma, 0, 4u * PAGE, &bus, &pin)) != NX_OK ||
+        (st = nx_dma_pin(slot, dma, PAGE, PAGE, &bus1, &page1)) != NX_OK)
+        return fail("dma_pin", (uint64_t)-st);
+    if (bus == 0u || bus % PAGE != 0u || bus1 != bus + PAGE)
+        return fail("the pinned range's device address", bus);
+    if ((st = nx_dma_pin(slot, dma, 4u * PAGE, PAGE, &bus, &refused)) != NX_ERR_OUT_OF_RANGE)
+        return fail("a pin past the end", (uint64_t)-st);
+    if (nx_handle_close(dma) != NX_OK || nx_handle_close(page1) != NX_OK ||
+        nx_handle_close(pin) != NX_OK)
+        return fail("unpin", 0);
+
     /* The virtio slot: its identification registers. */
     if ((st = nx_device_info(slot, &info)) != NX_OK)
         return fail("slot info", (uint64_t)-st);
@@ -142,6 +163,5 @@ static int32_t run(void)
 
 NX_PROGRAM(devices)
 {
-    (void)arg;
-    nx_thread_exit(run());
+    nx_thread_exit(run(arg));
 }

@@ -99,6 +99,11 @@ static const uint32_t documented[NX_SYS_COUNT] = {
                                 S(NX_ERR_NO_RESOURCES) | S(NX_ERR_NOT_SUPPORTED),
     [NX_SYS_INTERRUPT_ACK] = OK | HANDLE_ERRS | S(NX_ERR_NOT_PENDING),
     [NX_SYS_INTERRUPT_INFO] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS),
+    [NX_SYS_VMO_CREATE_DMA] = OK | S(NX_ERR_INVALID_ARGS) | S(NX_ERR_OUT_OF_RANGE) |
+                              S(NX_ERR_NO_RESOURCES) | S(NX_ERR_TASK_DEAD),
+    [NX_SYS_DMA_PIN] = OK | HANDLE_ERRS | S(NX_ERR_BAD_ADDRESS) | S(NX_ERR_NOT_SUPPORTED) |
+                       S(NX_ERR_OUT_OF_RANGE) | S(NX_ERR_NO_RESOURCES),
+    [NX_SYS_DEVICE_RELEASE_QUARANTINE] = OK | HANDLE_ERRS,
 };
 
 /* Argument kinds, one letter per argument of each call. */
@@ -135,6 +140,9 @@ static const char *const kinds[NX_SYS_COUNT] = {
     [NX_SYS_INTERRUPT_CREATE] = "hx",
     [NX_SYS_INTERRUPT_ACK] = "h",
     [NX_SYS_INTERRUPT_INFO] = "hp",
+    [NX_SYS_VMO_CREATE_DMA] = "z",
+    [NX_SYS_DMA_PIN] = "hhozp",
+    [NX_SYS_DEVICE_RELEASE_QUARANTINE] = "h",
 };
 
 typedef struct worker {

@@ -88,8 +88,8 @@ static void a_driver_maps_and_drives_its_devices(void **state)
 {
     (void)state;
     nx_sim_config_t cfg = nx_test_machine_config(2, 3);
-    assert_int_equal(nx_sim_add_program(&cfg, "devices", 0, NX_QOS_NORMAL, 0), NX_OK);
-    cfg.programs[0].devices = 0x3u;
+    assert_int_equal(nx_sim_add_program(&cfg, "devices", 1, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 0x3u; /* arg 1: alone, it writes its line */
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);
     assert_true(nx_test_has_line(r->console, "devices: a line through the UART's registers"));
@@ -294,6 +294,145 @@ static void a_killed_drivers_device_goes_to_the_next(void **state)
     assert_int_equal(nx_interrupt_used(), 0);
 }
 
+/* --- DMA memory and pins -------------------------------------------------------- */
+
+#define KIB 1024u
+
+static nx_status_t dma_status[16];
+static uint64_t dma_addr[2];
+static uint32_t dma_pins_made;
+
+NX_SIM_PROGRAM(dma_user)
+{
+    (void)arg;
+    nx_device_handle_t dev = NX_START_DEVICE(0);
+    nx_vmo_handle_t dma, plain, weak_vmo;
+    nx_pin_handle_t pin, second, none;
+    uint64_t addr = 0, addr2 = 0;
+    dma_status[0] = nx_vmo_create_dma(64u * KIB, &dma);
+    dma_status[1] = nx_dma_pin(dev, dma, 0, 64u * KIB, &addr, &pin);
+    dma_status[2] = nx_dma_pin(dev, dma, 4u * KIB, 4u * KIB, &addr2, &second);
+    dma_addr[0] = addr;
+    dma_addr[1] = addr2;
+    dma_status[3] = nx_dma_pin(dev, dma, 0, 0, &addr, &none);                /* length 0 */
+    dma_status[4] = nx_dma_pin(dev, dma, 100, 4u * KIB, &addr, &none);       /* misaligned */
+    dma_status[5] = nx_dma_pin(dev, dma, 64u * KIB, 4u * KIB, &addr, &none); /* past the end */
+    dma_status[6] = nx_dma_pin(dev, dma, 4u * KIB, 0xfffffffffffff000ull, &addr, &none);
+    (void)nx_vmo_create(4u * KIB, &plain);
+    dma_status[7] = nx_dma_pin(dev, plain, 0, 4u * KIB, &addr, &none); /* no DMA right at all */
+    (void)nx_handle_duplicate(dma, NX_RIGHT_READ | NX_RIGHT_MAP, &weak_vmo);
+    dma_status[8] = nx_dma_pin(dev, weak_vmo, 0, 4u * KIB, &addr, &none); /* no DMA right */
+    nx_handle_t weak_dev_h;
+    (void)nx_handle_duplicate(nx_device_to_handle(dev), NX_RIGHT_READ, &weak_dev_h);
+    dma_status[9] = nx_dma_pin(nx_device_from_handle(weak_dev_h), dma, 0, 4u * KIB, &addr, &none);
+    dma_status[10] = nx_dma_pin(nx_device_from_handle(nx_vmo_to_handle(dma)), dma, 0, 4u * KIB,
+                                &addr, &none); /* a VMO as the device */
+    dma_status[11] =
+        nx_dma_pin(dev, dma, 0, 4u * KIB, (uint64_t *)(uintptr_t)0x10u, &none); /* a bad pointer */
+    /* The pins' bound: two are held, the rest up to NX_MAX_PINS. */
+    nx_pin_handle_t many[NX_MAX_PINS];
+    dma_pins_made = 0;
+    nx_status_t st;
+    while ((st = nx_dma_pin(dev, dma, 0, 4u * KIB, &addr, &many[dma_pins_made])) == NX_OK &&
+           dma_pins_made < NX_MAX_PINS)
+        dma_pins_made++;
+    dma_status[12] = st;
+    for (uint32_t i = 0; i < dma_pins_made; i++)
+        (void)nx_handle_close(many[i]);
+    /* The VMO's handles go; the pins keep its pages until they are closed. */
+    (void)nx_handle_close(weak_vmo);
+    dma_status[13] = nx_handle_close(dma);
+    dma_status[14] = nx_handle_close(second);
+    dma_status[15] = nx_handle_close(pin);
+    nx_thread_exit(0);
+}
+
+static void dma_memory_is_pinned_for_a_device(void **state)
+{
+    (void)state;
+    memset(dma_status, 0x7f, sizeof dma_status);
+    nx_sim_config_t cfg = nx_test_machine_config(1, 8);
+    assert_int_equal(nx_sim_add_program(&cfg, "dma_user", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 1u << 1;
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    static const nx_status_t want[16] = {
+        NX_OK,
+        NX_OK,
+        NX_OK,
+        NX_ERR_INVALID_ARGS,
+        NX_ERR_INVALID_ARGS,
+        NX_ERR_OUT_OF_RANGE,
+        NX_ERR_OUT_OF_RANGE,
+        NX_ERR_ACCESS_DENIED,
+        NX_ERR_ACCESS_DENIED,
+        NX_ERR_ACCESS_DENIED,
+        NX_ERR_WRONG_TYPE,
+        NX_ERR_BAD_ADDRESS,
+        NX_ERR_NO_RESOURCES,
+        NX_OK,
+        NX_OK,
+        NX_OK,
+    };
+    for (uint32_t i = 0; i < 16u; i++)
+        if (dma_status[i] != want[i])
+            fail_msg("call %u: %s, expected %s", i, nx_status_name(dma_status[i]),
+                     nx_status_name(want[i]));
+    assert_int_equal(dma_addr[0] % 4096u, 0);
+    assert_int_equal(dma_addr[1], dma_addr[0] + 4096u); /* contiguous */
+    assert_int_equal(dma_pins_made, NX_MAX_PINS - 2u);
+}
+
+static uint64_t quarantine_released;
+static uint32_t quarantine_tries;
+
+/* Pins a buffer for its device, then waits until it is killed. */
+NX_SIM_PROGRAM(dma_dier)
+{
+    (void)arg;
+    nx_vmo_handle_t dma;
+    nx_pin_handle_t pin;
+    uint64_t addr;
+    if (nx_vmo_create_dma(16u * KIB, &dma) != NX_OK ||
+        nx_dma_pin(NX_START_DEVICE(0), dma, 0, 16u * KIB, &addr, &pin) != NX_OK)
+        nx_thread_exit(1);
+    for (;;)
+        (void)nx_sleep_until(nx_time_now() + 1000000u, 0);
+}
+
+/* The device's other holder: once the dier is gone it resets the device
+ * (here: says so) and the quarantined pin is released. */
+NX_SIM_PROGRAM(dma_resetter)
+{
+    (void)arg;
+    quarantine_released = 0;
+    for (quarantine_tries = 0; quarantine_tries < 1000u && quarantine_released == 0u;
+         quarantine_tries++) {
+        (void)nx_sleep_until(nx_time_now() + 100000u, 0);
+        if (nx_device_release_quarantine(NX_START_DEVICE(0), &quarantine_released) != NX_OK)
+            nx_thread_exit(2);
+    }
+    nx_thread_exit(0);
+}
+
+/* A driver that dies with a pin leaves its pages quarantined (its VMO
+ * alive, its pages out of circulation) until the device's holder releases
+ * them; then they go, and every pool is back at its baseline. */
+static void a_dead_drivers_pins_wait_for_the_device_reset(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(2, 9);
+    assert_int_equal(nx_sim_add_program(&cfg, "dma_dier", 0, NX_QOS_NORMAL, 0), NX_OK);
+    assert_int_equal(nx_sim_add_program(&cfg, "dma_resetter", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = cfg.programs[1].devices = 1u << 1;
+    cfg.programs[0].expect_exit = NX_EXIT_CODE_KILLED;
+    cfg.injections[cfg.injection_count++] =
+        (nx_sim_injection_t){ 10000000u, NX_SIM_INJECT_KILL_TASK, 0, 0 };
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    assert_int_equal(quarantine_released, 1);
+    assert_true(quarantine_tries > 1u); /* nothing to release while the dier lived */
+    assert_int_equal(nx_pins_quarantined(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +443,8 @@ int main(void)
         cmocka_unit_test(bad_mmio_accesses_fault),
         cmocka_unit_test(an_interrupt_reaches_its_driver),
         cmocka_unit_test(a_killed_drivers_device_goes_to_the_next),
+        cmocka_unit_test(dma_memory_is_pinned_for_a_device),
+        cmocka_unit_test(a_dead_drivers_pins_wait_for_the_device_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

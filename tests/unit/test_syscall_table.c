@@ -53,7 +53,10 @@ static void syscall_numbers_are_pinned(void **state)
     assert_int_equal(NX_SYS_INTERRUPT_CREATE, 36);
     assert_int_equal(NX_SYS_INTERRUPT_ACK, 37);
     assert_int_equal(NX_SYS_INTERRUPT_INFO, 38);
-    assert_int_equal(NX_SYS_COUNT, 39);
+    assert_int_equal(NX_SYS_VMO_CREATE_DMA, 39);
+    assert_int_equal(NX_SYS_DMA_PIN, 40);
+    assert_int_equal(NX_SYS_DEVICE_RELEASE_QUARANTINE, 41);
+    assert_int_equal(NX_SYS_COUNT, 42);
     assert_int_equal(NX_STAT_STEALS, 11);
     assert_int_equal(NX_QOS_IDLE, 0);
     assert_int_equal(NX_QOS_PERFBURST, 3);

@@ -26,9 +26,9 @@ static const struct {
 } op_words[] = { { "==", NX_FILTER_EQ },      { "!=", NX_FILTER_NE },       { "<", NX_FILTER_LT },
                  { "<=", NX_FILTER_LE },      { ">", NX_FILTER_GT },        { ">=", NX_FILTER_GE },
                  { "&", NX_FILTER_MASK_ALL }, { "!&", NX_FILTER_MASK_NONE } };
-static const char *const type_words[NX_OBJ_TYPE_COUNT] = {
-    NULL, "task", "event", "thread", "channel", "vmo", "device", "interrupt"
-};
+static const char *const type_words[NX_OBJ_TYPE_COUNT] = { NULL,     "task",      "event",
+                                                           "thread", "channel",   "vmo",
+                                                           "device", "interrupt", "pin" };
 static const struct {
     const char *word;
     uint32_t right;
@@ -311,11 +311,11 @@ static bool condition(parser_t *ps, uint32_t *i, nx_filter_rule_t *r)
             if (type_words[k] != NULL && is(v, type_words[k]))
                 m->a = k;
         if (m->a == 0u)
-            return fail(
-                ps, v->column,
-                "expected an object type (task, event, thread, channel, vmo, device, interrupt), "
-                "got %s",
-                shown(v, b, sizeof b));
+            return fail(ps, v->column,
+                        "expected an object type (task, event, thread, channel, vmo, device, "
+                        "interrupt, pin), "
+                        "got %s",
+                        shown(v, b, sizeof b));
     } else if (is(op, "rights")) {
         m->op = NX_FILTER_HAS_RIGHTS;
         for (size_t at = 0; at < v->len;) {

@@ -80,6 +80,33 @@ nx_status_t nx_sys_interrupt_ack(nx_task_t *caller, nx_handle_t h);
  * (checked first), the handle's statuses. */
 nx_status_t nx_sys_interrupt_info(nx_task_t *caller, nx_handle_t h, uintptr_t out);
 
+/*
+ * Pin [offset, offset + len) of DMA VMO `vmo` for device `dev`: the
+ * caller gets the pin's one handle (NX_DEFAULT_PIN_RIGHTS; closing it
+ * unpins) and the range's device address at user address addr_out (the
+ * range is contiguous). Needs DMA on both handles.
+ *   NX_ERR_BAD_ADDRESS    addr_out not the caller's writable memory (first)
+ *   NX_ERR_NOT_SUPPORTED  a VMO not made for DMA (vmo_create_dma; its
+ *                         handles never have DMA, so ACCESS_DENIED comes
+ *                         first: this is the kernel's own second check)
+ *   NX_ERR_INVALID_ARGS   len 0, offset or len not page aligned
+ *   NX_ERR_OUT_OF_RANGE   past the VMO's end (overflow included)
+ *   NX_ERR_NO_RESOURCES   NX_MAX_PINS pins, or the caller's table full
+ *   NX_ERR_TASK_DEAD, and the handles' statuses
+ */
+nx_status_t nx_sys_dma_pin(nx_task_t *caller, nx_handle_t dev, nx_handle_t vmo, uint64_t offset,
+                           uint64_t len, uintptr_t addr_out, nx_handle_t *out);
+
+/* The holder of device `dev` (WRITE) says the device was reset: the pins
+ * its dead drivers left quarantined for it are released (*released of
+ * them), and their pages may go. */
+nx_status_t nx_sys_device_release_quarantine(nx_task_t *caller, nx_handle_t dev,
+                                             uint64_t *released);
+
+/* Pins quarantined now (tests), and forgetting every pin (core reset). */
+uint32_t nx_pins_quarantined(void);
+void nx_dma_reset(void);
+
 /* Interrupt objects alive (leak checks), and forgetting them (core reset). */
 uint32_t nx_interrupt_used(void);
 void nx_interrupt_reset(void);

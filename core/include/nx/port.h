@@ -245,6 +245,17 @@ typedef struct nx_port_pages {
  * memory; nothing is allocated). */
 nx_status_t nx_port_pages_alloc(nx_port_pages_t *pages, size_t count);
 
+/* The same, physically contiguous (memory a device may address: a DMA
+ * VMO), so device addresses of consecutive pages are consecutive. Statuses
+ * as nx_port_pages_alloc (NX_ERR_NO_RESOURCES also when no run of `count`
+ * pages is free, however much memory is). */
+nx_status_t nx_port_pages_alloc_contiguous(nx_port_pages_t *pages, size_t count);
+
+/* The address a device uses for page `index` (< the count allocated) of
+ * contiguous pages: the physical address where there is no IOMMU (rv64),
+ * the simulator's bus address for its device models. */
+uint64_t nx_port_pages_device_address(const nx_port_pages_t *pages, size_t index);
+
 /* Release pages. No mapping of them may remain (core unmaps them first). */
 void nx_port_pages_free(nx_port_pages_t *pages);
 

@@ -65,6 +65,13 @@ void nx_vmo_task_unmap_all(nx_task_t *task);
 nx_status_t nx_vm_map_device(nx_task_t *task, nx_object_t *device, uint64_t phys, uintptr_t va,
                              uint64_t len, uint32_t prot, nx_audit_reason_t *why);
 
+/* The device address of [offset, offset + len) of VMO `vmo` (a
+ * reference the caller holds): NX_OK; NX_ERR_NOT_SUPPORTED (not a DMA
+ * VMO), NX_ERR_INVALID_ARGS (len 0, offset or len not page aligned),
+ * NX_ERR_OUT_OF_RANGE (past its end, overflow included). */
+nx_status_t nx_vmo_dma_address(const nx_object_t *vmo, uint64_t offset, uint64_t len,
+                               uint64_t *addr);
+
 /* Bytes `task` has charged for VMOs alive now. */
 uint64_t nx_vmo_task_charged(nx_task_t *task);
 
@@ -75,6 +82,10 @@ void nx_vmo_reset(void);
 
 /* Statuses of each: docs/abi/vmo.md. `buf` is a user address. */
 nx_status_t nx_sys_vmo_create(nx_task_t *caller, uint64_t size, nx_handle_t *out);
+/* A VMO a device may access: physically contiguous pages, charged like
+ * any VMO, NX_DEFAULT_DMA_VMO_RIGHTS (never EXECUTE). Statuses as
+ * vmo_create (NX_ERR_NO_RESOURCES also when no contiguous run is free). */
+nx_status_t nx_sys_vmo_create_dma(nx_task_t *caller, uint64_t size, nx_handle_t *out);
 nx_status_t nx_sys_vmo_read(nx_task_t *caller, nx_handle_t h, uint64_t offset, uintptr_t buf,
                             uint64_t len);
 nx_status_t nx_sys_vmo_write(nx_task_t *caller, nx_handle_t h, uint64_t offset, uintptr_t buf,

@@ -50,6 +50,12 @@ bool rv_frames_reserve(size_t n);
 /* One of the frames promised by rv_frames_reserve(), zeroed. */
 uintptr_t rv_frame_alloc_reserved(void);
 
+/* `n` physically contiguous zeroed frames (a DMA VMO's): the lowest run
+ * of free ones (freed or never used), found by a pass over the bitmap; the
+ * first one's address, or 0 when no such run is free. Each is freed on
+ * its own (rv_frame_free). */
+uintptr_t rv_frames_alloc_run(size_t n);
+
 /* Give back an allocated frame. Panics on a frame that is not allocated
  * (a double free, or an address the allocator never handed out). */
 void rv_frame_free(uintptr_t pa);
