@@ -414,7 +414,14 @@ static inline rv_pte_t user_leaf(const rv_pte_t *root, uint64_t p)
     e = rv_table(rv_pte_pa(e))[rv_vpn(p, 1)];
     if ((e & RV_PTE_V) == 0u || rv_pte_leaf(e))
         return 0u;
-    return rv_table(rv_pte_pa(e))[rv_vpn(p, 0)];
+    e = rv_table(rv_pte_pa(e))[rv_vpn(p, 0)];
+    /* A device's registers (a shared leaf outside the frames) read as
+     * unmapped: no copy may touch them, a read may change the device.
+     * Here, not per copy: a walk's answer is remembered (active_leaf). */
+    if ((e & RV_PTE_SHARED) != 0u &&
+        (rv_pte_pa(e) < rv_frames_base || rv_pte_pa(e) >= rv_frames_top))
+        return 0u;
+    return e;
 }
 
 /* user_leaf of the active space at `root`, remembered per hart: the
@@ -477,9 +484,6 @@ static bool user_range_ok(uintptr_t user, size_t len, rv_pte_t need, rv_pte_t fo
         rv_pte_t e = active_leaf(l, root, p);
         if ((e & need) != need || (e & forbid) != 0u)
             return false;
-        uint64_t pa = rv_pte_pa(e);
-        if (pa < rv_frames_base || pa >= rv_frames_top)
-            return false; /* a device's registers: a read may change the device */
     }
     return true;
 }

@@ -12,6 +12,13 @@
  * is allocated, so freeing a frame twice, or one never handed out, panics
  * instead of corrupting the free list.
  *
+ * A DMA VMO needs a contiguous run (rv_frames_alloc_run): the lowest run
+ * of clear bits, found by one pass over the bitmap; its frames below the
+ * cursor come off the free list, those past it are skipped by the cursor
+ * when it gets there. A frame freed at or past the cursor is not put on
+ * the free list (the cursor will hand it out), so no frame is ever on
+ * both.
+ *
  * Frames are reached through their physical address: identity mapped once
  * paging is on (vm.c), the same address before.
  */
@@ -256,17 +263,16 @@ uintptr_t rv_frames_alloc_run(size_t n)
     uint64_t hi = lo + (uint64_t)n * RV_FRAME_SIZE;
     for (uint64_t pa = lo; pa < hi; pa += RV_FRAME_SIZE)
         bit_flip(index_of(pa));
-    /* Those below the cursor were on the free list: take them off (one
-     * walk of it). The bump path skips allocated frames above it. */
-    if (lo < frames.cursor) {
-        uint64_t *link = &frames.free_head;
-        while (*link != 0u) {
-            uint64_t pa = *link;
-            if (pa >= lo && pa < hi)
-                *link = *(const uint64_t *)(uintptr_t)pa;
-            else
-                link = (uint64_t *)(uintptr_t)pa;
-        }
+    /* Those that were freed below the cursor are on the free list (frames
+     * at or past it never are: the bump path hands them out): take them
+     * off, one walk of it. The bump path skips allocated ones past it. */
+    uint64_t *link = &frames.free_head;
+    while (*link != 0u) {
+        uint64_t pa = *link;
+        if (pa >= lo && pa < hi)
+            *link = *(const uint64_t *)(uintptr_t)pa;
+        else
+            link = (uint64_t *)(uintptr_t)pa;
     }
     frames.free -= n;
     frames.used += n;
@@ -284,8 +290,12 @@ void rv_frame_free(uintptr_t pa)
         nx_panic("rv64: freeing frame 0x%llx, which is not allocated", (unsigned long long)pa);
     }
     bit_flip(index_of(pa));
-    *(uint64_t *)pa = frames.free_head;
-    frames.free_head = pa;
+    /* At or past the cursor (a contiguous run's frame), the bump path
+     * hands it out again: it must not be on the free list too. */
+    if (pa < frames.cursor) {
+        *(uint64_t *)pa = frames.free_head;
+        frames.free_head = pa;
+    }
     frames.free++;
     frames.used--;
     nx_spin_unlock(&frames.lock);

@@ -33,6 +33,7 @@ static struct init_state {
     nx_boot_program_t programs[NX_MAX_BOOT_PROGRAMS];
     nx_task_t *tasks[NX_MAX_BOOT_PROGRAMS];
     nx_thread_t *threads[NX_MAX_BOOT_PROGRAMS];
+    bool waited[NX_MAX_BOOT_PROGRAMS]; /* its exit collected */
 } init;
 
 /* Install `obj` in `task`'s table, where nexus/start.h says it is. */
@@ -267,6 +268,25 @@ static int32_t wait_exit(nx_thread_t *t)
     return code;
 }
 
+/* Wait for started program i to exit (once), say how it ended; 1 if not
+ * as expected. */
+static uint32_t collect(uint32_t i)
+{
+    if (init.threads[i] == NULL || init.waited[i])
+        return 0;
+    init.waited[i] = true;
+    int32_t code = wait_exit(init.threads[i]);
+    int32_t want = init.programs[i].expect.exit_code;
+    if (code == want)
+        nx_printk("init: %s exited with %d\n", init.programs[i].run.name, (int)code);
+    else
+        nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].run.name, (int)code,
+                  (int)want);
+    if (init.programs[i].wiring.learn)
+        hand_learned(i);
+    return code != want ? 1u : 0u;
+}
+
 /* Start every program, wait for each, and say how many did not do what
  * they were expected to (exit with their code, or be refused). */
 static uint32_t run_programs(void)
@@ -298,26 +318,17 @@ static uint32_t run_programs(void)
             nx_panic_exit(NX_EXIT_FAIL, "init: cannot hand %s its handles",
                           init.programs[i].run.name);
     for (uint32_t i = 0; i < init.count; i++) {
+        init.waited[i] = false;
         if (init.threads[i] == NULL)
             continue;
+        for (uint32_t j = 0; init.programs[i].wiring.after_previous && j < i; j++)
+            failed += collect(j);
         nx_printk("init: starting %s (thread %u)\n", init.programs[i].run.name,
                   init.threads[i]->id.v);
         nx_sched_start(init.threads[i]);
     }
-    for (uint32_t i = 0; i < init.count; i++) {
-        if (init.threads[i] == NULL)
-            continue;
-        int32_t code = wait_exit(init.threads[i]);
-        int32_t want = init.programs[i].expect.exit_code;
-        if (code == want)
-            nx_printk("init: %s exited with %d\n", init.programs[i].run.name, (int)code);
-        else
-            nx_printk("init: %s exited with %d (expected %d)\n", init.programs[i].run.name,
-                      (int)code, (int)want);
-        failed += code != want;
-        if (init.programs[i].wiring.learn)
-            hand_learned(i);
-    }
+    for (uint32_t i = 0; i < init.count; i++)
+        failed += collect(i);
     for (uint32_t i = 0; i < init.count; i++) {
         if (init.threads[i] == NULL)
             continue;

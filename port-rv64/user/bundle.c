@@ -37,6 +37,7 @@ NX_BUNDLE(bench_filter, NX_QOS_PERFBURST, 0, NULL)
 NX_BUNDLE(bench_syscall, NX_QOS_INTERACTIVE, 0, NULL)
 NX_BUNDLE(bench_yield, NX_QOS_NORMAL, 0, NULL)
 NX_BUNDLE(bench_ipc, NX_QOS_IDLE, 0, NULL)
+NX_BUNDLE(bench_device, NX_QOS_NORMAL, 0, NULL)
 #undef NX_BUNDLE
 #undef NX_BUNDLE_POLICY
 #undef NX_BUNDLE_DRIVER
@@ -48,9 +49,8 @@ static const struct {
     int32_t expect_exit;
     bool expect_refused;
     const char *peer;
-    bool bench;       /* runs only with nexus.bench, and then alone: bench_filter
-                         (PerfBurst) first, bench_syscall (Interactive), bench_yield
-                         (Normal) after them, bench_ipc (Idle) last */
+    bool bench;       /* runs only with nexus.bench, each alone: init starts one
+                         when those before it have exited (after_previous) */
     bool policy;      /* a policy service; `peer`: the task it manages first */
     uint32_t devices; /* a driver: the devices it is handed (nx_init_wiring_t) */
 } bundle[] = {
@@ -78,6 +78,8 @@ static const struct {
       true, false, 0 },
     { "bench_ipc", nx_image_bench_ipc, nx_image_bench_ipc_end, NX_QOS_IDLE, 0, false, NULL, true,
       false, 0 },
+    { "bench_device", nx_image_bench_device, nx_image_bench_device_end, NX_QOS_NORMAL, 0, false,
+      NULL, true, false, 0x1u },
 };
 
 _Static_assert(sizeof bundle / sizeof bundle[0] <= NX_MAX_BOOT_PROGRAMS,
@@ -107,7 +109,8 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
                      .qos = (uint32_t)bundle[i].qos },
             .wiring = { .policy = bundle[i].policy,
                         .peer = bundle[i].peer,
-                        .devices = bundle[i].devices },
+                        .devices = bundle[i].devices,
+                        .after_previous = bundle[i].bench },
             .expect = { .exit_code = bundle[i].expect_exit, .refused = bundle[i].expect_refused },
         };
         n++;

@@ -15,7 +15,8 @@
 # BENCH qemu_boot_4harts wall_ms=<n>: QEMU start to power-off (every
 #   selftest and boot program passed), best of 3.
 # BENCH rv64_null_syscall (also _filter_fixed, _filter_args, _filter_stack:
-#   with a syscall filter) / rv64_yield_switch guest_instr_per_op=<n>: the
+#   with a syscall filter) / rv64_yield_switch / rv64_irq_deliver_ack /
+#   rv64_dma_pin_unpin_64k guest_instr_per_op=<n>: the
 #   benchmark bundle (bootargs nexus.bench) on one hart under QEMU
 #   -icount shift=0 (one guest instruction per virtual ns, so the programs'
 #   clock counts guest instructions); printed by the programs themselves.

@@ -3,8 +3,8 @@
  *   - write+read of 64 bytes, no handles, one thread (no switch);
  *   - call/reply between two threads on one hart: the client's call, the
  *     server's wait, read and reply write, both context switches.
- * Its threads run in the Idle class: on one hart they start only when
- * every other benchmark (Normal, Interactive) is done, so none overlaps. */
+ * Init starts each benchmark program when the ones before it have exited
+ * (after_previous), so none overlaps. */
 #include "selftest.h"
 
 #define DEFAULT_ROUNDS 5000u

@@ -7,7 +7,7 @@ set(NX_PROGRAMS syscalls handles every_hart affinity qos_order sleep coalescing 
     sysfilter_policy devices)
 # Benchmark programs: the rv64 bundle runs them instead of the selftests when
 # the bootargs say nexus.bench (tests/bench/run.sh, under QEMU -icount).
-set(NX_BENCH_PROGRAMS bench_filter bench_syscall bench_yield bench_ipc)
+set(NX_BENCH_PROGRAMS bench_filter bench_syscall bench_yield bench_ipc bench_device)
 # Simulator-only programs for scenarios (tests/scenario, nexus-sim): a mixed
 # workload, a planted, interleaving-dependent bug for `explore`, and a
 # workload to learn a syscall filter profile from (nexus-sysfilter learn-export).

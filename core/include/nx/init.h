@@ -39,6 +39,9 @@ typedef struct nx_init_wiring {
      * k counting the bits set; at most NX_START_MAX_DEVICES. Never the
      * policy service. */
     uint32_t devices;
+    /* Started only when every program before it in the manifest has
+     * exited (benchmarks, each measuring alone). */
+    bool after_previous;
 } nx_init_wiring_t;
 
 /* What passing means for a program: its first thread's exit code, or that
