@@ -15,9 +15,11 @@
  * through the injections (sim/inject.c): a failed source loses it, a
  * delayed one comes late.
  *
- * The virtio-mmio slots (VIRT_VIRTIO_BASE, 32-bit registers): empty
- * slots in the legacy layout QEMU 7.2 offers by default (magic, version 1,
- * device id 0, vendor "QEMU"); writes are taken and dropped.
+ * The virtio-mmio slots (VIRT_VIRTIO_BASE, 32-bit registers): the last
+ * holds the virtio-blk disk when the run has one (virtio_blk.c); the
+ * others are empty slots in the legacy layout QEMU 7.2 offers by default
+ * (magic, version 1, device id 0, vendor "QEMU"); writes are taken and
+ * dropped.
  */
 #include <string.h>
 
@@ -132,8 +134,14 @@ bool nx_sim_bus_access(sim_machine_t *m, uint64_t pa, uint32_t width, bool write
         return width == 1u && pa - VIRT_UART_BASE < 8u &&
                uart_access(m, pa - VIRT_UART_BASE, write, value);
     uint64_t end = VIRT_VIRTIO_BASE + VIRT_VIRTIO_COUNT * VIRT_VIRTIO_SIZE;
-    if (pa >= VIRT_VIRTIO_BASE && pa < end)
-        return width == 4u &&
-               virtio_access((pa - VIRT_VIRTIO_BASE) % VIRT_VIRTIO_SIZE, write, value);
+    if (pa >= VIRT_VIRTIO_BASE && pa < end) {
+        uint64_t slot = (pa - VIRT_VIRTIO_BASE) / VIRT_VIRTIO_SIZE;
+        uint64_t reg = (pa - VIRT_VIRTIO_BASE) % VIRT_VIRTIO_SIZE;
+        if (width != 4u)
+            return false;
+        if (slot == nx_sim_blk_slot() && m->blk.present)
+            return nx_sim_blk_access(m, reg, write, value);
+        return virtio_access(reg, write, value);
+    }
     return false;
 }

@@ -384,6 +384,15 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
     m->result = out;
     out->learned_program = -1;
     out->digest = FNV_OFFSET;
+    st = nx_sim_blk_init(m);
+    if (st != NX_OK) {
+        fprintf(stderr,
+                "nexus-sim: cannot attach the disk: %s (a multiple of 512 bytes, at most "
+                "64 MiB)\n",
+                nx_status_name(st));
+        free(m);
+        return st;
+    }
     nx_prng_seed(&m->rng, cfg->seed);
     nx_sim_digest_words(m, &cfg->seed, 1);
     nx_sim_emit(m, NX_SIM_EV_SEED, &cfg->seed, 1);
@@ -449,6 +458,7 @@ nx_status_t nx_sim_run(const nx_sim_config_t *cfg, nx_sim_result_t *out)
     nx_sim_contexts_free(m);
     nx_sim_aspaces_free(m);
     nx_sim_pages_free_all(m);
+    nx_sim_blk_free(m);
     nx_sim_current_machine = NULL;
     for (uint32_t i = 0; i < cfg->harts; i++)
         if (m->harts[i].has_fiber)

@@ -100,6 +100,19 @@ typedef struct sim_uart {
     bool thre_pending; /* a transmit-empty interrupt IIR has not reported yet */
 } sim_uart_t;
 
+/* The virtio-blk model's state (virtio_blk.c). */
+#define SIM_BLK_QUEUE_MAX 16u
+typedef struct sim_blk {
+    bool present;
+    unsigned char *disk; /* cfg.disk_bytes, malloc'd for the run */
+    uint64_t sectors;
+    uint32_t status, isr;
+    uint32_t host_features_sel, guest_features_sel, guest_features;
+    uint32_t page_size, queue_sel, queue_num, queue_align, queue_pfn;
+    uint16_t last_avail;
+    uint64_t requests, refused;
+} sim_blk_t;
+
 typedef struct sim_machine {
     nx_sim_config_t cfg;
     nx_sim_result_t *result;
@@ -118,6 +131,7 @@ typedef struct sim_machine {
     struct sim_pages *pages; /* every live allocation of VMO pages */
     uint64_t dma_next;       /* the next bus address a DMA allocation gets (pages.c) */
     sim_uart_t uart;         /* the 16550's registers (devices.c) */
+    sim_blk_t blk;           /* the disk on the last virtio slot (virtio_blk.c) */
     sim_faults_t faults;
     bool limit_hit; /* the event stream reached cfg.event_limit */
     /* Times a hart gave way (nx_sim_yield) or took an interrupt: a window
@@ -241,6 +255,14 @@ bool nx_sim_device_address(sim_machine_t *m, uintptr_t va, uint32_t width, bool 
  * true and *value (a read) done, or false when no device answers there
  * that way. */
 bool nx_sim_bus_access(sim_machine_t *m, uint64_t pa, uint32_t width, bool write, uint64_t *value);
+
+/* The virtio-blk model: set up from cfg (NX_ERR_INVALID_ARGS for a bad
+ * size, NX_ERR_NO_RESOURCES), its slot, a register access of it, and
+ * freeing it (its counters into the result). */
+nx_status_t nx_sim_blk_init(sim_machine_t *m);
+uint32_t nx_sim_blk_slot(void);
+bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *value);
+void nx_sim_blk_free(sim_machine_t *m);
 
 /* The host memory a device model reaches at bus address [bus, bus + len):
  * inside one live DMA allocation, or NULL. */

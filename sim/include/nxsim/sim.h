@@ -39,6 +39,7 @@
 #define NX_SIM_TIMEBASE_HZ     10000000u      /* advertised like QEMU virt (10 MHz) */
 #define NX_SIM_SYSCALL_NS      100u           /* what entering the kernel costs a program */
 #define NX_SIM_MAX_CONTEXTS    (NX_MAX_THREADS + 1u) /* thread stacks alive at once */
+#define NX_SIM_DISK_MAX_BYTES  (64ull << 20)         /* a simulated disk at most */
 
 /* A program to start at boot: a function registered with NX_SIM_PROGRAM
  * (nxsim/program.h), found by name. */
@@ -134,6 +135,12 @@ typedef struct nx_sim_config {
      * ties in list order). */
     nx_sim_injection_t injections[NX_SIM_MAX_INJECTIONS];
     uint32_t injection_count;
+    /* A virtio-blk disk on the last virtio-mmio slot (the one QEMU fills
+     * first, device number 8): its bytes, a multiple of 512 up to
+     * NX_SIM_DISK_MAX_BYTES (0: no disk), and what it holds at the start
+     * (NULL: zeros; copied, the caller's buffer is never written). */
+    uint64_t disk_bytes;
+    const void *disk_image;
     /* Stop (NX_SIM_STOP_EVENT_LIMIT) after this many events; 0: no limit. */
     uint64_t event_limit;
     /* Called with every event of the stream as it happens, or NULL. */
@@ -187,6 +194,8 @@ typedef struct nx_sim_result {
     /* What the program started to learn (its spec's `learn`) learned, when
      * it exited (nexus-sysfilter learn-export): its index (-1: none did),
      * the enforcing profile (nx_filter_learned) and what it says of it. */
+    /* The disk's requests served, and of those refused (IOERR, UNSUPP). */
+    uint64_t disk_requests, disk_refused;
     int32_t learned_program;
     size_t learned_len;
     nx_filter_learned_info_t learned_info;

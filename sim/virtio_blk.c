@@ -1,0 +1,299 @@
+/*
+ * virtio_blk.c - a virtio-blk disk on the simulated machine's last
+ * virtio-mmio slot (the one QEMU fills first), in the legacy (version 1)
+ * register layout QEMU 7.2 offers by default (virtio spec 1.1, 4.2.4:
+ * "Legacy interface").
+ *
+ * One split virtqueue (queue 0, at most SIM_BLK_QUEUE_MAX entries), laid
+ * out by the driver at QueuePFN * GuestPageSize with QueueAlign. A notify
+ * processes every new available entry at once, bounded by the queue's
+ * size, and raises the slot's interrupt (through the injections: a failed
+ * source loses it, a delayed one comes late). Requests: IN (read), OUT
+ * (write), FLUSH, GET_ID; each a chain of a 16-byte header, data buffers
+ * and a status byte. Everything the driver wrote is checked before use:
+ * ring and buffer addresses must lie in memory pinned for DMA
+ * (nx_sim_dma), chains must end within the queue's size, directions must
+ * match the request; a ring the device cannot reach sets
+ * DEVICE_NEEDS_RESET (the device stops until reset), a bad request gets
+ * status IOERR or UNSUPP. Not modelled yet: the modern (version 2) layout,
+ * injected device errors, stuck completions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "virt.h"
+
+enum {
+    R_MAGIC = 0x000,
+    R_VERSION = 0x004,
+    R_DEVICE_ID = 0x008,
+    R_VENDOR = 0x00c,
+    R_HOST_FEATURES = 0x010,
+    R_HOST_FEATURES_SEL = 0x014,
+    R_GUEST_FEATURES = 0x020,
+    R_GUEST_FEATURES_SEL = 0x024,
+    R_GUEST_PAGE_SIZE = 0x028,
+    R_QUEUE_SEL = 0x030,
+    R_QUEUE_NUM_MAX = 0x034,
+    R_QUEUE_NUM = 0x038,
+    R_QUEUE_ALIGN = 0x03c,
+    R_QUEUE_PFN = 0x040,
+    R_QUEUE_NOTIFY = 0x050,
+    R_INTERRUPT_STATUS = 0x060,
+    R_INTERRUPT_ACK = 0x064,
+    R_STATUS = 0x070,
+    R_CONFIG = 0x100, /* capacity (u64, sectors) */
+};
+
+#define STATUS_DRIVER_OK   4u
+#define STATUS_NEEDS_RESET 0x40u
+#define FEATURE_FLUSH      (1u << 9)
+#define DESC_NEXT          1u
+#define DESC_WRITE         2u
+#define REQ_IN             0u
+#define REQ_OUT            1u
+#define REQ_FLUSH          4u
+#define REQ_GET_ID         8u
+#define BLK_OK             0u
+#define BLK_IOERR          1u
+#define BLK_UNSUPP         2u
+#define SECTOR             512u
+
+typedef struct __attribute__((packed)) desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+} desc_t;
+
+static const char blk_id[] = "nexus-sim-disk";
+
+uint32_t nx_sim_blk_slot(void)
+{
+    return VIRT_VIRTIO_COUNT - 1u;
+}
+
+nx_status_t nx_sim_blk_init(sim_machine_t *m)
+{
+    sim_blk_t *b = &m->blk;
+    memset(b, 0, sizeof *b);
+    if (m->cfg.disk_bytes == 0u)
+        return NX_OK;
+    if (m->cfg.disk_bytes % SECTOR != 0u || m->cfg.disk_bytes > NX_SIM_DISK_MAX_BYTES)
+        return NX_ERR_INVALID_ARGS;
+    b->disk = calloc(1, (size_t)m->cfg.disk_bytes);
+    if (b->disk == NULL)
+        return NX_ERR_NO_RESOURCES;
+    if (m->cfg.disk_image != NULL)
+        memcpy(b->disk, m->cfg.disk_image, (size_t)m->cfg.disk_bytes);
+    b->present = true;
+    b->sectors = m->cfg.disk_bytes / SECTOR;
+    b->page_size = 4096u;
+    return NX_OK;
+}
+
+void nx_sim_blk_free(sim_machine_t *m)
+{
+    if (m->result != NULL && m->blk.present) {
+        m->result->disk_requests = m->blk.requests;
+        m->result->disk_refused = m->blk.refused;
+    }
+    free(m->blk.disk);
+    m->blk.disk = NULL;
+}
+
+static void reset(sim_blk_t *b)
+{
+    b->status = 0;
+    b->guest_features = 0;
+    b->queue_num = 0;
+    b->queue_align = 0;
+    b->queue_pfn = 0;
+    b->last_avail = 0;
+    b->isr = 0;
+}
+
+/* The queue's memory, or NULL (then the device needs a reset). */
+static unsigned char *ring(sim_machine_t *m, sim_blk_t *b, uint64_t *used_off)
+{
+    uint64_t num = b->queue_num, align = b->queue_align;
+    if (num == 0u || num > SIM_BLK_QUEUE_MAX || align == 0u || (align & (align - 1u)) != 0u)
+        return NULL;
+    uint64_t avail_end = num * sizeof(desc_t) + 4u + 2u * num + 2u;
+    *used_off = (avail_end + align - 1u) & ~(align - 1u);
+    uint64_t size = *used_off + 4u + 8u * num + 2u;
+    return nx_sim_dma(m, (uint64_t)b->queue_pfn * b->page_size, (size_t)size);
+}
+
+/* Serve one chain from `head`: its status, and the bytes written into
+ * device-writable buffers. */
+static uint8_t serve(sim_machine_t *m, sim_blk_t *b, const desc_t *descs, uint16_t head,
+                     uint32_t *written)
+{
+    uint16_t chain[SIM_BLK_QUEUE_MAX];
+    uint32_t n = 0;
+    for (uint16_t i = head;; i = descs[i].next) {
+        if (i >= b->queue_num || n == b->queue_num)
+            return BLK_IOERR; /* out of the table, or a loop */
+        chain[n++] = i;
+        if ((descs[i].flags & DESC_NEXT) == 0u)
+            break;
+    }
+    const desc_t *hd = &descs[chain[0]], *st = &descs[chain[n - 1u]];
+    unsigned char *hdr =
+        hd->len >= 16u && (hd->flags & DESC_WRITE) == 0u ? nx_sim_dma(m, hd->addr, 16) : NULL;
+    unsigned char *status = n >= 2u && st->len >= 1u && (st->flags & DESC_WRITE) != 0u
+                                ? nx_sim_dma(m, st->addr, 1)
+                                : NULL;
+    if (hdr == NULL || status == NULL)
+        return BLK_IOERR; /* no header or no status byte to answer in */
+    uint32_t type;
+    uint64_t sector;
+    memcpy(&type, hdr, 4);
+    memcpy(&sector, hdr + 8, 8);
+    uint8_t result = BLK_OK;
+    uint64_t at = sector * SECTOR;
+    bool in = type == REQ_IN || type == REQ_GET_ID;
+    if (type != REQ_IN && type != REQ_OUT && type != REQ_FLUSH && type != REQ_GET_ID)
+        result = BLK_UNSUPP;
+    if (sector > b->sectors)
+        result = result == BLK_OK ? BLK_IOERR : result;
+    for (uint32_t k = 1; result == BLK_OK && k + 1u < n; k++) {
+        const desc_t *d = &descs[chain[k]];
+        unsigned char *buf = nx_sim_dma(m, d->addr, d->len);
+        bool dev_writes = (d->flags & DESC_WRITE) != 0u;
+        if (buf == NULL || dev_writes != in || type == REQ_FLUSH) {
+            result = BLK_IOERR;
+        } else if (type == REQ_GET_ID) {
+            size_t len = d->len < sizeof blk_id ? d->len : sizeof blk_id;
+            memcpy(buf, blk_id, len);
+            *written += (uint32_t)len;
+        } else if (d->len % SECTOR != 0u || at > m->cfg.disk_bytes ||
+                   d->len > m->cfg.disk_bytes - at) {
+            result = BLK_IOERR; /* past the disk's end */
+        } else {
+            if (in)
+                memcpy(buf, b->disk + at, d->len);
+            else
+                memcpy(b->disk + at, buf, d->len);
+            *written += in ? d->len : 0u;
+            at += d->len;
+        }
+    }
+    *status = result;
+    *written += 1u;
+    return result;
+}
+
+static void notify(sim_machine_t *m, sim_blk_t *b)
+{
+    if ((b->status & STATUS_DRIVER_OK) == 0u || (b->status & STATUS_NEEDS_RESET) != 0u ||
+        b->queue_pfn == 0u)
+        return;
+    uint64_t used_off = 0;
+    unsigned char *q = ring(m, b, &used_off);
+    if (q == NULL) {
+        b->status |= STATUS_NEEDS_RESET; /* the driver gave it memory it cannot reach */
+        b->isr |= 2u;                    /* a configuration change */
+        (void)nx_sim_inject_raise(m, VIRT_VIRTIO_IRQ(nx_sim_blk_slot()));
+        return;
+    }
+    const desc_t *descs = (const desc_t *)(void *)q;
+    unsigned char *avail = q + b->queue_num * sizeof(desc_t);
+    unsigned char *used = q + used_off;
+    uint16_t avail_idx, used_idx;
+    memcpy(&avail_idx, avail + 2, 2);
+    memcpy(&used_idx, used + 2, 2);
+    bool any = false;
+    /* At most a queue's worth a notify: a driver's index cannot make the
+     * device loop. */
+    for (uint32_t served = 0; b->last_avail != avail_idx && served < b->queue_num; served++) {
+        uint16_t head;
+        memcpy(&head, avail + 4 + 2u * (b->last_avail % b->queue_num), 2);
+        uint32_t written = 0;
+        uint8_t r = head < b->queue_num ? serve(m, b, descs, head, &written) : BLK_IOERR;
+        b->requests++;
+        b->refused += r != BLK_OK ? 1u : 0u;
+        uint32_t elem[2] = { head, written };
+        memcpy(used + 4 + 8u * (used_idx % b->queue_num), elem, 8);
+        used_idx++;
+        b->last_avail++;
+        any = true;
+    }
+    memcpy(used + 2, &used_idx, 2);
+    if (any) {
+        b->isr |= 1u;
+        (void)nx_sim_inject_raise(m, VIRT_VIRTIO_IRQ(nx_sim_blk_slot()));
+    }
+}
+
+bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *value)
+{
+    sim_blk_t *b = &m->blk;
+    uint32_t v = (uint32_t)*value;
+    if (!write) {
+        uint64_t cap = b->sectors;
+        *value = reg == R_MAGIC              ? 0x74726976u
+                 : reg == R_VERSION          ? 1u
+                 : reg == R_DEVICE_ID        ? 2u
+                 : reg == R_VENDOR           ? 0x554d4551u
+                 : reg == R_HOST_FEATURES    ? (b->host_features_sel == 0u ? FEATURE_FLUSH : 0u)
+                 : reg == R_QUEUE_NUM_MAX    ? (b->queue_sel == 0u ? SIM_BLK_QUEUE_MAX : 0u)
+                 : reg == R_QUEUE_PFN        ? b->queue_pfn
+                 : reg == R_INTERRUPT_STATUS ? b->isr
+                 : reg == R_STATUS           ? b->status
+                 : reg == R_CONFIG           ? (uint32_t)cap
+                 : reg == R_CONFIG + 4u      ? (uint32_t)(cap >> 32)
+                                             : 0u;
+        return true;
+    }
+    switch (reg) {
+    case R_HOST_FEATURES_SEL:
+        b->host_features_sel = v;
+        break;
+    case R_GUEST_FEATURES:
+        if (b->guest_features_sel == 0u)
+            b->guest_features = v & FEATURE_FLUSH; /* what it did not offer is not taken */
+        break;
+    case R_GUEST_FEATURES_SEL:
+        b->guest_features_sel = v;
+        break;
+    case R_GUEST_PAGE_SIZE:
+        b->page_size = v != 0u && (v & (v - 1u)) == 0u ? v : b->page_size;
+        break;
+    case R_QUEUE_SEL:
+        b->queue_sel = v;
+        break;
+    case R_QUEUE_NUM:
+        if (b->queue_sel == 0u)
+            b->queue_num = v;
+        break;
+    case R_QUEUE_ALIGN:
+        if (b->queue_sel == 0u)
+            b->queue_align = v;
+        break;
+    case R_QUEUE_PFN:
+        if (b->queue_sel == 0u) {
+            b->queue_pfn = v;
+            b->last_avail = 0;
+        }
+        break;
+    case R_QUEUE_NOTIFY:
+        if (v == 0u)
+            notify(m, b);
+        break;
+    case R_INTERRUPT_ACK:
+        b->isr &= ~v;
+        break;
+    case R_STATUS:
+        if (v == 0u)
+            reset(b);
+        else
+            b->status = v;
+        break;
+    default: /* read-only or unknown: taken, ignored, as QEMU does */
+        break;
+    }
+    return true;
+}
