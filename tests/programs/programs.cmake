@@ -4,7 +4,7 @@
 set(NX_PROGRAMS syscalls handles every_hart affinity qos_order sleep coalescing ipis
     kernel_pointer channels ipc_wait ipc_call vmo_share vmo_peer vmo_wx
     vmo_sealed vmo_alias fault wild_entry fuzz sysfilter sysfilter_kill sysfilter_target
-    sysfilter_policy devices)
+    sysfilter_policy devices blk_probe)
 # Benchmark programs: the rv64 bundle runs them instead of the selftests when
 # the bootargs say nexus.bench (tests/bench/run.sh, under QEMU -icount).
 set(NX_BENCH_PROGRAMS bench_filter bench_syscall bench_yield bench_ipc bench_device)

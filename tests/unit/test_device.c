@@ -434,186 +434,48 @@ static void a_dead_drivers_pins_wait_for_the_device_reset(void **state)
     assert_int_equal(nx_pins_quarantined(), 0);
 }
 
-/* --- the simulated virtio-blk disk, driven by a minimal driver ----------------- */
+/* --- the simulated virtio-blk disk, driven by blk_probe ----------------------- */
 
 #define DISK_SECTORS 64u
-#define VQ_NUM       8u
-#define PG           4096u
 
-/* Legacy virtio-mmio registers (virtio 1.1, 4.2.4) and the split ring. */
-enum {
-    VIO_MAGIC = 0x000,
-    VIO_VERSION = 0x004,
-    VIO_DEVICE_ID = 0x008,
-    VIO_GUEST_FEATURES = 0x020,
-    VIO_GUEST_PAGE_SIZE = 0x028,
-    VIO_QUEUE_SEL = 0x030,
-    VIO_QUEUE_NUM_MAX = 0x034,
-    VIO_QUEUE_NUM = 0x038,
-    VIO_QUEUE_ALIGN = 0x03c,
-    VIO_QUEUE_PFN = 0x040,
-    VIO_QUEUE_NOTIFY = 0x050,
-    VIO_INTERRUPT_STATUS = 0x060,
-    VIO_INTERRUPT_ACK = 0x064,
-    VIO_STATUS = 0x070,
-    VIO_CAPACITY = 0x100,
-};
-
-typedef struct blk_desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags, next;
-} blk_desc_t;
-
-static nx_status_t blk_status[8];
-static uint8_t blk_result[4];
-static uint32_t blk_capacity, blk_used_len[4];
-static char blk_id_seen[16];
-
-/* The DMA VMO: page 0 the descriptors and available ring, page 1 the used
- * ring (QueueAlign 4096), page 2 the request header (0) and status (16),
- * page 3 the data. Mapped at `va` to write it, pinned at `bus`. */
-typedef struct blk_drv {
-    uintptr_t regs, va;
-    uint64_t bus;
-    nx_interrupt_handle_t irq;
-    uint16_t avail_idx;
-} blk_drv_t;
-
-static void vio_w(const blk_drv_t *d, uint32_t reg, uint32_t v)
+static nx_sim_config_t disk_config(uint32_t harts, uint64_t seed, uintptr_t arg)
 {
-    nx_mmio_write32(d->regs + reg, v);
+    nx_sim_config_t cfg = nx_test_machine_config(harts, seed);
+    assert_int_equal(nx_sim_add_program(&cfg, "blk_probe", arg, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 1u << 8; /* the last virtio slot */
+    cfg.disk_bytes = DISK_SECTORS * 512u;
+    return cfg;
 }
 
-static uint32_t vio_r(const blk_drv_t *d, uint32_t reg)
-{
-    return nx_mmio_read32(d->regs + reg);
-}
-
-/* One request of `type` for `sector` with `len` data bytes (the device
- * writes them for IN and GET_ID); waits for the interrupt; its status. */
-static uint8_t blk_request(blk_drv_t *d, uint32_t type, uint64_t sector, uint32_t len,
-                           uint32_t *used_len)
-{
-    uint32_t hdr[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
-    nx_sim_user_store(d->va + 2u * PG, hdr, sizeof hdr);
-    uint8_t unset = 0xff;
-    nx_sim_user_store(d->va + 2u * PG + 16u, &unset, 1);
-    bool in = type == 0u || type == 8u;
-    blk_desc_t desc[3] = {
-        { d->bus + 2u * PG, 16, 1, 1 },
-        { d->bus + 3u * PG, len, (uint16_t)(1u | (in ? 2u : 0u)), 2 },
-        { d->bus + 2u * PG + 16u, 1, 2, 0 },
-    };
-    nx_sim_user_store(d->va, desc, sizeof desc);
-    uint16_t head = 0;
-    nx_sim_user_store(d->va + VQ_NUM * 16u + 4u + 2u * (d->avail_idx % VQ_NUM), &head, 2);
-    d->avail_idx++;
-    nx_sim_user_store(d->va + VQ_NUM * 16u + 2u, &d->avail_idx, 2);
-    vio_w(d, VIO_QUEUE_NOTIFY, 0);
-    if (nx_object_wait_one(d->irq, NX_INTERRUPT_PENDING, nx_time_now() + 100000000u, NULL) != NX_OK)
-        return 0xfe; /* no completion interrupt */
-    vio_w(d, VIO_INTERRUPT_ACK, vio_r(d, VIO_INTERRUPT_STATUS));
-    (void)nx_interrupt_ack(d->irq);
-    uint32_t elem[2];
-    nx_sim_user_load(elem, d->va + PG + 4u + 8u * ((uint32_t)(d->avail_idx - 1u) % VQ_NUM), 8);
-    *used_len = elem[1];
-    uint8_t st;
-    nx_sim_user_load(&st, d->va + 2u * PG + 16u, 1);
-    return st;
-}
-
-/* Negotiates the legacy device, one queue of 8, then: writes a pattern
- * to sector 3, reads it back, reads past the disk's end, asks its id. */
-NX_SIM_PROGRAM(blk_driver)
-{
-    (void)arg;
-    nx_device_handle_t dev = NX_START_DEVICE(0);
-    blk_drv_t d = { 0 };
-    nx_device_info_t info;
-    nx_vmo_handle_t dma;
-    nx_pin_handle_t pin;
-    blk_status[0] = nx_device_info(dev, &info);
-    blk_status[1] = nx_device_map(dev, MAP_AT, NX_VM_READ | NX_VM_WRITE);
-    d.regs = MAP_AT + (uintptr_t)info.map_offset;
-    if (vio_r(&d, VIO_MAGIC) != 0x74726976u || vio_r(&d, VIO_VERSION) != 1u ||
-        vio_r(&d, VIO_DEVICE_ID) != 2u)
-        nx_thread_exit(1);
-    vio_w(&d, VIO_STATUS, 0);
-    vio_w(&d, VIO_STATUS, 1); /* ACKNOWLEDGE */
-    vio_w(&d, VIO_STATUS, 3); /* DRIVER */
-    vio_w(&d, VIO_GUEST_FEATURES, 0);
-    vio_w(&d, VIO_GUEST_PAGE_SIZE, PG);
-    vio_w(&d, VIO_QUEUE_SEL, 0);
-    if (vio_r(&d, VIO_QUEUE_NUM_MAX) < VQ_NUM)
-        nx_thread_exit(2);
-    vio_w(&d, VIO_QUEUE_NUM, VQ_NUM);
-    vio_w(&d, VIO_QUEUE_ALIGN, PG);
-    blk_status[2] = nx_vmo_create_dma(4u * PG, &dma);
-    blk_status[3] = nx_dma_pin(dev, dma, 0, 4u * PG, &d.bus, &pin);
-    d.va = MAP_AT + 16u * PG;
-    blk_status[4] = nx_vmo_map(dma, 0, d.va, 4u * PG, NX_VM_READ | NX_VM_WRITE);
-    blk_status[5] = nx_interrupt_create(dev, 0, &d.irq);
-    vio_w(&d, VIO_QUEUE_PFN, (uint32_t)(d.bus / PG));
-    vio_w(&d, VIO_STATUS, 7); /* DRIVER_OK */
-    blk_capacity = vio_r(&d, VIO_CAPACITY);
-
-    unsigned char data[512];
-    for (uint32_t i = 0; i < sizeof data; i++)
-        data[i] = (unsigned char)(i * 7u + 3u);
-    nx_sim_user_store(d.va + 3u * PG, data, sizeof data);
-    blk_result[0] = blk_request(&d, 1, 3, 512, &blk_used_len[0]); /* OUT */
-    unsigned char zero[512] = { 0 }, back[512];
-    nx_sim_user_store(d.va + 3u * PG, zero, sizeof zero);
-    blk_result[1] = blk_request(&d, 0, 3, 512, &blk_used_len[1]); /* IN */
-    nx_sim_user_load(back, d.va + 3u * PG, sizeof back);
-    blk_status[6] = memcmp(back, data, sizeof data) == 0 ? NX_OK : NX_ERR_IO;
-    blk_result[2] = blk_request(&d, 0, DISK_SECTORS, 512, &blk_used_len[2]); /* past the end */
-    blk_result[3] = blk_request(&d, 8, 0, 16, &blk_used_len[3]);             /* GET_ID */
-    nx_sim_user_load(blk_id_seen, d.va + 3u * PG, 15);
-    blk_status[7] = nx_vmo_unmap(d.va, 4u * PG);
-    vio_w(&d, VIO_STATUS, 0); /* reset: the device lets go of the ring */
-    (void)nx_handle_close(pin);
-    nx_thread_exit(0);
-}
-
+/* blk_probe on the disk: a sector written and read back by interrupt, a
+ * read past the end refused, the id; four requests, one refused. */
 static void a_driver_reads_and_writes_the_simulated_disk(void **state)
 {
     (void)state;
-    memset(blk_result, 0xee, sizeof blk_result);
-    nx_sim_config_t cfg = nx_test_machine_config(2, 10);
-    assert_int_equal(nx_sim_add_program(&cfg, "blk_driver", 0, NX_QOS_NORMAL, 0), NX_OK);
-    cfg.programs[0].devices = 1u << 8; /* the last virtio slot */
-    cfg.disk_bytes = DISK_SECTORS * 512u;
+    nx_sim_config_t cfg = disk_config(2, 10, 0);
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);
-    for (uint32_t i = 0; i < 8u; i++)
-        if (blk_status[i] != NX_OK)
-            fail_msg("step %u: %s", i, nx_status_name(blk_status[i]));
-    assert_int_equal(blk_capacity, DISK_SECTORS);
-    assert_int_equal(blk_result[0], 0); /* OK */
-    assert_int_equal(blk_used_len[0], 1);
-    assert_int_equal(blk_result[1], 0);
-    assert_int_equal(blk_used_len[1], 513);
-    assert_int_equal(blk_result[2], 1); /* IOERR */
-    assert_int_equal(blk_result[3], 0);
-    assert_string_equal(blk_id_seen, "nexus-sim-disk");
+    assert_true(nx_test_has_line(r->console, "SELFTEST: blk_probe ok"));
+    assert_true(
+        nx_test_has_line(r->console, "blk_probe: sector 3 written and read back, by interrupt"));
     assert_int_equal(r->disk_requests, 4);
     assert_int_equal(r->disk_refused, 1);
+    /* No disk: the slot is empty, and the probe says so and passes. */
+    cfg.disk_bytes = 0;
+    r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_int_equal(r->disk_requests, 0);
 }
 
-/* The disk driver over 20 seeds and 1 to 4 harts, a third of them with
- * the completion interrupt delayed 2 ms: every run passes, and each,
- * recorded, replays event for event. */
+/* blk_probe over 20 seeds and 1 to 4 harts, a third of them with the
+ * completion interrupt delayed 2 ms: every run passes, and each, recorded,
+ * replays event for event. */
 static void the_disk_driver_replays_over_seeds_with_late_interrupts(void **state)
 {
     (void)state;
     static nx_sim_result_t res;
     for (uint64_t seed = 1; seed <= 20u; seed++) {
-        nx_sim_config_t cfg = nx_test_machine_config(1u + (uint32_t)(seed % 4u), seed);
-        assert_int_equal(nx_sim_add_program(&cfg, "blk_driver", 0, NX_QOS_NORMAL, 0), NX_OK);
-        cfg.programs[0].devices = 1u << 8;
-        cfg.disk_bytes = DISK_SECTORS * 512u;
+        nx_sim_config_t cfg = disk_config(1u + (uint32_t)(seed % 4u), seed, 0);
         if (seed % 3u == 1u)
             cfg.injections[cfg.injection_count++] =
                 (nx_sim_injection_t){ 0, NX_SIM_INJECT_IRQ_DELAY, 8u, 2000000u };
@@ -623,7 +485,7 @@ static void the_disk_driver_replays_over_seeds_with_late_interrupts(void **state
         cfg.ctx = &rec;
         ASSERT_ST(nx_sim_run(&cfg, &res), NX_OK);
         if (res.stop != NX_SIM_STOP_SHUTDOWN || res.exit_code != NX_EXIT_PASS ||
-            blk_result[1] != 0u || blk_status[6] != NX_OK)
+            res.disk_requests != 4u)
             fail_msg("seed %llu: the driver did not pass:\n%s", (unsigned long long)seed,
                      res.console);
         rec.seed = seed;
@@ -644,21 +506,16 @@ static void the_disk_driver_replays_over_seeds_with_late_interrupts(void **state
 
 /* The disk's interrupt source failed: the requests are served (the disk
  * counts them) but no completion reaches the driver, whose waits end on
- * their deadline: a failed request is reported, never lost silently. */
+ * their deadline (blk_probe arg 2 checks each did): a failed request is
+ * reported, never lost silently. */
 static void a_lost_completion_interrupt_is_a_timeout(void **state)
 {
     (void)state;
-    memset(blk_result, 0xee, sizeof blk_result);
-    nx_sim_config_t cfg = nx_test_machine_config(1, 11);
-    assert_int_equal(nx_sim_add_program(&cfg, "blk_driver", 0, NX_QOS_NORMAL, 0), NX_OK);
-    cfg.programs[0].devices = 1u << 8;
-    cfg.disk_bytes = DISK_SECTORS * 512u;
+    nx_sim_config_t cfg = disk_config(1, 11, 2);
     cfg.injections[cfg.injection_count++] =
         (nx_sim_injection_t){ 0, NX_SIM_INJECT_DEVICE_FAIL, 8u, 0 };
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);
-    for (uint32_t i = 0; i < 4u; i++)
-        assert_int_equal(blk_result[i], 0xfe); /* no completion interrupt */
     assert_int_equal(r->disk_requests, 4);
     assert_true(r->raises_lost >= 4u);
 }
