@@ -308,6 +308,26 @@ void *nx_port_pages_kaddr(const nx_port_pages_t *pages, size_t index)
  * were written (by core, through kaddr) before the call: publishing the
  * leaf orders them before any walk that finds it.
  */
+/* Shared leaves for [va, va + size): page i onto index[i], or onto
+ * phys + i pages when index is NULL (a device's). Owns none of them. */
+static nx_status_t map_shared(uint64_t root, uintptr_t va, size_t size, uint32_t prot,
+                              const uint64_t *index, uint64_t phys)
+{
+    uint64_t tables = 0;
+    nx_status_t st = check_map(root, va, size, prot, &tables);
+    if (st != NX_OK)
+        return st;
+    if (!rv_frames_reserve((size_t)tables))
+        return NX_ERR_NO_RESOURCES;
+    rv_pte_t leaf = leaf_bits(prot) | RV_PTE_SHARED;
+    for (size_t i = 0; i < size / PAGE; i++) {
+        rv_pte_t *slot = rv_vm_slot(root, (uint64_t)va + i * PAGE, rv_frame_alloc_reserved);
+        rv_pte_publish(slot, rv_pte_make(index != NULL ? index[i] : phys + i * PAGE, leaf));
+    }
+    fence_if_active(root);
+    return NX_OK;
+}
+
 nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t size, uint32_t prot,
                                      const nx_port_pages_t *pages, size_t first)
 {
@@ -316,20 +336,7 @@ nx_status_t nx_port_aspace_map_pages(nx_port_aspace_t *as, uintptr_t va, size_t 
     size_t count = (size_t)pages->word[1];
     if (first > count || size / PAGE > count - first)
         return NX_ERR_INVALID_ARGS;
-    uint64_t tables = 0;
-    nx_status_t st = check_map(root, va, size, prot, &tables);
-    if (st != NX_OK)
-        return st;
-    if (!rv_frames_reserve((size_t)tables))
-        return NX_ERR_NO_RESOURCES;
-
-    rv_pte_t leaf = leaf_bits(prot) | RV_PTE_SHARED;
-    for (size_t i = 0; i < size / PAGE; i++) {
-        rv_pte_t *slot = rv_vm_slot(root, (uint64_t)va + i * PAGE, rv_frame_alloc_reserved);
-        rv_pte_publish(slot, rv_pte_make(index[first + i], leaf));
-    }
-    fence_if_active(root);
-    return NX_OK;
+    return map_shared(root, va, size, prot, index + first, 0);
 }
 
 /* The leaf of shared page `va`, or a panic: unmap takes nothing else. */
@@ -451,21 +458,9 @@ nx_status_t nx_port_aspace_map_device(nx_port_aspace_t *as, uintptr_t va, size_t
     if (phys % PAGE != 0u || (prot & NX_PROT_EXEC) != 0u ||
         (phys < rv_frames_top && phys + size > rv_frames_base))
         return NX_ERR_INVALID_ARGS; /* never RAM the kernel hands out */
-    uint64_t tables = 0;
-    nx_status_t st = check_map(root, va, size, prot, &tables);
-    if (st != NX_OK)
-        return st;
-    if (!rv_frames_reserve((size_t)tables))
-        return NX_ERR_NO_RESOURCES;
     /* Sv39 without Svpbmt has no memory type bits: the PMAs make these
      * pages device memory (I/O, strongly ordered) on QEMU virt. */
-    rv_pte_t leaf = leaf_bits(prot) | RV_PTE_SHARED;
-    for (size_t i = 0; i < size / PAGE; i++) {
-        rv_pte_t *slot = rv_vm_slot(root, (uint64_t)va + i * PAGE, rv_frame_alloc_reserved);
-        rv_pte_publish(slot, rv_pte_make(phys + i * PAGE, leaf));
-    }
-    fence_if_active(root);
-    return NX_OK;
+    return map_shared(root, va, size, prot, NULL, phys);
 }
 
 /*

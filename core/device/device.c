@@ -125,7 +125,14 @@ void nx_device_boot(const nx_boot_info_t *bi)
         mint(bi, &bi->virtio[i], NX_DEVICE_VIRTIO_MMIO, i);
 }
 
-static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
+uint32_t nx_device_number(const nx_device_t *d)
+{
+    uint32_t i = (uint32_t)(d - devices.dev);
+    return i < devices.count ? i : NX_MAX_DEVICES;
+}
+
+nx_status_t nx_device_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
+                             nx_status_t st)
 {
     nx_audit(caller->id, NX_AUDIT_OP_DEVICE, h, why);
     return st;
@@ -134,7 +141,7 @@ static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t wh
 nx_status_t nx_sys_device_info(nx_task_t *caller, nx_handle_t h, uintptr_t out)
 {
     if (out == 0u || nx_port_user_check(out, sizeof(nx_device_info_t), true) != NX_OK)
-        return refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        return nx_device_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     nx_object_t *obj;
     nx_status_t st =
         nx_cap_get(caller, h, NX_OBJ_DEVICE, NX_RIGHT_INSPECT, NX_AUDIT_OP_DEVICE, &obj);
@@ -143,17 +150,18 @@ nx_status_t nx_sys_device_info(nx_task_t *caller, nx_handle_t h, uintptr_t out)
     nx_device_info_t info = ((nx_device_t *)obj)->info;
     nx_object_unref(obj);
     if (nx_port_copy_to_user(out, &info, sizeof info) != NX_OK)
-        return refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        return nx_device_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     return NX_OK;
 }
 
 nx_status_t nx_sys_device_map(nx_task_t *caller, nx_handle_t h, uint64_t va, uint64_t prot)
 {
     if (prot != NX_VM_READ && prot != (NX_VM_READ | NX_VM_WRITE))
-        return refuse(caller, h, (prot & NX_VM_EXEC) != 0u ? NX_AUDIT_WX : NX_AUDIT_BAD_ARGUMENT,
-                      NX_ERR_INVALID_ARGS); /* registers are never code */
+        return nx_device_refuse(caller, h,
+                                (prot & NX_VM_EXEC) != 0u ? NX_AUDIT_WX : NX_AUDIT_BAD_ARGUMENT,
+                                NX_ERR_INVALID_ARGS); /* registers are never code */
     if (va % NX_PAGE_SIZE != 0u)
-        return refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
+        return nx_device_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_INVALID_ARGS);
     nx_rights_t need = NX_RIGHT_MAP | NX_RIGHT_READ;
     if ((prot & NX_VM_WRITE) != 0u)
         need |= NX_RIGHT_WRITE;
@@ -171,5 +179,5 @@ nx_status_t nx_sys_device_map(nx_task_t *caller, nx_handle_t h, uint64_t va, uin
                               (uint32_t)prot, &why);
     }
     nx_object_unref(obj); /* a mapping holds its own */
-    return st == NX_OK ? NX_OK : refuse(caller, h, why, st);
+    return st == NX_OK ? NX_OK : nx_device_refuse(caller, h, why, st);
 }

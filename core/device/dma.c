@@ -82,25 +82,11 @@ static const nx_object_ops_t pin_ops = {
     .destroy = pin_destroy,
 };
 
-static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
-{
-    nx_audit(caller->id, NX_AUDIT_OP_DEVICE, h, why);
-    return st;
-}
-
-static uint32_t number_of(const nx_device_t *d)
-{
-    for (uint32_t i = 0; i < nx_device_count(); i++)
-        if (nx_device_at(i) == d)
-            return i;
-    return NX_MAX_DEVICES;
-}
-
 nx_status_t nx_sys_dma_pin(nx_task_t *caller, nx_handle_t dev, nx_handle_t vmo, uint64_t offset,
                            uint64_t len, uintptr_t addr_out, nx_handle_t *out)
 {
     if (addr_out == 0u || nx_port_user_check(addr_out, sizeof(uint64_t), true) != NX_OK)
-        return refuse(caller, vmo, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        return nx_device_refuse(caller, vmo, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     nx_object_t *d = NULL, *v = NULL;
     nx_status_t st = nx_cap_get(caller, dev, NX_OBJ_DEVICE, NX_RIGHT_DMA, NX_AUDIT_OP_DEVICE, &d);
     if (st != NX_OK)
@@ -129,7 +115,7 @@ nx_status_t nx_sys_dma_pin(nx_task_t *caller, nx_handle_t dev, nx_handle_t vmo, 
         p->vmo = v; /* the pin keeps this reference */
         v = NULL;
         p->holder = caller;
-        p->device = number_of((const nx_device_t *)d);
+        p->device = nx_device_number((const nx_device_t *)d);
         p->addr = addr;
         p->len = len;
         p->quarantined = false;
@@ -146,7 +132,7 @@ nx_status_t nx_sys_dma_pin(nx_task_t *caller, nx_handle_t dev, nx_handle_t vmo, 
     if (v != NULL)
         nx_object_unref(v);
     nx_object_unref(d);
-    return st == NX_OK ? NX_OK : refuse(caller, vmo, why, st);
+    return st == NX_OK ? NX_OK : nx_device_refuse(caller, vmo, why, st);
 }
 
 nx_status_t nx_sys_device_release_quarantine(nx_task_t *caller, nx_handle_t dev, uint64_t *released)
@@ -155,7 +141,7 @@ nx_status_t nx_sys_device_release_quarantine(nx_task_t *caller, nx_handle_t dev,
     nx_status_t st = nx_cap_get(caller, dev, NX_OBJ_DEVICE, NX_RIGHT_WRITE, NX_AUDIT_OP_DEVICE, &d);
     if (st != NX_OK)
         return st;
-    uint32_t number = number_of((const nx_device_t *)d);
+    uint32_t number = nx_device_number((const nx_device_t *)d);
     nx_object_unref(d);
     uint64_t n = 0;
     for (;;) { /* one at a time: the unref may free a VMO, never under the lock */

@@ -106,21 +106,6 @@ static void fired(uint32_t irq, void *arg)
     nx_spin_unlock(&in->lock);
 }
 
-static nx_status_t refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why, nx_status_t st)
-{
-    nx_audit(caller->id, NX_AUDIT_OP_DEVICE, h, why);
-    return st;
-}
-
-/* Device number of d (its place in the kernel's table). */
-static uint32_t number_of(const nx_device_t *d)
-{
-    for (uint32_t i = 0; i < nx_device_count(); i++)
-        if (nx_device_at(i) == d)
-            return i;
-    return NX_MAX_DEVICES;
-}
-
 nx_status_t nx_sys_interrupt_create(nx_task_t *caller, nx_handle_t h, uint64_t index,
                                     nx_handle_t *out)
 {
@@ -129,7 +114,7 @@ nx_status_t nx_sys_interrupt_create(nx_task_t *caller, nx_handle_t h, uint64_t i
     if (st != NX_OK)
         return st;
     const nx_device_t *d = (const nx_device_t *)obj;
-    uint32_t number = number_of(d);
+    uint32_t number = nx_device_number(d);
     nx_audit_reason_t why = NX_AUDIT_OK;
     if (index != 0u || d->info.irq == 0u) { /* one source a device, if it has one */
         why = NX_AUDIT_OUT_OF_RANGE;
@@ -180,7 +165,7 @@ nx_status_t nx_sys_interrupt_create(nx_task_t *caller, nx_handle_t h, uint64_t i
         nx_spin_unlock(&claims_lock);
     }
     nx_object_unref(obj);
-    return st == NX_OK ? NX_OK : refuse(caller, h, why, st);
+    return st == NX_OK ? NX_OK : nx_device_refuse(caller, h, why, st);
 }
 
 nx_status_t nx_sys_interrupt_ack(nx_task_t *caller, nx_handle_t h)
@@ -202,13 +187,13 @@ nx_status_t nx_sys_interrupt_ack(nx_task_t *caller, nx_handle_t h)
     if (was)
         (void)nx_irq_mask(in->irq, false); /* after the clear: a new fire marks it again */
     nx_object_unref(obj);
-    return was ? NX_OK : refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_PENDING);
+    return was ? NX_OK : nx_device_refuse(caller, h, NX_AUDIT_BAD_ARGUMENT, NX_ERR_NOT_PENDING);
 }
 
 nx_status_t nx_sys_interrupt_info(nx_task_t *caller, nx_handle_t h, uintptr_t out)
 {
     if (out == 0u || nx_port_user_check(out, sizeof(nx_interrupt_info_t), true) != NX_OK)
-        return refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        return nx_device_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     nx_object_t *obj;
     nx_status_t st =
         nx_cap_get(caller, h, NX_OBJ_INTERRUPT, NX_RIGHT_INSPECT, NX_AUDIT_OP_DEVICE, &obj);
@@ -225,6 +210,6 @@ nx_status_t nx_sys_interrupt_info(nx_task_t *caller, nx_handle_t h, uintptr_t ou
     nx_spin_unlock(&in->lock);
     nx_object_unref(obj);
     if (nx_port_copy_to_user(out, &info, sizeof info) != NX_OK)
-        return refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
+        return nx_device_refuse(caller, h, NX_AUDIT_BAD_ADDRESS, NX_ERR_BAD_ADDRESS);
     return NX_OK;
 }

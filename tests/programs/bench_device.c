@@ -9,22 +9,10 @@
  * Its device is NX_START_DEVICE(0), the UART. */
 #include "nexus/mmio.h"
 #include "nexus/start.h"
-#include "selftest.h"
+#include "bench_null.h"
 
 #define ROUNDS 2000u
 #define PAGE   NX_VMO_PAGE_SIZE
-
-static void report(const char *name, uint64_t total, uint32_t ops)
-{
-    char line[96];
-    uint32_t n = 0;
-    put(line, &n, sizeof line, "BENCH ");
-    put(line, &n, sizeof line, name);
-    put(line, &n, sizeof line, " guest_instr_per_op=");
-    put_u(line, &n, sizeof line, total / ops);
-    put(line, &n, sizeof line, "\n");
-    (void)nx_debug_write(line, n);
-}
 
 NX_PROGRAM(bench_device)
 {
@@ -49,7 +37,7 @@ NX_PROGRAM(bench_device)
         if (nx_interrupt_ack(irq) != NX_OK)
             nx_thread_exit(3);
     }
-    report("rv64_irq_deliver_ack", nx_time_now() - t0, ROUNDS);
+    bench_report("rv64_irq_deliver_ack", nx_time_now() - t0, ROUNDS);
 
     nx_vmo_handle_t dma;
     if (nx_vmo_create_dma(16u * PAGE, &dma) != NX_OK)
@@ -62,6 +50,6 @@ NX_PROGRAM(bench_device)
             nx_handle_close(pin) != NX_OK)
             nx_thread_exit(5);
     }
-    report("rv64_dma_pin_unpin_64k", nx_time_now() - t0, ROUNDS);
+    bench_report("rv64_dma_pin_unpin_64k", nx_time_now() - t0, ROUNDS);
     nx_thread_exit(0);
 }

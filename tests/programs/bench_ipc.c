@@ -5,7 +5,7 @@
  *     server's wait, read and reply write, both context switches.
  * Init starts each benchmark program when the ones before it have exited
  * (after_previous), so none overlaps. */
-#include "selftest.h"
+#include "bench_null.h"
 
 #define DEFAULT_ROUNDS 5000u
 
@@ -26,18 +26,6 @@ static void server(uintptr_t arg)
     }
 }
 
-static void report(const char *name, uint64_t total, uint32_t ops)
-{
-    char line[96];
-    uint32_t n = 0;
-    put(line, &n, sizeof line, "BENCH ");
-    put(line, &n, sizeof line, name);
-    put(line, &n, sizeof line, " guest_instr_per_op=");
-    put_u(line, &n, sizeof line, total / ops);
-    put(line, &n, sizeof line, "\n");
-    (void)nx_debug_write(line, n);
-}
-
 NX_PROGRAM(bench_ipc)
 {
     uint32_t rounds = arg != 0u ? (uint32_t)arg : DEFAULT_ROUNDS;
@@ -52,7 +40,7 @@ NX_PROGRAM(bench_ipc)
         if (nx_channel_write(me, buf, sizeof buf, 0, 0, 0) != NX_OK ||
             nx_channel_read(srv_end, buf, sizeof buf, 0, 0, &info) != NX_OK)
             nx_thread_exit(2);
-    report("rv64_channel_write_read_64", nx_time_now() - t0, rounds);
+    bench_report("rv64_channel_write_read_64", nx_time_now() - t0, rounds);
 
     server_rounds = rounds;
     nx_thread_handle_t t;
@@ -63,7 +51,7 @@ NX_PROGRAM(bench_ipc)
         if (nx_channel_call(me, buf, sizeof buf, 0, 0, buf, sizeof buf, 0, 0,
                             nx_time_now() + 10000 * MS, &info) != NX_OK)
             nx_thread_exit(4);
-    report("rv64_call_reply", nx_time_now() - t0, rounds);
+    bench_report("rv64_call_reply", nx_time_now() - t0, rounds);
     int32_t code = -1;
     if (nx_thread_join(t, nx_time_now() + 10000 * MS, &code) != NX_OK || code != 0)
         nx_thread_exit(5);
@@ -81,6 +69,6 @@ NX_PROGRAM(bench_ipc)
         if (nx_vmo_write(vmo, 0, page, sizeof page) != NX_OK ||
             nx_vmo_read(vmo, 0, page, sizeof page) != NX_OK)
             nx_thread_exit(7);
-    report("rv64_vmo_write_read_4k", nx_time_now() - t0, rounds);
+    bench_report("rv64_vmo_write_read_4k", nx_time_now() - t0, rounds);
     (void)nx_handle_close(vmo);
 }

@@ -1,7 +1,7 @@
-/* bench_null.h - the null system call timed, for the benchmark programs
- * (bench_syscall, bench_filter): hart_id does no work in the kernel, and
- * under QEMU with -icount shift=0 one guest instruction is one ns, so the
- * figure is guest instructions per call. */
+/* bench_null.h - what the benchmark programs share: a BENCH line, and the
+ * null system call timed (bench_syscall, bench_filter): hart_id does no
+ * work in the kernel, and under QEMU with -icount shift=0 one guest
+ * instruction is one ns, so the figure is guest instructions per call. */
 #ifndef NX_PROGRAMS_BENCH_NULL_H
 #define NX_PROGRAMS_BENCH_NULL_H
 
@@ -11,21 +11,26 @@
 
 #define BENCH_NULL_CALLS 20000u
 
-/* CALLS null calls; prints "BENCH <name> guest_instr_per_op=N". */
-static inline void bench_null_measure(const char *name)
+/* Print "BENCH <name> guest_instr_per_op=N": `total` ns over `ops`. */
+static inline void bench_report(const char *name, uint64_t total, uint32_t ops)
 {
-    uint64_t t0 = nx_time_now();
-    for (uint32_t i = 0; i < BENCH_NULL_CALLS; i++)
-        (void)nx_syscall(NX_SYS_HART_ID, 0, 0, 0, 0, 0, 0);
-    uint64_t t1 = nx_time_now();
     char line[96];
     uint32_t n = 0;
     put(line, &n, sizeof line, "BENCH ");
     put(line, &n, sizeof line, name);
     put(line, &n, sizeof line, " guest_instr_per_op=");
-    put_u(line, &n, sizeof line, (t1 - t0) / BENCH_NULL_CALLS);
+    put_u(line, &n, sizeof line, total / ops);
     put(line, &n, sizeof line, "\n");
     (void)nx_debug_write(line, n);
+}
+
+/* BENCH_NULL_CALLS null calls, reported as `name`. */
+static inline void bench_null_measure(const char *name)
+{
+    uint64_t t0 = nx_time_now();
+    for (uint32_t i = 0; i < BENCH_NULL_CALLS; i++)
+        (void)nx_syscall(NX_SYS_HART_ID, 0, 0, 0, 0, 0, 0);
+    bench_report(name, nx_time_now() - t0, BENCH_NULL_CALLS);
 }
 
 /* Push profile p on the program's own task. */

@@ -11,6 +11,7 @@
 #include "nexus/device.h"
 #include "nexus/status.h"
 #include "nexus/types.h"
+#include "nx/audit.h"
 #include "nx/bootinfo.h"
 #include "nx/object.h"
 
@@ -33,6 +34,12 @@ void nx_device_boot(const nx_boot_info_t *bi);
  * out. */
 uint32_t nx_device_count(void);
 nx_device_t *nx_device_at(uint32_t i);
+
+/* Device d's number (its place in the table), and a refused device
+ * operation audited (op device): returns st. */
+uint32_t nx_device_number(const nx_device_t *d);
+nx_status_t nx_device_refuse(nx_task_t *caller, nx_handle_t h, nx_audit_reason_t why,
+                             nx_status_t st);
 
 /* Forget every device (core reset). */
 void nx_device_reset(void);
