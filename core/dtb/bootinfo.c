@@ -338,9 +338,12 @@ static void add_range(nx_mem_range_t *arr, uint32_t *count, uint32_t *ignored, u
         (*ignored)++;
 }
 
-/* A device's first reg entry and first interrupt. */
+/* A device's first reg entry and first interrupt. *dev is cleared first,
+ * padding included, so a copy of it never carries stack bytes (the boot
+ * info is compared whole: test_bootinfo). */
 static nx_status_t decode_device(struct parser *p, const struct node *n, nx_mmio_region_t *dev)
 {
+    nx_memset(dev, 0, sizeof *dev);
     uint32_t count;
     nx_mem_range_t r;
     nx_status_t st = reg_entries(p, n, &count);

@@ -149,6 +149,40 @@ static void bad_mmio_accesses_fault(void **state)
     }
 }
 
+static nx_status_t bound_status[2];
+static uint32_t bound_maps;
+
+/* Maps its device until the task's mapping table is full: the window
+ * shares the bound VMO mappings have (NX_TASK_MAX_MAPPINGS), and the one
+ * past it is refused, changing nothing. */
+NX_SIM_PROGRAM(device_map_bound)
+{
+    (void)arg;
+    nx_status_t st;
+    bound_maps = 0;
+    while ((st = nx_device_map(NX_START_DEVICE(0), MAP_AT + bound_maps * 0x1000u, NX_VM_READ)) ==
+               NX_OK &&
+           bound_maps < 64u)
+        bound_maps++;
+    bound_status[0] = st;
+    bound_status[1] = nx_vmo_unmap(MAP_AT, 0x1000u); /* one goes: room for one more */
+    if (bound_status[1] == NX_OK)
+        bound_status[1] = nx_device_map(NX_START_DEVICE(0), MAP_AT, NX_VM_READ);
+    nx_thread_exit(0);
+}
+
+static void device_maps_share_the_mapping_bound(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 12);
+    assert_int_equal(nx_sim_add_program(&cfg, "device_map_bound", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 1u << 1;
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    ASSERT_ST(bound_status[0], NX_ERR_NO_RESOURCES);
+    assert_int_equal(bound_maps, NX_TASK_MAX_MAPPINGS);
+    ASSERT_ST(bound_status[1], NX_OK);
+}
+
 /* --- interrupt objects -------------------------------------------------------- */
 
 static nx_status_t irq_status[12];
@@ -528,6 +562,7 @@ int main(void)
         cmocka_unit_test(a_driver_maps_and_drives_its_devices),
         cmocka_unit_test(a_manifest_naming_no_device_fails),
         cmocka_unit_test(bad_mmio_accesses_fault),
+        cmocka_unit_test(device_maps_share_the_mapping_bound),
         cmocka_unit_test(an_interrupt_reaches_its_driver),
         cmocka_unit_test(a_killed_drivers_device_goes_to_the_next),
         cmocka_unit_test(dma_memory_is_pinned_for_a_device),
