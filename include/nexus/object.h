@@ -37,11 +37,11 @@ typedef enum nx_object_type {
 
 /* A device, as init hands it to its driver: map its registers (MAP, READ,
  * WRITE), say what it is (INSPECT), pin memory it may access (DMA), pass
- * it on or keep a weaker copy.
+ * it on or keep a weaker copy, and revoke the copies it made (MANAGE).
  * Never EXECUTE: a register window is never mapped executable. */
 #define NX_DEFAULT_DEVICE_RIGHTS                                                                   \
     (NX_RIGHT_READ | NX_RIGHT_WRITE | NX_RIGHT_MAP | NX_RIGHT_DUPLICATE | NX_RIGHT_TRANSFER |      \
-     NX_RIGHT_INSPECT | NX_RIGHT_DMA)
+     NX_RIGHT_INSPECT | NX_RIGHT_DMA | NX_RIGHT_MANAGE)
 
 /* An interrupt: wait for it (WAIT), acknowledge it (WRITE), read its
  * counters (INSPECT), pass it on. One handle: no DUPLICATE. */

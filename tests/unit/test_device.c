@@ -183,6 +183,38 @@ static void device_maps_share_the_mapping_bound(void **state)
     ASSERT_ST(bound_status[1], NX_OK);
 }
 
+static nx_status_t revoke_status[5];
+
+/* A driver hands a helper a weaker copy of its device (here: in its own
+ * table), then revokes it: every use of the copy is then BAD_HANDLE, the
+ * driver's own handle still works. */
+NX_SIM_PROGRAM(device_revoker)
+{
+    (void)arg;
+    nx_device_handle_t dev = NX_START_DEVICE(0), copy;
+    revoke_status[0] = nx_handle_duplicate(dev, NX_RIGHT_READ | NX_RIGHT_MAP, &copy);
+    revoke_status[1] = nx_device_map(copy, MAP_AT, NX_VM_READ);
+    uint32_t revoked = 0;
+    revoke_status[2] = nx_handle_revoke(dev, &revoked);
+    revoke_status[3] = nx_device_map(copy, MAP_AT + 0x10000u, NX_VM_READ);
+    revoke_status[4] = nx_device_map(dev, MAP_AT + 0x20000u, NX_VM_READ);
+    nx_thread_exit(revoked == 1u ? 0 : 1);
+}
+
+static void a_revoked_device_handle_is_refused(void **state)
+{
+    (void)state;
+    nx_sim_config_t cfg = nx_test_machine_config(1, 13);
+    assert_int_equal(nx_sim_add_program(&cfg, "device_revoker", 0, NX_QOS_NORMAL, 0), NX_OK);
+    cfg.programs[0].devices = 1u << 1;
+    nx_test_assert_machine_passed(nx_test_machine_run(&cfg));
+    ASSERT_ST(revoke_status[0], NX_OK);
+    ASSERT_ST(revoke_status[1], NX_OK);
+    ASSERT_ST(revoke_status[2], NX_OK);
+    ASSERT_ST(revoke_status[3], NX_ERR_BAD_HANDLE);
+    ASSERT_ST(revoke_status[4], NX_OK);
+}
+
 /* --- interrupt objects -------------------------------------------------------- */
 
 static nx_status_t irq_status[12];
@@ -563,6 +595,7 @@ int main(void)
         cmocka_unit_test(a_manifest_naming_no_device_fails),
         cmocka_unit_test(bad_mmio_accesses_fault),
         cmocka_unit_test(device_maps_share_the_mapping_bound),
+        cmocka_unit_test(a_revoked_device_handle_is_refused),
         cmocka_unit_test(an_interrupt_reaches_its_driver),
         cmocka_unit_test(a_killed_drivers_device_goes_to_the_next),
         cmocka_unit_test(dma_memory_is_pinned_for_a_device),
