@@ -85,9 +85,10 @@ static const struct {
 _Static_assert(sizeof bundle / sizeof bundle[0] <= NX_MAX_BOOT_PROGRAMS,
                "init starts every program of the bundle: raise NX_MAX_BOOT_PROGRAMS");
 
-/* Bootargs `nexus.drivers-alone`: only the driver programs, told so (arg
- * 1), so one may write through the UART's registers without landing
- * inside another program's console line (tests/qemu: qemu_drivers_alone). */
+/* Bootargs `nexus.drivers-alone`: only the driver programs (not the
+ * benchmarks), one after another, each told so (arg 1), so one may write
+ * through the UART's registers without landing inside another program's
+ * console line (tests/qemu: qemu_drivers_alone). */
 static bool drivers_alone(void)
 {
     return nx_bootinfo_has_arg(nx_boot_info(), "nexus.drivers-alone");
@@ -99,7 +100,7 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
     bool only = drivers_alone();
     uint32_t n = 0;
     for (uint32_t i = 0; i < sizeof bundle / sizeof bundle[0] && n < max; i++) {
-        if (only ? bundle[i].devices == 0u : bundle[i].bench != bench)
+        if (only ? bundle[i].devices == 0u || bundle[i].bench : bundle[i].bench != bench)
             continue;
         out[n] = (nx_boot_program_t){
             .run = { .name = bundle[i].name,
@@ -110,7 +111,7 @@ uint32_t nx_port_boot_programs(nx_boot_program_t *out, uint32_t max)
             .wiring = { .policy = bundle[i].policy,
                         .peer = bundle[i].peer,
                         .devices = bundle[i].devices,
-                        .after_previous = bundle[i].bench },
+                        .after_previous = bundle[i].bench || only },
             .expect = { .exit_code = bundle[i].expect_exit, .refused = bundle[i].expect_refused },
         };
         n++;
