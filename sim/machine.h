@@ -109,6 +109,9 @@ typedef struct sim_blk {
     uint32_t status, isr;
     uint32_t host_features_sel, guest_features_sel, guest_features;
     uint32_t page_size, queue_sel, queue_num, queue_align, queue_pfn;
+    bool modern; /* version 2 registers */
+    uint32_t queue_ready, guest_features_hi;
+    uint64_t desc, driver, device; /* modern: the queue's parts */
     uint16_t last_avail;
     uint64_t requests, refused;
 } sim_blk_t;

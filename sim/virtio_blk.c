@@ -2,10 +2,14 @@
  * virtio_blk.c - a virtio-blk disk on the simulated machine's last
  * virtio-mmio slot (the one QEMU fills first), in the legacy (version 1)
  * register layout QEMU 7.2 offers by default (virtio spec 1.1, 4.2.4:
- * "Legacy interface").
+ * "Legacy interface"), or the modern one (version 2, 4.2.2) with
+ * cfg.disk_modern, as QEMU with -global virtio-mmio.force-legacy=false.
  *
- * One split virtqueue (queue 0, at most SIM_BLK_QUEUE_MAX entries), laid
- * out by the driver at QueuePFN * GuestPageSize with QueueAlign. A notify
+ * One split virtqueue (queue 0, at most SIM_BLK_QUEUE_MAX entries): legacy,
+ * laid out by the driver at QueuePFN * GuestPageSize with QueueAlign;
+ * modern, its three parts where QueueDesc/Driver/Device say, live once
+ * QueueReady is 1, after the driver accepted VIRTIO_F_VERSION_1
+ * (FEATURES_OK). A notify
  * processes every new available entry at once, bounded by the queue's
  * size, and raises the slot's interrupt (through the injections: a failed
  * source loses it, a delayed one comes late). Requests: IN (read), OUT
@@ -15,8 +19,8 @@
  * (nx_sim_dma), chains must end within the queue's size, directions must
  * match the request; a ring the device cannot reach sets
  * DEVICE_NEEDS_RESET (the device stops until reset), a bad request gets
- * status IOERR or UNSUPP. Not modelled yet: the modern (version 2) layout,
- * injected device errors, stuck completions.
+ * status IOERR or UNSUPP. Not modelled yet: injected device errors,
+ * stuck completions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +42,21 @@ enum {
     R_QUEUE_NUM_MAX = 0x034,
     R_QUEUE_NUM = 0x038,
     R_QUEUE_ALIGN = 0x03c,
-    R_QUEUE_PFN = 0x040,
+    R_QUEUE_PFN = 0x040,   /* legacy */
+    R_QUEUE_READY = 0x044, /* modern */
     R_QUEUE_NOTIFY = 0x050,
     R_INTERRUPT_STATUS = 0x060,
     R_INTERRUPT_ACK = 0x064,
     R_STATUS = 0x070,
+    R_QUEUE_DESC = 0x080, /* modern, low then high word; driver, device alike */
+    R_QUEUE_DRIVER = 0x090,
+    R_QUEUE_DEVICE = 0x0a0,
     R_CONFIG = 0x100, /* capacity (u64, sectors) */
 };
 
 #define STATUS_DRIVER_OK   4u
+#define STATUS_FEATURES_OK 8u
+#define FEATURE_VERSION_1  1u /* feature bit 32: word 1, bit 0 */
 #define STATUS_NEEDS_RESET 0x40u
 #define FEATURE_FLUSH      (1u << 9)
 #define DESC_NEXT          1u
@@ -88,6 +98,7 @@ nx_status_t nx_sim_blk_init(sim_machine_t *m)
     if (m->cfg.disk_image != NULL)
         memcpy(b->disk, m->cfg.disk_image, (size_t)m->cfg.disk_bytes);
     b->present = true;
+    b->modern = m->cfg.disk_modern;
     b->sectors = m->cfg.disk_bytes / SECTOR;
     b->page_size = 4096u;
     return NX_OK;
@@ -110,20 +121,35 @@ static void reset(sim_blk_t *b)
     b->queue_num = 0;
     b->queue_align = 0;
     b->queue_pfn = 0;
+    b->queue_ready = 0;
+    b->desc = b->driver = b->device = 0;
+    b->guest_features_hi = 0;
     b->last_avail = 0;
     b->isr = 0;
 }
 
-/* The queue's memory, or NULL (then the device needs a reset). */
-static unsigned char *ring(sim_machine_t *m, sim_blk_t *b, uint64_t *used_off)
+/* The queue's three parts, or false (then the device needs a reset). */
+static bool ring(sim_machine_t *m, sim_blk_t *b, unsigned char **descs, unsigned char **avail,
+                 unsigned char **used)
 {
-    uint64_t num = b->queue_num, align = b->queue_align;
-    if (num == 0u || num > SIM_BLK_QUEUE_MAX || align == 0u || (align & (align - 1u)) != 0u)
-        return NULL;
-    uint64_t avail_end = num * sizeof(desc_t) + 4u + 2u * num + 2u;
-    *used_off = (avail_end + align - 1u) & ~(align - 1u);
-    uint64_t size = *used_off + 4u + 8u * num + 2u;
-    return nx_sim_dma(m, (uint64_t)b->queue_pfn * b->page_size, (size_t)size);
+    uint64_t num = b->queue_num;
+    if (num == 0u || num > SIM_BLK_QUEUE_MAX)
+        return false;
+    uint64_t desc_size = num * sizeof(desc_t), avail_size = 4u + 2u * num + 2u;
+    uint64_t used_size = 4u + 8u * num + 2u;
+    uint64_t d = b->desc, a = b->driver, u = b->device;
+    if (!b->modern) { /* one block: descriptors, available ring, used ring aligned */
+        uint64_t align = b->queue_align;
+        if (align == 0u || (align & (align - 1u)) != 0u)
+            return false;
+        d = (uint64_t)b->queue_pfn * b->page_size;
+        a = d + desc_size;
+        u = d + ((desc_size + avail_size + align - 1u) & ~(align - 1u));
+    }
+    *descs = nx_sim_dma(m, d, (size_t)desc_size);
+    *avail = nx_sim_dma(m, a, (size_t)avail_size);
+    *used = nx_sim_dma(m, u, (size_t)used_size);
+    return *descs != NULL && *avail != NULL && *used != NULL;
 }
 
 /* Serve one chain from `head`: its status, and the bytes written into
@@ -188,20 +214,17 @@ static uint8_t serve(sim_machine_t *m, sim_blk_t *b, const desc_t *descs, uint16
 
 static void notify(sim_machine_t *m, sim_blk_t *b)
 {
-    if ((b->status & STATUS_DRIVER_OK) == 0u || (b->status & STATUS_NEEDS_RESET) != 0u ||
-        b->queue_pfn == 0u)
+    bool live = b->modern ? b->queue_ready == 1u : b->queue_pfn != 0u;
+    if ((b->status & STATUS_DRIVER_OK) == 0u || (b->status & STATUS_NEEDS_RESET) != 0u || !live)
         return;
-    uint64_t used_off = 0;
-    unsigned char *q = ring(m, b, &used_off);
-    if (q == NULL) {
+    unsigned char *q = NULL, *avail = NULL, *used = NULL;
+    if (!ring(m, b, &q, &avail, &used)) {
         b->status |= STATUS_NEEDS_RESET; /* the driver gave it memory it cannot reach */
         b->isr |= 2u;                    /* a configuration change */
         (void)nx_sim_inject_raise(m, VIRT_VIRTIO_IRQ(nx_sim_blk_slot()));
         return;
     }
     const desc_t *descs = (const desc_t *)(void *)q;
-    unsigned char *avail = q + b->queue_num * sizeof(desc_t);
-    unsigned char *used = q + used_off;
     uint16_t avail_idx, used_idx;
     memcpy(&avail_idx, avail + 2, 2);
     memcpy(&used_idx, used + 2, 2);
@@ -228,33 +251,67 @@ static void notify(sim_machine_t *m, sim_blk_t *b)
     }
 }
 
+/* What a read of register `reg` gives. */
+static uint32_t read_reg(const sim_blk_t *b, uint64_t reg)
+{
+    switch (reg) {
+    case R_MAGIC:
+        return 0x74726976u;
+    case R_VERSION:
+        return b->modern ? 2u : 1u;
+    case R_DEVICE_ID:
+        return 2u;
+    case R_VENDOR:
+        return 0x554d4551u;
+    case R_HOST_FEATURES: /* FLUSH in word 0; a modern device's VERSION_1 in word 1 */
+        return b->host_features_sel == 0u                ? FEATURE_FLUSH
+               : b->host_features_sel == 1u && b->modern ? FEATURE_VERSION_1
+                                                         : 0u;
+    case R_QUEUE_NUM_MAX:
+        return b->queue_sel == 0u ? SIM_BLK_QUEUE_MAX : 0u;
+    case R_QUEUE_PFN:
+        return b->modern ? 0u : b->queue_pfn;
+    case R_QUEUE_READY:
+        return b->modern ? b->queue_ready : 0u;
+    case R_INTERRUPT_STATUS:
+        return b->isr;
+    case R_STATUS:
+        return b->status;
+    case R_CONFIG:
+        return (uint32_t)b->sectors;
+    case R_CONFIG + 4u:
+        return (uint32_t)(b->sectors >> 32);
+    default: /* ConfigGeneration (0: the configuration never changes) and the rest */
+        return 0u;
+    }
+}
+
+/* A 64-bit queue address register pair: the low or high half of *at. */
+static void set_half(uint64_t *at, uint64_t reg, uint64_t base, uint32_t v)
+{
+    if (reg == base)
+        *at = (*at & ~(uint64_t)UINT32_MAX) | v;
+    else
+        *at = (*at & UINT32_MAX) | ((uint64_t)v << 32);
+}
+
 bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *value)
 {
     sim_blk_t *b = &m->blk;
     uint32_t v = (uint32_t)*value;
     if (!write) {
-        uint64_t cap = b->sectors;
-        *value = reg == R_MAGIC              ? 0x74726976u
-                 : reg == R_VERSION          ? 1u
-                 : reg == R_DEVICE_ID        ? 2u
-                 : reg == R_VENDOR           ? 0x554d4551u
-                 : reg == R_HOST_FEATURES    ? (b->host_features_sel == 0u ? FEATURE_FLUSH : 0u)
-                 : reg == R_QUEUE_NUM_MAX    ? (b->queue_sel == 0u ? SIM_BLK_QUEUE_MAX : 0u)
-                 : reg == R_QUEUE_PFN        ? b->queue_pfn
-                 : reg == R_INTERRUPT_STATUS ? b->isr
-                 : reg == R_STATUS           ? b->status
-                 : reg == R_CONFIG           ? (uint32_t)cap
-                 : reg == R_CONFIG + 4u      ? (uint32_t)(cap >> 32)
-                                             : 0u;
+        *value = read_reg(b, reg);
         return true;
     }
     switch (reg) {
     case R_HOST_FEATURES_SEL:
         b->host_features_sel = v;
         break;
-    case R_GUEST_FEATURES:
+    case R_GUEST_FEATURES: /* what it did not offer is not taken */
         if (b->guest_features_sel == 0u)
-            b->guest_features = v & FEATURE_FLUSH; /* what it did not offer is not taken */
+            b->guest_features = v & FEATURE_FLUSH;
+        else if (b->guest_features_sel == 1u && b->modern)
+            b->guest_features_hi = v & FEATURE_VERSION_1;
         break;
     case R_GUEST_FEATURES_SEL:
         b->guest_features_sel = v;
@@ -274,10 +331,31 @@ bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *val
             b->queue_align = v;
         break;
     case R_QUEUE_PFN:
-        if (b->queue_sel == 0u) {
+        if (b->queue_sel == 0u && !b->modern) {
             b->queue_pfn = v;
             b->last_avail = 0;
         }
+        break;
+    case R_QUEUE_READY:
+        if (b->queue_sel == 0u && b->modern) {
+            b->queue_ready = v & 1u;
+            b->last_avail = 0;
+        }
+        break;
+    case R_QUEUE_DESC:
+    case R_QUEUE_DESC + 4u:
+        if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
+            set_half(&b->desc, reg, R_QUEUE_DESC, v);
+        break;
+    case R_QUEUE_DRIVER:
+    case R_QUEUE_DRIVER + 4u:
+        if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
+            set_half(&b->driver, reg, R_QUEUE_DRIVER, v);
+        break;
+    case R_QUEUE_DEVICE:
+    case R_QUEUE_DEVICE + 4u:
+        if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
+            set_half(&b->device, reg, R_QUEUE_DEVICE, v);
         break;
     case R_QUEUE_NOTIFY:
         if (v == 0u)
@@ -289,6 +367,9 @@ bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *val
     case R_STATUS:
         if (v == 0u)
             reset(b);
+        else if (b->modern && (v & STATUS_FEATURES_OK) != 0u &&
+                 (b->guest_features_hi & FEATURE_VERSION_1) == 0u)
+            b->status = v & ~STATUS_FEATURES_OK; /* a modern device needs VERSION_1 */
         else
             b->status = v;
         break;

@@ -1,6 +1,7 @@
 /* blk_probe: the least a virtio-blk driver does, on the legacy
- * virtio-mmio layout (virtio 1.1, 4.2.4) QEMU 7.2 and the simulator
- * offer: NX_START_DEVICE(0) is the last virtio slot, the one a disk goes
+ * virtio-mmio layout (virtio 1.1, 4.2.4: version 1, what QEMU 7.2 offers
+ * by default) or the modern one (4.2.2: version 2, VIRTIO_F_VERSION_1
+ * negotiated): NX_START_DEVICE(0) is the last virtio slot, the one a disk goes
  * in. With no disk there (device id 0) it only checks the slot. With one:
  * it negotiates the device, sets up one queue of 8 in DMA memory (pinned
  * for the device, mapped for itself), writes a pattern to sector 3 and
@@ -23,17 +24,24 @@ enum {
     VIO_MAGIC = 0x000,
     VIO_VERSION = 0x004,
     VIO_DEVICE_ID = 0x008,
+    VIO_DEVICE_FEATURES = 0x010,
+    VIO_DEVICE_FEATURES_SEL = 0x014,
     VIO_GUEST_FEATURES = 0x020,
+    VIO_GUEST_FEATURES_SEL = 0x024,
     VIO_GUEST_PAGE_SIZE = 0x028,
     VIO_QUEUE_SEL = 0x030,
     VIO_QUEUE_NUM_MAX = 0x034,
     VIO_QUEUE_NUM = 0x038,
     VIO_QUEUE_ALIGN = 0x03c,
-    VIO_QUEUE_PFN = 0x040,
+    VIO_QUEUE_PFN = 0x040,   /* legacy */
+    VIO_QUEUE_READY = 0x044, /* modern */
     VIO_QUEUE_NOTIFY = 0x050,
     VIO_INTERRUPT_STATUS = 0x060,
     VIO_INTERRUPT_ACK = 0x064,
     VIO_STATUS = 0x070,
+    VIO_QUEUE_DESC = 0x080, /* modern: low, high words; driver 0x090, device 0x0a0 */
+    VIO_QUEUE_DRIVER = 0x090,
+    VIO_QUEUE_DEVICE = 0x0a0,
     VIO_CAPACITY = 0x100,
 };
 
@@ -114,8 +122,9 @@ static int32_t run(uintptr_t arg)
         (st = nx_device_map(dev, MAP, NX_VM_READ | NX_VM_WRITE)) != NX_OK)
         return fail("map the slot", (uint64_t)-st);
     d.regs = MAP + (uintptr_t)info.map_offset;
-    if (vio_r(&d, VIO_MAGIC) != 0x74726976u || vio_r(&d, VIO_VERSION) != 1u)
-        return fail("not a legacy virtio-mmio slot", vio_r(&d, VIO_VERSION));
+    uint32_t version = vio_r(&d, VIO_VERSION);
+    if (vio_r(&d, VIO_MAGIC) != 0x74726976u || (version != 1u && version != 2u))
+        return fail("not a virtio-mmio slot", version);
     if (vio_r(&d, VIO_DEVICE_ID) == 0u)
         return verdict(NAME, 0, 0); /* no disk in the slot: nothing more to do */
     if (vio_r(&d, VIO_DEVICE_ID) != 2u)
@@ -123,21 +132,48 @@ static int32_t run(uintptr_t arg)
     vio_w(&d, VIO_STATUS, 0);
     vio_w(&d, VIO_STATUS, 1); /* ACKNOWLEDGE */
     vio_w(&d, VIO_STATUS, 3); /* DRIVER */
-    vio_w(&d, VIO_GUEST_FEATURES, 0);
-    vio_w(&d, VIO_GUEST_PAGE_SIZE, PG);
+    uint32_t status = 3;
+    if (version == 2u) { /* modern: VIRTIO_F_VERSION_1 (bit 32), nothing else */
+        vio_w(&d, VIO_DEVICE_FEATURES_SEL, 1);
+        if ((vio_r(&d, VIO_DEVICE_FEATURES) & 1u) == 0u)
+            return fail("a modern device without VIRTIO_F_VERSION_1", 0);
+        vio_w(&d, VIO_GUEST_FEATURES_SEL, 1);
+        vio_w(&d, VIO_GUEST_FEATURES, 1);
+        vio_w(&d, VIO_GUEST_FEATURES_SEL, 0);
+        vio_w(&d, VIO_GUEST_FEATURES, 0);
+        vio_w(&d, VIO_STATUS, status |= 8u); /* FEATURES_OK */
+        if ((vio_r(&d, VIO_STATUS) & 8u) == 0u)
+            return fail("the device refused the features", vio_r(&d, VIO_STATUS));
+    } else {
+        vio_w(&d, VIO_GUEST_FEATURES, 0);
+        vio_w(&d, VIO_GUEST_PAGE_SIZE, PG);
+    }
     vio_w(&d, VIO_QUEUE_SEL, 0);
     if (vio_r(&d, VIO_QUEUE_NUM_MAX) < VQ_NUM)
         return fail("a queue too small", vio_r(&d, VIO_QUEUE_NUM_MAX));
     vio_w(&d, VIO_QUEUE_NUM, VQ_NUM);
-    vio_w(&d, VIO_QUEUE_ALIGN, PG);
+    if (version == 1u)
+        vio_w(&d, VIO_QUEUE_ALIGN, PG);
     d.va = MAP + 16u * PG;
     if ((st = nx_vmo_create_dma(4u * PG, &dma)) != NX_OK ||
         (st = nx_dma_pin(dev, dma, 0, 4u * PG, &d.bus, &pin)) != NX_OK ||
         (st = nx_vmo_map(dma, 0, d.va, 4u * PG, NX_VM_READ | NX_VM_WRITE)) != NX_OK ||
         (st = nx_interrupt_create(dev, 0, &d.irq)) != NX_OK)
         return fail("set up the queue", (uint64_t)-st);
-    vio_w(&d, VIO_QUEUE_PFN, (uint32_t)(d.bus / PG));
-    vio_w(&d, VIO_STATUS, 7); /* DRIVER_OK */
+    /* The same layout both ways: descriptors and available ring on page 0,
+     * the used ring on page 1. */
+    if (version == 1u) {
+        vio_w(&d, VIO_QUEUE_PFN, (uint32_t)(d.bus / PG));
+    } else {
+        uint64_t parts[3] = { d.bus, d.bus + VQ_NUM * 16u, d.bus + PG };
+        static const uint32_t regs[3] = { VIO_QUEUE_DESC, VIO_QUEUE_DRIVER, VIO_QUEUE_DEVICE };
+        for (uint32_t i = 0; i < 3u; i++) {
+            vio_w(&d, regs[i], (uint32_t)parts[i]);
+            vio_w(&d, regs[i] + 4u, (uint32_t)(parts[i] >> 32));
+        }
+        vio_w(&d, VIO_QUEUE_READY, 1);
+    }
+    vio_w(&d, VIO_STATUS, status | 4u); /* DRIVER_OK */
     uint32_t sectors = vio_r(&d, VIO_CAPACITY);
 
     unsigned char data[512], back[512];
@@ -172,8 +208,13 @@ static int32_t run(uintptr_t arg)
         return fail("a read past the end", r[2]);
     if (r[3] != 0u) /* the id may be empty: QEMU's is the drive's serial, none here */
         return fail("get id", r[3]);
-    char done[] = "blk_probe: sector 3 written and read back, by interrupt\n"; /* on the stack */
-    (void)nx_debug_write(done, sizeof done - 1u);
+    /* On the stack, as every buffer a system call reads must be. */
+    char legacy[] = "blk_probe: sector 3 written and read back, by interrupt (legacy)\n";
+    char modern[] = "blk_probe: sector 3 written and read back, by interrupt (modern)\n";
+    if (version == 2u)
+        (void)nx_debug_write(modern, sizeof modern - 1u);
+    else
+        (void)nx_debug_write(legacy, sizeof legacy - 1u);
     return verdict(NAME, 0, 0);
 }
 

@@ -4,6 +4,7 @@
 # usage: boot_test.sh --qemu QEMU --kernel ELF --harts N [--markers FILE]...
 #                     [--expect LINE]... [--expect-match ERE]... [--append BOOTARGS]
 #                     [--exit CODE | --exit hang] [--timeout SECONDS] [--disk KIB]
+#                     [--virtio legacy|modern]
 #
 # Passes when QEMU exits with CODE (default 0; "hang": QEMU is still running
 # at the timeout, as a kernel that halts does), every marker line (from each
@@ -13,7 +14,7 @@
 # console, so a CI log shows what the kernel said.
 set -u
 
-qemu= kernel= harts= append= want_exit=0 timeout_s=60 disk_kib=
+qemu= kernel= harts= append= want_exit=0 timeout_s=60 disk_kib= virtio=legacy
 expects=$(mktemp) matches=$(mktemp) console=$(mktemp) disk=$(mktemp)
 trap 'rm -f "$expects" "$matches" "$console" "$disk"' EXIT
 
@@ -32,7 +33,8 @@ while [ $# -gt 0 ]; do
     --append) append=$2 ;;
     --exit) want_exit=$2 ;;
     --timeout) timeout_s=$2 ;;
-    --disk) disk_kib=$2 ;; # a zeroed raw image of KIB KiB as a virtio-blk disk (legacy mmio)
+    --disk) disk_kib=$2 ;; # a zeroed raw image of KIB KiB as a virtio-blk disk
+    --virtio) virtio=$2 ;; # the virtio-mmio layout QEMU offers
     *) echo "boot_test.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -45,9 +47,14 @@ hang | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) ;;
 esac
 
 # QEMU 7.2 offers the legacy virtio-mmio layout unless told otherwise; the
-# drivers speak it (docs/devices-sim.md), so that is chosen on purpose.
+# drivers speak both (docs/devices-sim.md), so it is chosen on purpose.
+case "$virtio" in
+legacy) legacy=true ;;
+modern) legacy=false ;;
+*) echo "boot_test.sh: --virtio wants legacy or modern, not '$virtio'" >&2; exit 2 ;;
+esac
 set -- -machine virt -m 128M -nographic -bios default -smp "$harts" -kernel "$kernel" \
-    -global virtio-mmio.force-legacy=true
+    -global virtio-mmio.force-legacy=$legacy
 [ -z "$append" ] || set -- "$@" -append "$append"
 if [ -n "$disk_kib" ]; then
     dd if=/dev/zero of="$disk" bs=1024 count="$disk_kib" 2>/dev/null ||

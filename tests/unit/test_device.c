@@ -522,10 +522,19 @@ static void a_driver_reads_and_writes_the_simulated_disk(void **state)
     const nx_sim_result_t *r = nx_test_machine_run(&cfg);
     nx_test_assert_machine_passed(r);
     assert_true(nx_test_has_line(r->console, "SELFTEST: blk_probe ok"));
-    assert_true(
-        nx_test_has_line(r->console, "blk_probe: sector 3 written and read back, by interrupt"));
+    assert_true(nx_test_has_line(
+        r->console, "blk_probe: sector 3 written and read back, by interrupt (legacy)"));
     assert_int_equal(r->disk_requests, 4);
     assert_int_equal(r->disk_refused, 1);
+    /* The modern (version 2) layout: VIRTIO_F_VERSION_1 negotiated, the
+     * queue's parts set one by one; the same requests. */
+    cfg.disk_modern = true;
+    r = nx_test_machine_run(&cfg);
+    nx_test_assert_machine_passed(r);
+    assert_true(nx_test_has_line(
+        r->console, "blk_probe: sector 3 written and read back, by interrupt (modern)"));
+    assert_int_equal(r->disk_requests, 4);
+    cfg.disk_modern = false;
     /* No disk: the slot is empty, and the probe says so and passes. */
     cfg.disk_bytes = 0;
     r = nx_test_machine_run(&cfg);
@@ -533,15 +542,16 @@ static void a_driver_reads_and_writes_the_simulated_disk(void **state)
     assert_int_equal(r->disk_requests, 0);
 }
 
-/* blk_probe over 20 seeds and 1 to 4 harts, a third of them with the
- * completion interrupt delayed 2 ms: every run passes, and each, recorded,
- * replays event for event. */
+/* blk_probe over 20 seeds and 1 to 4 harts, both layouts, a third of them
+ * with the completion interrupt delayed 2 ms: every run passes, and each,
+ * recorded, replays event for event. */
 static void the_disk_driver_replays_over_seeds_with_late_interrupts(void **state)
 {
     (void)state;
     static nx_sim_result_t res;
     for (uint64_t seed = 1; seed <= 20u; seed++) {
         nx_sim_config_t cfg = disk_config(1u + (uint32_t)(seed % 4u), seed, 0);
+        cfg.disk_modern = seed % 2u == 0u; /* both layouts */
         if (seed % 3u == 1u)
             cfg.injections[cfg.injection_count++] =
                 (nx_sim_injection_t){ 0, NX_SIM_INJECT_IRQ_DELAY, 8u, 2000000u };

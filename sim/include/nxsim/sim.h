@@ -141,6 +141,7 @@ typedef struct nx_sim_config {
      * (NULL: zeros; copied, the caller's buffer is never written). */
     uint64_t disk_bytes;
     const void *disk_image;
+    bool disk_modern; /* the version 2 (modern) virtio-mmio layout, else legacy */
     /* Stop (NX_SIM_STOP_EVENT_LIMIT) after this many events; 0: no limit. */
     uint64_t event_limit;
     /* Called with every event of the stream as it happens, or NULL. */
