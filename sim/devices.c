@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nexus/virtio_mmio.h"
 #include "nx/port.h"
 #include "nxsim/program.h"
 #include "virt.h"
@@ -53,9 +54,6 @@ static void uart_thre(sim_machine_t *m)
     m->uart.thre_pending = true;
     (void)nx_sim_inject_raise(m, VIRT_UART_IRQ);
 }
-
-#define VIRTIO_MAGIC  0x74726976u /* "virt" */
-#define VIRTIO_VENDOR 0x554d4551u /* "QEMU" */
 
 static bool uart_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *value)
 {
@@ -121,10 +119,10 @@ static bool virtio_access(uint64_t reg, bool write, uint64_t *value)
 {
     if (write)
         return true;
-    *value = reg == 0x000u   ? VIRTIO_MAGIC
-             : reg == 0x004u ? 1u /* legacy */
-             : reg == 0x00cu ? VIRTIO_VENDOR
-                             : 0u; /* device id 0: no device in the slot */
+    *value = reg == NX_VIO_MAGIC     ? NX_VIO_MAGIC_VALUE
+             : reg == NX_VIO_VERSION ? 1u /* legacy */
+             : reg == NX_VIO_VENDOR  ? VIRT_VIRTIO_VENDOR
+                                     : 0u; /* device id 0: no device in the slot */
     return true;
 }
 

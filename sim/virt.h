@@ -18,6 +18,7 @@
 #define VIRT_VIRTIO_SIZE   0x1000ull
 #define VIRT_VIRTIO_COUNT  8u
 #define VIRT_VIRTIO_IRQ(i) (1u + (i))
+#define VIRT_VIRTIO_VENDOR 0x554d4551u /* "QEMU", as QEMU's slots say */
 #define VIRT_DRAM_BASE     0x80000000ull
 
 #endif /* NXSIM_VIRT_H */

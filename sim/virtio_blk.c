@@ -26,56 +26,8 @@
 #include <string.h>
 
 #include "machine.h"
+#include "nexus/virtio_mmio.h"
 #include "virt.h"
-
-enum {
-    R_MAGIC = 0x000,
-    R_VERSION = 0x004,
-    R_DEVICE_ID = 0x008,
-    R_VENDOR = 0x00c,
-    R_HOST_FEATURES = 0x010,
-    R_HOST_FEATURES_SEL = 0x014,
-    R_GUEST_FEATURES = 0x020,
-    R_GUEST_FEATURES_SEL = 0x024,
-    R_GUEST_PAGE_SIZE = 0x028,
-    R_QUEUE_SEL = 0x030,
-    R_QUEUE_NUM_MAX = 0x034,
-    R_QUEUE_NUM = 0x038,
-    R_QUEUE_ALIGN = 0x03c,
-    R_QUEUE_PFN = 0x040,   /* legacy */
-    R_QUEUE_READY = 0x044, /* modern */
-    R_QUEUE_NOTIFY = 0x050,
-    R_INTERRUPT_STATUS = 0x060,
-    R_INTERRUPT_ACK = 0x064,
-    R_STATUS = 0x070,
-    R_QUEUE_DESC = 0x080, /* modern, low then high word; driver, device alike */
-    R_QUEUE_DRIVER = 0x090,
-    R_QUEUE_DEVICE = 0x0a0,
-    R_CONFIG = 0x100, /* capacity (u64, sectors) */
-};
-
-#define STATUS_DRIVER_OK   4u
-#define STATUS_FEATURES_OK 8u
-#define FEATURE_VERSION_1  1u /* feature bit 32: word 1, bit 0 */
-#define STATUS_NEEDS_RESET 0x40u
-#define FEATURE_FLUSH      (1u << 9)
-#define DESC_NEXT          1u
-#define DESC_WRITE         2u
-#define REQ_IN             0u
-#define REQ_OUT            1u
-#define REQ_FLUSH          4u
-#define REQ_GET_ID         8u
-#define BLK_OK             0u
-#define BLK_IOERR          1u
-#define BLK_UNSUPP         2u
-#define SECTOR             512u
-
-typedef struct __attribute__((packed)) desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-} desc_t;
 
 static const char blk_id[] = "nexus-sim-disk";
 
@@ -90,7 +42,7 @@ nx_status_t nx_sim_blk_init(sim_machine_t *m)
     memset(b, 0, sizeof *b);
     if (m->cfg.disk_bytes == 0u)
         return NX_OK;
-    if (m->cfg.disk_bytes % SECTOR != 0u || m->cfg.disk_bytes > NX_SIM_DISK_MAX_BYTES)
+    if (m->cfg.disk_bytes % NX_VIO_BLK_SECTOR != 0u || m->cfg.disk_bytes > NX_SIM_DISK_MAX_BYTES)
         return NX_ERR_INVALID_ARGS;
     b->disk = calloc(1, (size_t)m->cfg.disk_bytes);
     if (b->disk == NULL)
@@ -99,7 +51,7 @@ nx_status_t nx_sim_blk_init(sim_machine_t *m)
         memcpy(b->disk, m->cfg.disk_image, (size_t)m->cfg.disk_bytes);
     b->present = true;
     b->modern = m->cfg.disk_modern;
-    b->sectors = m->cfg.disk_bytes / SECTOR;
+    b->sectors = m->cfg.disk_bytes / NX_VIO_BLK_SECTOR;
     b->page_size = 4096u;
     return NX_OK;
 }
@@ -135,7 +87,7 @@ static bool ring(sim_machine_t *m, sim_blk_t *b, unsigned char **descs, unsigned
     uint64_t num = b->queue_num;
     if (num == 0u || num > SIM_BLK_QUEUE_MAX)
         return false;
-    uint64_t desc_size = num * sizeof(desc_t), avail_size = 4u + 2u * num + 2u;
+    uint64_t desc_size = num * sizeof(nx_virtq_desc_t), avail_size = 4u + 2u * num + 2u;
     uint64_t used_size = 4u + 8u * num + 2u;
     uint64_t d = b->desc, a = b->driver, u = b->device;
     if (!b->modern) { /* one block: descriptors, available ring, used ring aligned */
@@ -154,50 +106,52 @@ static bool ring(sim_machine_t *m, sim_blk_t *b, unsigned char **descs, unsigned
 
 /* Serve one chain from `head`: its status, and the bytes written into
  * device-writable buffers. */
-static uint8_t serve(sim_machine_t *m, sim_blk_t *b, const desc_t *descs, uint16_t head,
+static uint8_t serve(sim_machine_t *m, sim_blk_t *b, const nx_virtq_desc_t *descs, uint16_t head,
                      uint32_t *written)
 {
     uint16_t chain[SIM_BLK_QUEUE_MAX];
     uint32_t n = 0;
     for (uint16_t i = head;; i = descs[i].next) {
         if (i >= b->queue_num || n == b->queue_num)
-            return BLK_IOERR; /* out of the table, or a loop */
+            return NX_VIO_BLK_S_IOERR; /* out of the table, or a loop */
         chain[n++] = i;
-        if ((descs[i].flags & DESC_NEXT) == 0u)
+        if ((descs[i].flags & NX_VIRTQ_DESC_F_NEXT) == 0u)
             break;
     }
-    const desc_t *hd = &descs[chain[0]], *st = &descs[chain[n - 1u]];
-    unsigned char *hdr =
-        hd->len >= 16u && (hd->flags & DESC_WRITE) == 0u ? nx_sim_dma(m, hd->addr, 16) : NULL;
-    unsigned char *status = n >= 2u && st->len >= 1u && (st->flags & DESC_WRITE) != 0u
+    const nx_virtq_desc_t *hd = &descs[chain[0]], *st = &descs[chain[n - 1u]];
+    unsigned char *hdr = hd->len >= 16u && (hd->flags & NX_VIRTQ_DESC_F_WRITE) == 0u
+                             ? nx_sim_dma(m, hd->addr, 16)
+                             : NULL;
+    unsigned char *status = n >= 2u && st->len >= 1u && (st->flags & NX_VIRTQ_DESC_F_WRITE) != 0u
                                 ? nx_sim_dma(m, st->addr, 1)
                                 : NULL;
     if (hdr == NULL || status == NULL)
-        return BLK_IOERR; /* no header or no status byte to answer in */
+        return NX_VIO_BLK_S_IOERR; /* no header or no status byte to answer in */
     uint32_t type;
     uint64_t sector;
     memcpy(&type, hdr, 4);
     memcpy(&sector, hdr + 8, 8);
-    uint8_t result = BLK_OK;
-    uint64_t at = sector * SECTOR;
-    bool in = type == REQ_IN || type == REQ_GET_ID;
-    if (type != REQ_IN && type != REQ_OUT && type != REQ_FLUSH && type != REQ_GET_ID)
-        result = BLK_UNSUPP;
+    uint8_t result = NX_VIO_BLK_S_OK;
+    uint64_t at = sector * NX_VIO_BLK_SECTOR;
+    bool in = type == NX_VIO_BLK_T_IN || type == NX_VIO_BLK_T_GET_ID;
+    if (type != NX_VIO_BLK_T_IN && type != NX_VIO_BLK_T_OUT && type != NX_VIO_BLK_T_FLUSH &&
+        type != NX_VIO_BLK_T_GET_ID)
+        result = NX_VIO_BLK_S_UNSUPP;
     if (sector > b->sectors)
-        result = result == BLK_OK ? BLK_IOERR : result;
-    for (uint32_t k = 1; result == BLK_OK && k + 1u < n; k++) {
-        const desc_t *d = &descs[chain[k]];
+        result = result == NX_VIO_BLK_S_OK ? NX_VIO_BLK_S_IOERR : result;
+    for (uint32_t k = 1; result == NX_VIO_BLK_S_OK && k + 1u < n; k++) {
+        const nx_virtq_desc_t *d = &descs[chain[k]];
         unsigned char *buf = nx_sim_dma(m, d->addr, d->len);
-        bool dev_writes = (d->flags & DESC_WRITE) != 0u;
-        if (buf == NULL || dev_writes != in || type == REQ_FLUSH) {
-            result = BLK_IOERR;
-        } else if (type == REQ_GET_ID) {
+        bool dev_writes = (d->flags & NX_VIRTQ_DESC_F_WRITE) != 0u;
+        if (buf == NULL || dev_writes != in || type == NX_VIO_BLK_T_FLUSH) {
+            result = NX_VIO_BLK_S_IOERR;
+        } else if (type == NX_VIO_BLK_T_GET_ID) {
             size_t len = d->len < sizeof blk_id ? d->len : sizeof blk_id;
             memcpy(buf, blk_id, len);
             *written += (uint32_t)len;
-        } else if (d->len % SECTOR != 0u || at > m->cfg.disk_bytes ||
+        } else if (d->len % NX_VIO_BLK_SECTOR != 0u || at > m->cfg.disk_bytes ||
                    d->len > m->cfg.disk_bytes - at) {
-            result = BLK_IOERR; /* past the disk's end */
+            result = NX_VIO_BLK_S_IOERR; /* past the disk's end */
         } else {
             if (in)
                 memcpy(buf, b->disk + at, d->len);
@@ -215,16 +169,17 @@ static uint8_t serve(sim_machine_t *m, sim_blk_t *b, const desc_t *descs, uint16
 static void notify(sim_machine_t *m, sim_blk_t *b)
 {
     bool live = b->modern ? b->queue_ready == 1u : b->queue_pfn != 0u;
-    if ((b->status & STATUS_DRIVER_OK) == 0u || (b->status & STATUS_NEEDS_RESET) != 0u || !live)
+    if ((b->status & NX_VIO_STATUS_DRIVER_OK) == 0u ||
+        (b->status & NX_VIO_STATUS_NEEDS_RESET) != 0u || !live)
         return;
     unsigned char *q = NULL, *avail = NULL, *used = NULL;
     if (!ring(m, b, &q, &avail, &used)) {
-        b->status |= STATUS_NEEDS_RESET; /* the driver gave it memory it cannot reach */
-        b->isr |= 2u;                    /* a configuration change */
+        b->status |= NX_VIO_STATUS_NEEDS_RESET; /* the driver gave it memory it cannot reach */
+        b->isr |= 2u;                           /* a configuration change */
         (void)nx_sim_inject_raise(m, VIRT_VIRTIO_IRQ(nx_sim_blk_slot()));
         return;
     }
-    const desc_t *descs = (const desc_t *)(void *)q;
+    const nx_virtq_desc_t *descs = (const nx_virtq_desc_t *)(void *)q;
     uint16_t avail_idx, used_idx;
     memcpy(&avail_idx, avail + 2, 2);
     memcpy(&used_idx, used + 2, 2);
@@ -235,9 +190,9 @@ static void notify(sim_machine_t *m, sim_blk_t *b)
         uint16_t head;
         memcpy(&head, avail + 4 + 2u * (b->last_avail % b->queue_num), 2);
         uint32_t written = 0;
-        uint8_t r = head < b->queue_num ? serve(m, b, descs, head, &written) : BLK_IOERR;
+        uint8_t r = head < b->queue_num ? serve(m, b, descs, head, &written) : NX_VIO_BLK_S_IOERR;
         b->requests++;
-        b->refused += r != BLK_OK ? 1u : 0u;
+        b->refused += r != NX_VIO_BLK_S_OK ? 1u : 0u;
         uint32_t elem[2] = { head, written };
         memcpy(used + 4 + 8u * (used_idx % b->queue_num), elem, 8);
         used_idx++;
@@ -255,31 +210,31 @@ static void notify(sim_machine_t *m, sim_blk_t *b)
 static uint32_t read_reg(const sim_blk_t *b, uint64_t reg)
 {
     switch (reg) {
-    case R_MAGIC:
-        return 0x74726976u;
-    case R_VERSION:
+    case NX_VIO_MAGIC:
+        return NX_VIO_MAGIC_VALUE;
+    case NX_VIO_VERSION:
         return b->modern ? 2u : 1u;
-    case R_DEVICE_ID:
-        return 2u;
-    case R_VENDOR:
-        return 0x554d4551u;
-    case R_HOST_FEATURES: /* FLUSH in word 0; a modern device's VERSION_1 in word 1 */
-        return b->host_features_sel == 0u                ? FEATURE_FLUSH
-               : b->host_features_sel == 1u && b->modern ? FEATURE_VERSION_1
+    case NX_VIO_DEVICE_ID:
+        return NX_VIO_DEVICE_BLOCK;
+    case NX_VIO_VENDOR:
+        return VIRT_VIRTIO_VENDOR;
+    case NX_VIO_DEVICE_FEATURES: /* FLUSH in word 0; a modern device's VERSION_1 in word 1 */
+        return b->host_features_sel == 0u                ? NX_VIO_BLK_F_FLUSH
+               : b->host_features_sel == 1u && b->modern ? NX_VIO_F_VERSION_1
                                                          : 0u;
-    case R_QUEUE_NUM_MAX:
+    case NX_VIO_QUEUE_NUM_MAX:
         return b->queue_sel == 0u ? SIM_BLK_QUEUE_MAX : 0u;
-    case R_QUEUE_PFN:
+    case NX_VIO_QUEUE_PFN:
         return b->modern ? 0u : b->queue_pfn;
-    case R_QUEUE_READY:
+    case NX_VIO_QUEUE_READY:
         return b->modern ? b->queue_ready : 0u;
-    case R_INTERRUPT_STATUS:
+    case NX_VIO_INTERRUPT_STATUS:
         return b->isr;
-    case R_STATUS:
+    case NX_VIO_STATUS:
         return b->status;
-    case R_CONFIG:
+    case NX_VIO_CONFIG:
         return (uint32_t)b->sectors;
-    case R_CONFIG + 4u:
+    case NX_VIO_CONFIG + 4u:
         return (uint32_t)(b->sectors >> 32);
     default: /* ConfigGeneration (0: the configuration never changes) and the rest */
         return 0u;
@@ -304,72 +259,72 @@ bool nx_sim_blk_access(sim_machine_t *m, uint64_t reg, bool write, uint64_t *val
         return true;
     }
     switch (reg) {
-    case R_HOST_FEATURES_SEL:
+    case NX_VIO_DEVICE_FEATURES_SEL:
         b->host_features_sel = v;
         break;
-    case R_GUEST_FEATURES: /* what it did not offer is not taken */
+    case NX_VIO_DRIVER_FEATURES: /* what it did not offer is not taken */
         if (b->guest_features_sel == 0u)
-            b->guest_features = v & FEATURE_FLUSH;
+            b->guest_features = v & NX_VIO_BLK_F_FLUSH;
         else if (b->guest_features_sel == 1u && b->modern)
-            b->guest_features_hi = v & FEATURE_VERSION_1;
+            b->guest_features_hi = v & NX_VIO_F_VERSION_1;
         break;
-    case R_GUEST_FEATURES_SEL:
+    case NX_VIO_DRIVER_FEATURES_SEL:
         b->guest_features_sel = v;
         break;
-    case R_GUEST_PAGE_SIZE:
+    case NX_VIO_GUEST_PAGE_SIZE:
         b->page_size = v != 0u && (v & (v - 1u)) == 0u ? v : b->page_size;
         break;
-    case R_QUEUE_SEL:
+    case NX_VIO_QUEUE_SEL:
         b->queue_sel = v;
         break;
-    case R_QUEUE_NUM:
+    case NX_VIO_QUEUE_NUM:
         if (b->queue_sel == 0u)
             b->queue_num = v;
         break;
-    case R_QUEUE_ALIGN:
+    case NX_VIO_QUEUE_ALIGN:
         if (b->queue_sel == 0u)
             b->queue_align = v;
         break;
-    case R_QUEUE_PFN:
+    case NX_VIO_QUEUE_PFN:
         if (b->queue_sel == 0u && !b->modern) {
             b->queue_pfn = v;
             b->last_avail = 0;
         }
         break;
-    case R_QUEUE_READY:
+    case NX_VIO_QUEUE_READY:
         if (b->queue_sel == 0u && b->modern) {
             b->queue_ready = v & 1u;
             b->last_avail = 0;
         }
         break;
-    case R_QUEUE_DESC:
-    case R_QUEUE_DESC + 4u:
+    case NX_VIO_QUEUE_DESC:
+    case NX_VIO_QUEUE_DESC + 4u:
         if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
-            set_half(&b->desc, reg, R_QUEUE_DESC, v);
+            set_half(&b->desc, reg, NX_VIO_QUEUE_DESC, v);
         break;
-    case R_QUEUE_DRIVER:
-    case R_QUEUE_DRIVER + 4u:
+    case NX_VIO_QUEUE_DRIVER:
+    case NX_VIO_QUEUE_DRIVER + 4u:
         if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
-            set_half(&b->driver, reg, R_QUEUE_DRIVER, v);
+            set_half(&b->driver, reg, NX_VIO_QUEUE_DRIVER, v);
         break;
-    case R_QUEUE_DEVICE:
-    case R_QUEUE_DEVICE + 4u:
+    case NX_VIO_QUEUE_DEVICE:
+    case NX_VIO_QUEUE_DEVICE + 4u:
         if (b->queue_sel == 0u && b->modern && b->queue_ready == 0u)
-            set_half(&b->device, reg, R_QUEUE_DEVICE, v);
+            set_half(&b->device, reg, NX_VIO_QUEUE_DEVICE, v);
         break;
-    case R_QUEUE_NOTIFY:
+    case NX_VIO_QUEUE_NOTIFY:
         if (v == 0u)
             notify(m, b);
         break;
-    case R_INTERRUPT_ACK:
+    case NX_VIO_INTERRUPT_ACK:
         b->isr &= ~v;
         break;
-    case R_STATUS:
+    case NX_VIO_STATUS:
         if (v == 0u)
             reset(b);
-        else if (b->modern && (v & STATUS_FEATURES_OK) != 0u &&
-                 (b->guest_features_hi & FEATURE_VERSION_1) == 0u)
-            b->status = v & ~STATUS_FEATURES_OK; /* a modern device needs VERSION_1 */
+        else if (b->modern && (v & NX_VIO_STATUS_FEATURES_OK) != 0u &&
+                 (b->guest_features_hi & NX_VIO_F_VERSION_1) == 0u)
+            b->status = v & ~NX_VIO_STATUS_FEATURES_OK; /* a modern device needs VERSION_1 */
         else
             b->status = v;
         break;

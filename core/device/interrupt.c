@@ -26,7 +26,6 @@ typedef struct nx_interrupt {
     nx_spinlock_t lock; /* guards what follows and the observers (a leaf) */
     nx_signal_source_t source;
     bool pending;
-    bool registered;
     uint64_t fired, acked, merged;
 } nx_interrupt_t;
 
@@ -68,7 +67,6 @@ static void interrupt_on_last_cap(nx_object_t *obj)
     while (nx_irq_unregister(in->irq) == NX_ERR_SHOULD_WAIT) {
     } /* only from inside another handler: never from a system call */
     nx_spin_lock(&in->lock);
-    in->registered = false;
     nx_signals_cancel_locked(&in->source);
     nx_spin_unlock(&in->lock);
 }
@@ -147,14 +145,14 @@ nx_status_t nx_sys_interrupt_create(nx_task_t *caller, nx_handle_t h, uint64_t i
         nx_signal_source_init(&in->source, &in->lock);
         in->pending = false;
         in->fired = in->acked = in->merged = 0;
-        in->registered = true;
         st = nx_irq_register(in->irq, nx_port_this_hart(), 1u, fired, in);
-        if (st == NX_OK)
+        bool routed = st == NX_OK;
+        if (routed)
             st = nx_cap_install(caller, &in->obj, NX_DEFAULT_INTERRUPT_RIGHTS, out);
         if (st != NX_OK) {
             why = st == NX_ERR_TASK_DEAD ? NX_AUDIT_TASK_DEAD : NX_AUDIT_POOL_EXHAUSTED;
-            if (in->registered)
-                (void)nx_irq_unregister(in->irq); /* NOT_FOUND when it never registered */
+            if (routed)
+                (void)nx_irq_unregister(in->irq);
         }
         took = false;              /* the object owns the claim now: destroy returns it */
         nx_object_unref(&in->obj); /* the handle holds it, or it goes */

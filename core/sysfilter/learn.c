@@ -94,6 +94,13 @@ static void note_value(nx_filter_learn_arg_t *arg, uint64_t v, bool first, uint8
 void nx_filter_learn_types(nx_task_t *task, uint32_t nr, const uint64_t a[6], uint8_t types[6])
 {
     const char *kinds = nx_syscall_args(nr);
+    bool any = false;
+    for (uint32_t i = 0; i < 6u; i++) {
+        types[i] = NX_OBJ_NONE;
+        any |= kinds[i] == NX_ARG_HANDLE;
+    }
+    if (!any)
+        return; /* no handle to look up: no capability lock */
     nx_cap_lock();
     for (uint32_t i = 0; i < 6u; i++) {
         const nx_handle_entry_t *e = NULL;

@@ -11,6 +11,7 @@
  * request must then end on its deadline instead, reported. The real
  * driver, with every check a driver owes a device, is issue 19's. */
 #include "nexus/mmio.h"
+#include "nexus/virtio_mmio.h"
 #include "nexus/start.h"
 #include "selftest.h"
 
@@ -19,37 +20,6 @@
 #define PG     NX_VMO_PAGE_SIZE
 #define MAP    NX_TEST_MAP_BASE
 #define LOST   0xfeu /* no completion interrupt came */
-
-enum {
-    VIO_MAGIC = 0x000,
-    VIO_VERSION = 0x004,
-    VIO_DEVICE_ID = 0x008,
-    VIO_DEVICE_FEATURES = 0x010,
-    VIO_DEVICE_FEATURES_SEL = 0x014,
-    VIO_GUEST_FEATURES = 0x020,
-    VIO_GUEST_FEATURES_SEL = 0x024,
-    VIO_GUEST_PAGE_SIZE = 0x028,
-    VIO_QUEUE_SEL = 0x030,
-    VIO_QUEUE_NUM_MAX = 0x034,
-    VIO_QUEUE_NUM = 0x038,
-    VIO_QUEUE_ALIGN = 0x03c,
-    VIO_QUEUE_PFN = 0x040,   /* legacy */
-    VIO_QUEUE_READY = 0x044, /* modern */
-    VIO_QUEUE_NOTIFY = 0x050,
-    VIO_INTERRUPT_STATUS = 0x060,
-    VIO_INTERRUPT_ACK = 0x064,
-    VIO_STATUS = 0x070,
-    VIO_QUEUE_DESC = 0x080, /* modern: low, high words; driver 0x090, device 0x0a0 */
-    VIO_QUEUE_DRIVER = 0x090,
-    VIO_QUEUE_DEVICE = 0x0a0,
-    VIO_CAPACITY = 0x100,
-};
-
-typedef struct blk_desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags, next;
-} blk_desc_t;
 
 /* The DMA VMO: page 0 the descriptors and available ring, page 1 the used
  * ring (QueueAlign 4096), page 2 the request header (0) and status (16),
@@ -81,21 +51,22 @@ static uint32_t request(blk_drv_t *d, uint32_t type, uint64_t sector, uint32_t l
     user_store(d->va + 2u * PG, hdr, sizeof hdr);
     uint8_t unset = 0xff;
     user_store(d->va + 2u * PG + 16u, &unset, 1);
-    bool in = type == 0u || type == 8u;
-    blk_desc_t desc[3] = {
-        { d->bus + 2u * PG, 16, 1, 1 },
-        { d->bus + 3u * PG, len, (uint16_t)(1u | (in ? 2u : 0u)), 2 },
-        { d->bus + 2u * PG + 16u, 1, 2, 0 },
+    bool in = type == NX_VIO_BLK_T_IN || type == NX_VIO_BLK_T_GET_ID;
+    nx_virtq_desc_t desc[3] = {
+        { d->bus + 2u * PG, 16, NX_VIRTQ_DESC_F_NEXT, 1 },
+        { d->bus + 3u * PG, len,
+          (uint16_t)(NX_VIRTQ_DESC_F_NEXT | (in ? NX_VIRTQ_DESC_F_WRITE : 0u)), 2 },
+        { d->bus + 2u * PG + 16u, 1, NX_VIRTQ_DESC_F_WRITE, 0 },
     };
     user_store(d->va, desc, sizeof desc);
     uint16_t head = 0;
     user_store(d->va + VQ_NUM * 16u + 4u + 2u * (d->avail_idx % VQ_NUM), &head, 2);
     d->avail_idx++;
     user_store(d->va + VQ_NUM * 16u + 2u, &d->avail_idx, 2);
-    vio_w(d, VIO_QUEUE_NOTIFY, 0);
+    vio_w(d, NX_VIO_QUEUE_NOTIFY, 0);
     if (nx_object_wait_one(d->irq, NX_INTERRUPT_PENDING, nx_time_now() + 100 * MS, NULL) != NX_OK)
         return LOST;
-    vio_w(d, VIO_INTERRUPT_ACK, vio_r(d, VIO_INTERRUPT_STATUS));
+    vio_w(d, NX_VIO_INTERRUPT_ACK, vio_r(d, NX_VIO_INTERRUPT_STATUS));
     (void)nx_interrupt_ack(d->irq);
     uint32_t elem[2];
     user_load(elem, d->va + PG + 4u + 8u * ((uint32_t)(d->avail_idx - 1u) % VQ_NUM), 8);
@@ -122,38 +93,38 @@ static int32_t run(uintptr_t arg)
         (st = nx_device_map(dev, MAP, NX_VM_READ | NX_VM_WRITE)) != NX_OK)
         return fail("map the slot", (uint64_t)-st);
     d.regs = MAP + (uintptr_t)info.map_offset;
-    uint32_t version = vio_r(&d, VIO_VERSION);
-    if (vio_r(&d, VIO_MAGIC) != 0x74726976u || (version != 1u && version != 2u))
+    uint32_t version = vio_r(&d, NX_VIO_VERSION);
+    if (vio_r(&d, NX_VIO_MAGIC) != NX_VIO_MAGIC_VALUE || (version != 1u && version != 2u))
         return fail("not a virtio-mmio slot", version);
-    if (vio_r(&d, VIO_DEVICE_ID) == 0u)
+    if (vio_r(&d, NX_VIO_DEVICE_ID) == 0u)
         return verdict(NAME, 0, 0); /* no disk in the slot: nothing more to do */
-    if (vio_r(&d, VIO_DEVICE_ID) != 2u)
-        return fail("not a block device", vio_r(&d, VIO_DEVICE_ID));
-    vio_w(&d, VIO_STATUS, 0);
-    vio_w(&d, VIO_STATUS, 1); /* ACKNOWLEDGE */
-    vio_w(&d, VIO_STATUS, 3); /* DRIVER */
-    uint32_t status = 3;
+    if (vio_r(&d, NX_VIO_DEVICE_ID) != NX_VIO_DEVICE_BLOCK)
+        return fail("not a block device", vio_r(&d, NX_VIO_DEVICE_ID));
+    vio_w(&d, NX_VIO_STATUS, 0);
+    uint32_t status = NX_VIO_STATUS_ACKNOWLEDGE;
+    vio_w(&d, NX_VIO_STATUS, status);
+    vio_w(&d, NX_VIO_STATUS, status |= NX_VIO_STATUS_DRIVER);
     if (version == 2u) { /* modern: VIRTIO_F_VERSION_1 (bit 32), nothing else */
-        vio_w(&d, VIO_DEVICE_FEATURES_SEL, 1);
-        if ((vio_r(&d, VIO_DEVICE_FEATURES) & 1u) == 0u)
+        vio_w(&d, NX_VIO_DEVICE_FEATURES_SEL, 1);
+        if ((vio_r(&d, NX_VIO_DEVICE_FEATURES) & NX_VIO_F_VERSION_1) == 0u)
             return fail("a modern device without VIRTIO_F_VERSION_1", 0);
-        vio_w(&d, VIO_GUEST_FEATURES_SEL, 1);
-        vio_w(&d, VIO_GUEST_FEATURES, 1);
-        vio_w(&d, VIO_GUEST_FEATURES_SEL, 0);
-        vio_w(&d, VIO_GUEST_FEATURES, 0);
-        vio_w(&d, VIO_STATUS, status |= 8u); /* FEATURES_OK */
-        if ((vio_r(&d, VIO_STATUS) & 8u) == 0u)
-            return fail("the device refused the features", vio_r(&d, VIO_STATUS));
+        vio_w(&d, NX_VIO_DRIVER_FEATURES_SEL, 1);
+        vio_w(&d, NX_VIO_DRIVER_FEATURES, NX_VIO_F_VERSION_1);
+        vio_w(&d, NX_VIO_DRIVER_FEATURES_SEL, 0);
+        vio_w(&d, NX_VIO_DRIVER_FEATURES, 0);
+        vio_w(&d, NX_VIO_STATUS, status |= NX_VIO_STATUS_FEATURES_OK);
+        if ((vio_r(&d, NX_VIO_STATUS) & NX_VIO_STATUS_FEATURES_OK) == 0u)
+            return fail("the device refused the features", vio_r(&d, NX_VIO_STATUS));
     } else {
-        vio_w(&d, VIO_GUEST_FEATURES, 0);
-        vio_w(&d, VIO_GUEST_PAGE_SIZE, PG);
+        vio_w(&d, NX_VIO_DRIVER_FEATURES, 0);
+        vio_w(&d, NX_VIO_GUEST_PAGE_SIZE, PG);
     }
-    vio_w(&d, VIO_QUEUE_SEL, 0);
-    if (vio_r(&d, VIO_QUEUE_NUM_MAX) < VQ_NUM)
-        return fail("a queue too small", vio_r(&d, VIO_QUEUE_NUM_MAX));
-    vio_w(&d, VIO_QUEUE_NUM, VQ_NUM);
+    vio_w(&d, NX_VIO_QUEUE_SEL, 0);
+    if (vio_r(&d, NX_VIO_QUEUE_NUM_MAX) < VQ_NUM)
+        return fail("a queue too small", vio_r(&d, NX_VIO_QUEUE_NUM_MAX));
+    vio_w(&d, NX_VIO_QUEUE_NUM, VQ_NUM);
     if (version == 1u)
-        vio_w(&d, VIO_QUEUE_ALIGN, PG);
+        vio_w(&d, NX_VIO_QUEUE_ALIGN, PG);
     d.va = MAP + 16u * PG;
     if ((st = nx_vmo_create_dma(4u * PG, &dma)) != NX_OK ||
         (st = nx_dma_pin(dev, dma, 0, 4u * PG, &d.bus, &pin)) != NX_OK ||
@@ -163,34 +134,35 @@ static int32_t run(uintptr_t arg)
     /* The same layout both ways: descriptors and available ring on page 0,
      * the used ring on page 1. */
     if (version == 1u) {
-        vio_w(&d, VIO_QUEUE_PFN, (uint32_t)(d.bus / PG));
+        vio_w(&d, NX_VIO_QUEUE_PFN, (uint32_t)(d.bus / PG));
     } else {
         uint64_t parts[3] = { d.bus, d.bus + VQ_NUM * 16u, d.bus + PG };
-        static const uint32_t regs[3] = { VIO_QUEUE_DESC, VIO_QUEUE_DRIVER, VIO_QUEUE_DEVICE };
+        static const uint32_t regs[3] = { NX_VIO_QUEUE_DESC, NX_VIO_QUEUE_DRIVER,
+                                          NX_VIO_QUEUE_DEVICE };
         for (uint32_t i = 0; i < 3u; i++) {
             vio_w(&d, regs[i], (uint32_t)parts[i]);
             vio_w(&d, regs[i] + 4u, (uint32_t)(parts[i] >> 32));
         }
-        vio_w(&d, VIO_QUEUE_READY, 1);
+        vio_w(&d, NX_VIO_QUEUE_READY, 1);
     }
-    vio_w(&d, VIO_STATUS, status | 4u); /* DRIVER_OK */
-    uint32_t sectors = vio_r(&d, VIO_CAPACITY);
+    vio_w(&d, NX_VIO_STATUS, status | NX_VIO_STATUS_DRIVER_OK);
+    uint32_t sectors = vio_r(&d, NX_VIO_CONFIG);
 
     unsigned char data[512], back[512];
     for (uint32_t i = 0; i < sizeof data; i++)
         data[i] = (unsigned char)(i * 7u + 3u);
     user_store(d.va + 3u * PG, data, sizeof data);
     uint32_t used = 0, r[4];
-    r[0] = request(&d, 1, 3, 512, &used); /* OUT */
+    r[0] = request(&d, NX_VIO_BLK_T_OUT, 3, NX_VIO_BLK_SECTOR, &used);
     for (uint32_t i = 0; i < sizeof back; i++)
         back[i] = 0;
     user_store(d.va + 3u * PG, back, sizeof back);
-    r[1] = request(&d, 0, 3, 512, &used); /* IN */
+    r[1] = request(&d, NX_VIO_BLK_T_IN, 3, NX_VIO_BLK_SECTOR, &used);
     uint32_t in_len = used;
     user_load(back, d.va + 3u * PG, sizeof back);
-    r[2] = request(&d, 0, sectors, 512, &used); /* one past the end */
-    r[3] = request(&d, 8, 0, 16, &used);        /* GET_ID */
-    vio_w(&d, VIO_STATUS, 0);                   /* reset: the device lets go of the ring */
+    r[2] = request(&d, NX_VIO_BLK_T_IN, sectors, NX_VIO_BLK_SECTOR, &used); /* past the end */
+    r[3] = request(&d, NX_VIO_BLK_T_GET_ID, 0, 16, &used);
+    vio_w(&d, NX_VIO_STATUS, 0); /* reset: the device lets go of the ring */
     if ((st = nx_vmo_unmap(d.va, 4u * PG)) != NX_OK || (st = nx_handle_close(pin)) != NX_OK)
         return fail("tear down", (uint64_t)-st);
     if ((arg & 2u) != 0u) { /* the interrupt is lost: every request timed out */
